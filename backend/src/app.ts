@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.js';
+import type { Orm } from './db/orm.js';
+import type { ServiceKeys } from './lib/keys.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { adminRoutes, authRoutes } from './modules/identity/identity.routes.js';
+import { AuditService } from './plugins/app/audit.js';
+import authPlugin from './plugins/app/auth.js';
+import { registerErrorHandling } from './plugins/app/errors.js';
+import { PolicyDecisionPoint, loadPolicies } from './plugins/app/policy.js';
+import jwtPlugin from './plugins/external/jwt.js';
+import { registerValidation } from './plugins/external/validation.js';
+import './types.js';
+
+export interface AppDeps {
+  config: Config;
+  orm: Orm;
+  keys: ServiceKeys;
+  /** Override the logger (tests pass `false`). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
+
+/**
+ * Log lines carry where (method, route pattern, status, request id) — never the concrete URL,
+ * query string, headers or bodies, which can carry personal data or tokens.
+ */
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.accessToken', '*.personalIdentityNumber'], censor: '[redacted]' },
+    serializers: {
+      req: (req: { method: string; routeOptions?: { url?: string }; id: string }) => ({ method: req.method, route: req.routeOptions?.url ?? '(unmatched)', id: req.id }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+/** Builds the API. Layers in order: external plugins, the app's own services, then routes. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? loggerOptions(config.LOG_LEVEL),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('config', config);
+  app.decorate('orm', deps.orm);
+  app.decorate('keys', deps.keys);
+  app.decorate('policy', new PolicyDecisionPoint(loadPolicies(config.POLICIES_DIR)));
+  app.decorate('audit', new AuditService());
+
+  // External layer
+  registerValidation(app);
+  registerErrorHandling(app);
+  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Samverka API', version: '1.0.0', description: 'Cross-agency case coordination, gated on recorded consent.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(jwtPlugin);
+
+  // A request-scoped EntityManager: no identity map is shared between requests.
+  app.decorateRequest('em', null as never);
+  app.addHook('onRequest', async (request, reply) => {
+    request.em = deps.orm.em.fork();
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
+  });
+
+  // The app's own layer
+  await app.register(authPlugin);
+
+  // Routes
+  await app.register(async (api) => {
+    await api.register(healthRoutes);
+    await api.register(authRoutes);
+    await api.register(adminRoutes);
+    api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
+  }, { prefix: '/api' });
+
+  return app;
+}

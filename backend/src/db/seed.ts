@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Agency, type AgencyKind, type Role, User } from '../modules/identity/identity.entities.js';
+import { hashPassword } from '../modules/identity/password.js';
+
+export const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind }[] = [
+  { key: 'social', name: 'Borås Stad – Individ- och familjeomsorg', kind: 'social_services' },
+  { key: 'school', name: 'Engelbrektskolan', kind: 'school' },
+  { key: 'police', name: 'Polisen – Lokalpolisområde Borås', kind: 'police' },
+  { key: 'leisure', name: 'Fritidsgården Norrby', kind: 'leisure' },
+  { key: 'it', name: 'Borås Stad – Systemförvaltning', kind: 'other' },
+];
+
+export const DEMO_USERS: { username: string; displayName: string; agency: string; roles: Role[] }[] = [
+  { username: 'social', displayName: 'Sara Lind', agency: 'social', roles: ['social_worker'] },
+  { username: 'school', displayName: 'Johan Ek', agency: 'school', roles: ['partner'] },
+  { username: 'police', displayName: 'Maria Berg', agency: 'police', roles: ['partner'] },
+  { username: 'leisure', displayName: 'Ali Hassan', agency: 'leisure', roles: ['partner'] },
+  { username: 'coordinator', displayName: 'Eva Holm', agency: 'social', roles: ['coordinator'] },
+  { username: 'auditor', displayName: 'Karin Sjö', agency: 'social', roles: ['auditor'] },
+  { username: 'admin', displayName: 'Nils Strand', agency: 'it', roles: ['admin'] },
+];
+
+/** Demo data for development: the SSPF group of Borås and one user of each role. Idempotent. */
+export async function seedDemo(em: EntityManager, password: string): Promise<boolean> {
+  if ((await em.count(User, { username: 'social' })) > 0) return false;
+  const hash = await hashPassword(password);
+  await em.transactional(async (tx) => {
+    const ids = new Map<string, string>();
+    for (const a of DEMO_AGENCIES) {
+      const existing = await tx.findOne(Agency, { name: a.name });
+      const agency = existing ?? tx.create(Agency, { id: randomUUID(), name: a.name, kind: a.kind, createdAt: new Date() });
+      ids.set(a.key, agency.id);
+    }
+    for (const u of DEMO_USERS) {
+      tx.create(User, { id: randomUUID(), username: u.username, displayName: u.displayName, passwordHash: hash, agencyId: ids.get(u.agency)!, roles: u.roles, active: true, createdAt: new Date(), deactivatedAt: null });
+    }
+    await tx.flush();
+  });
+  return true;
+}

@@ -1,0 +1,78 @@
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import forge from 'node-forge';
+
+export interface JwtKeys {
+  privateKeyPem: string;
+  publicKeyPem: string;
+  kid: string;
+}
+
+/** The service's own signing key (consent receipts, audit checkpoints), used through node-forge. */
+export interface SigningKey {
+  privateKey: forge.pki.ed25519.NativeBuffer;
+  publicKey: forge.pki.ed25519.NativeBuffer;
+  kid: string;
+}
+
+export interface ServiceKeys {
+  jwt: JwtKeys;
+  signing: SigningKey;
+}
+
+function kidOf(publicKey: Buffer): string {
+  return createHash('sha256').update(publicKey).digest('hex').slice(0, 16);
+}
+
+function writeSecret(file: string, content: string): void {
+  fs.writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
+}
+
+/**
+ * Loads the keys from `dir`. When `generateIfMissing` (development and test only) the keys are
+ * created on first use; in production they must be provisioned beforehand.
+ */
+export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
+  const jwtPrivate = path.join(dir, 'jwt-ed25519.pem');
+  const signingSeed = path.join(dir, 'signing-ed25519.seed');
+  if (generateIfMissing) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(jwtPrivate)) {
+      const { privateKey } = generateKeyPairSync('ed25519');
+      writeSecret(jwtPrivate, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    }
+    if (!fs.existsSync(signingSeed)) {
+      writeSecret(signingSeed, forge.random.getBytesSync(32).split('').map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join(''));
+    }
+  }
+  for (const f of [jwtPrivate, signingSeed]) {
+    if (!fs.existsSync(f)) throw new Error(`Missing key file ${path.basename(f)} in KEYS_DIR`);
+  }
+  const privateKeyPem = fs.readFileSync(jwtPrivate, 'utf8');
+  const publicKey = createPublicKey(privateKeyPem);
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const jwt: JwtKeys = { privateKeyPem, publicKeyPem, kid: kidOf(publicKey.export({ type: 'spki', format: 'der' })) };
+
+  const seedHex = fs.readFileSync(signingSeed, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/.test(seedHex)) throw new Error('signing-ed25519.seed must hold 32 bytes as hex');
+  const pair = forge.pki.ed25519.generateKeyPair({ seed: Buffer.from(seedHex, 'hex') });
+  const signing: SigningKey = { privateKey: pair.privateKey, publicKey: pair.publicKey, kid: kidOf(Buffer.from(pair.publicKey)) };
+  return { jwt, signing };
+}
+
+/** Signs bytes with the service key through node-forge; returns base64. */
+export function signDetached(key: SigningKey, message: string | Buffer): string {
+  const sig = forge.pki.ed25519.sign({ message: Buffer.from(message), privateKey: key.privateKey });
+  return Buffer.from(sig).toString('base64');
+}
+
+export function verifyDetached(publicKey: Uint8Array, message: string | Buffer, signatureB64: string): boolean {
+  try {
+    const signature = Buffer.from(signatureB64, 'base64');
+    if (signature.length !== 64 || publicKey.length !== 32) return false;
+    return forge.pki.ed25519.verify({ message: Buffer.from(message), signature, publicKey: Buffer.from(publicKey) });
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * A problem the client caused or may act on, answered as application/problem+json (RFC 9457).
+ * `title` and `detail` are shown to users: they say what happened and what to do, and never
+ * carry personal data.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(title);
+  }
+}
+
+export const notFound = (): HttpProblem =>
+  new HttpProblem(404, 'not_found', 'Not found', 'The resource does not exist or you do not have access to it.');
+export const forbidden = (detail = 'Your role does not allow this action.'): HttpProblem =>
+  new HttpProblem(403, 'forbidden', 'Forbidden', detail);
+export const unauthorized = (detail = 'Sign in again.'): HttpProblem =>
+  new HttpProblem(401, 'unauthorized', 'Not signed in', detail);
+export const badRequest = (detail: string, code = 'bad_request'): HttpProblem =>
+  new HttpProblem(400, code, 'Invalid request', detail);
+export const conflict = (detail: string, code = 'conflict'): HttpProblem =>
+  new HttpProblem(409, code, 'Conflict', detail);

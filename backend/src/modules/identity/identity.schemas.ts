@@ -1,0 +1,55 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AGENCY_KINDS, ROLES } from './identity.entities.js';
+
+export const Uuid = Type.String({ format: 'uuid' });
+export const RoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export const AgencyKindT = Type.Union(AGENCY_KINDS.map((k) => Type.Literal(k)));
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    requestId: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+);
+
+export const UserOut = Type.Object({
+  id: Uuid,
+  username: Type.String(),
+  displayName: Type.String(),
+  agencyId: Uuid,
+  roles: Type.Array(RoleT),
+});
+export const AdminUserOut = Type.Composite([UserOut, Type.Object({ active: Type.Boolean() })]);
+export const AgencyOut = Type.Object({ id: Uuid, name: Type.String(), kind: AgencyKindT });
+
+export const LoginBody = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+export const LoginOut = Type.Object({ accessToken: Type.String(), expiresIn: Type.Integer(), user: UserOut });
+export const MeOut = Type.Composite([UserOut, Type.Object({ agency: AgencyOut })]);
+
+export const AgencyBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), kind: AgencyKindT },
+  { additionalProperties: false },
+);
+export const UserBody = Type.Object(
+  {
+    username: Type.String({ pattern: '^[A-Za-z0-9._-]{2,64}$' }),
+    displayName: Type.String({ minLength: 1, maxLength: 200 }),
+    password: Type.String({ minLength: 12, maxLength: 256 }),
+    agencyId: Uuid,
+    roles: Type.Array(RoleT, { minItems: 1, maxItems: 5 }),
+  },
+  { additionalProperties: false },
+);
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+export type UserBody = Static<typeof UserBody>;
+
+/** Standard error answers, for the OpenAPI document. */
+export const errorResponses = (...codes: number[]): Record<number, typeof Problem> =>
+  Object.fromEntries(codes.map((c) => [c, Problem]));

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { forbidden, unauthorized } from '../../lib/problem.js';
+import { IdentityService } from '../../modules/identity/identity.service.js';
+import type { Actor } from '../../types.js';
+import { auditContextOf } from './audit.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    identity: IdentityService;
+    /** Role gate through the policy decision point; a denial is audited, then answered 403. */
+    requireAction(request: FastifyRequest, action: string, resourceType: string): Promise<Actor>;
+  }
+}
+
+/**
+ * Default deny: every route needs a live session unless it is declared `config: { public: true }`.
+ * The bearer token is verified (EdDSA, iss, aud, exp) and then the server-side session is checked
+ * on every request, so sign-out and deactivation take effect on the very next request.
+ */
+export default fp(async function authPlugin(app: FastifyInstance) {
+  const identity = new IdentityService(app);
+  app.decorate('identity', identity);
+  app.decorateRequest('actor', null);
+
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.public === true || request.is404) return;
+    const header = request.headers.authorization;
+    if (!header || !/^Bearer [A-Za-z0-9._~+/-]+=*$/.test(header)) throw unauthorized('Sign in to continue.');
+    let claims: { sub: string; sid: string };
+    try {
+      claims = await request.jwtVerify();
+    } catch {
+      throw unauthorized('Your sign-in is no longer valid. Sign in again.');
+    }
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw unauthorized();
+    const actor = await identity.resolveActor(request.em, claims.sub, claims.sid).catch((e: unknown) => {
+      // A malformed id in a validly signed token cannot happen; a database failure can.
+      if (e instanceof Error && /invalid input syntax/.test(e.message)) return null;
+      throw e;
+    });
+    if (!actor) throw unauthorized('Your session has ended. Sign in again.');
+    request.actor = actor;
+  });
+
+  app.decorate('requireAction', async (request: FastifyRequest, action: string, resourceType: string): Promise<Actor> => {
+    const actor = request.actor;
+    if (!actor) throw unauthorized();
+    const decision = app.policy.roleAllows(actor, action);
+    if (!decision.allow) {
+      await app.audit.record(request.em, auditContextOf(request), { action, resourceType, outcome: 'denied', reason: decision.reason });
+      throw forbidden();
+    }
+    return actor;
+  });
+}, { name: 'auth', dependencies: ['jwt'] });

@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpProblem } from '../../lib/problem.js';
+
+interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  requestId: string;
+  errors?: { path: string; message: string }[];
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, body: Omit<ProblemBody, 'requestId'>, headers: Record<string, string> = {}): FastifyReply {
+  return reply
+    .code(body.status)
+    .headers(headers)
+    .type('application/problem+json')
+    .send({ ...body, requestId: String(request.id) });
+}
+
+/**
+ * The one place errors become answers: application/problem+json, never a stack trace, SQL or an
+ * internal message. 5xx details go to the log (with the request id), not to the client.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
+    if (error instanceof HttpProblem) {
+      if (error.status >= 500) request.log.error({ code: error.code }, 'request failed');
+      return send(reply, request, { type: `urn:samverka:problem:${error.code}`, title: error.title, status: error.status, ...(error.detail ? { detail: error.detail } : {}) }, error.headers);
+    }
+    const fe = error as FastifyError;
+    if (fe.validation) {
+      const errors = fe.validation.slice(0, 20).map((v) => ({
+        path: `${fe.validationContext ?? ''}${v.instancePath || ''}`,
+        message: v.keyword === 'additionalProperties' ? `unknown property '${String((v.params as { additionalProperty?: string }).additionalProperty ?? '')}'` : (v.message ?? 'invalid'),
+      }));
+      return send(reply, request, { type: 'urn:samverka:problem:validation', title: 'Invalid request', status: 400, detail: 'Some fields are missing or invalid; correct them and try again.', errors });
+    }
+    const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+    if (status === 413) return send(reply, request, { type: 'urn:samverka:problem:too_large', title: 'Request too large', status, detail: 'The request body is larger than the service accepts.' });
+    if (status === 415) return send(reply, request, { type: 'urn:samverka:problem:unsupported_media_type', title: 'Unsupported content type', status, detail: 'Send the body as application/json.' });
+    if (status >= 400 && status < 500) {
+      // Fastify's own 4xx (malformed JSON, bad headers): a fixed message, not the parser's text.
+      const title = status === 400 ? 'Invalid request' : 'Request refused';
+      const detail = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.name === 'SyntaxError' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+        ? 'The body is not valid JSON.'
+        : 'The request could not be processed; check it and try again.';
+      return send(reply, request, { type: 'urn:samverka:problem:bad_request', title, status, detail });
+    }
+    // The message and values of database errors can carry personal data: log where, not what.
+    request.log.error({ err: { type: fe.name, code: fe.code ?? (fe as { code?: string }).code, where: fe.stack?.split('\n').slice(1, 6).join('\n') } }, 'unhandled error');
+    return send(reply, request, { type: 'urn:samverka:problem:internal', title: 'Something went wrong', status: 500, detail: 'The service could not complete the request. Try again; if it persists, contact support with the request id.' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, request, { type: 'urn:samverka:problem:not_found', title: 'Not found', status: 404, detail: 'The resource does not exist or you do not have access to it.' }),
+  );
+}

@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { initOrm, migrate, type Orm } from './db/orm.js';
+import { DEMO_USERS, seedDemo } from './db/seed.js';
+import { loadKeys } from './lib/keys.js';
+
+const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'samverka-api' } });
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\nSee README.md, section "Configuration".\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.PG_DATA_DIR, config.PG_PORT, (m) => log.info(m));
+    await embedded.ensureDatabase('samverka');
+    databaseUrl = embedded.databaseUrl('samverka');
+    log.info({ port: config.PG_PORT }, 'embedded PostgreSQL started');
+  }
+
+  const orm: Orm = await initOrm(databaseUrl);
+  await migrate(orm);
+  if (config.NODE_ENV !== 'production' && config.SEED_DEMO) {
+    if (await seedDemo(orm.em.fork(), config.DEMO_PASSWORD)) log.info('demo data seeded');
+  }
+  const keys = loadKeys(config.KEYS_DIR, config.NODE_ENV !== 'production');
+  const app: FastifyInstance = await buildApp({ config, orm, keys });
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try {
+      await app.close();
+      await orm.close();
+      await embedded?.stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  log.info({ address }, 'API listening');
+  if (config.NODE_ENV !== 'production' && config.SEED_DEMO) {
+    log.info({ users: DEMO_USERS.map((u) => u.username) }, 'demo sign-ins use DEMO_PASSWORD');
+  }
+}
+
+main().catch((e: unknown) => {
+  // Only where it failed: database error messages can carry the values of rows.
+  const err = e instanceof Error ? { type: e.name, code: (e as { code?: string }).code, where: e.stack?.split('\n').slice(1, 6).join('\n') } : { type: typeof e };
+  log.fatal({ err }, 'start failed');
+  process.exit(1);
+});

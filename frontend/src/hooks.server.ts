@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
+import { ApiError, ApiUnavailableError, createApi } from '$lib/server/api';
+import { clearSessionCookie, readLocaleCookie, SESSION_COOKIE } from '$lib/server/session';
+import { defaultLocale } from '$lib/i18n/messages';
+
+function log(level: 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
+	// Structured and free of personal data: no usernames, tokens or request bodies.
+	console[level](JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields }));
+}
+
+function errorName(error: unknown): string {
+	return error instanceof Error ? error.name : typeof error;
+}
+
+export const handle: Handle = async ({ event, resolve }) => {
+	const { locals, cookies, url } = event;
+	locals.requestId = randomUUID();
+	locals.locale = readLocaleCookie(cookies) ?? defaultLocale;
+	locals.user = null;
+	locals.apiUnavailable = false;
+
+	const token = cookies.get(SESSION_COOKIE) || null;
+	let clientAddress: string | undefined;
+	try {
+		clientAddress = event.getClientAddress();
+	} catch {
+		clientAddress = undefined;
+	}
+	locals.api = createApi({ token, requestId: locals.requestId, clientAddress });
+
+	if (token) {
+		try {
+			locals.user = await locals.api.me();
+		} catch (error) {
+			if (error instanceof ApiError && error.status === 401) {
+				// Expired or revoked: forget it so the user is simply asked to sign in again.
+				clearSessionCookie(cookies, url);
+			} else {
+				locals.apiUnavailable = true;
+				log('warn', 'session check failed', { requestId: locals.requestId, error: errorName(error) });
+			}
+		}
+	}
+
+	// Every page, data request and form action in (app) needs a signed-in user. (When the API is
+	// down the (app) layout shows the "unavailable" page instead of a misleading sign-in form.)
+	if (event.route.id?.startsWith('/(app)') && !locals.user && !locals.apiUnavailable) {
+		const target = url.pathname === '/' ? '' : `?redirectTo=${encodeURIComponent(url.pathname + url.search)}`;
+		redirect(303, `/login${target}`);
+	}
+
+	const response = await resolve(event, {
+		transformPageChunk: ({ html }) => html.replace('%lang%', locals.locale)
+	});
+
+	response.headers.set('x-content-type-options', 'nosniff');
+	response.headers.set('referrer-policy', 'same-origin');
+	response.headers.set('x-frame-options', 'DENY');
+	response.headers.set('cross-origin-opener-policy', 'same-origin');
+	response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+	if (url.protocol === 'https:') {
+		response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+	}
+	if (token || locals.user) {
+		// Pages for a signed-in user may show confidential information: never store them.
+		response.headers.set('cache-control', 'no-store');
+	}
+	return response;
+};
+
+export const handleError: HandleServerError = ({ error, event, status }) => {
+	const requestId = event.locals.requestId ?? randomUUID();
+	if (status === 404) return { message: 'Not Found', code: 'not_found', requestId };
+	if (error instanceof ApiUnavailableError) {
+		log('warn', 'API unavailable', { requestId, route: event.route.id });
+		return { message: 'Service Unavailable', code: 'unavailable', requestId };
+	}
+	log('error', 'unhandled error', {
+		requestId,
+		status,
+		route: event.route.id,
+		error: errorName(error),
+		stack: error instanceof Error ? error.stack : undefined
+	});
+	return { message: 'Internal Error', code: 'unexpected', requestId };
+};

@@ -1,0 +1,43 @@
+import sv from '../../../messages/sv.json';
+import en from '../../../messages/en.json';
+
+/** Swedish is the default and the source of the key set: a key missing in sv.json is a type error. */
+export type MessageKey = keyof typeof sv;
+export type MessageParams = Record<string, string | number>;
+
+export const locales = ['sv', 'en'] as const;
+export type Locale = (typeof locales)[number];
+export const defaultLocale: Locale = 'sv';
+
+// Typed against sv.json, so en.json must define every key too.
+const catalogs: Record<Locale, Record<MessageKey, string>> = { sv, en };
+
+export function isLocale(value: unknown): value is Locale {
+	return typeof value === 'string' && (locales as readonly string[]).includes(value);
+}
+
+export function isMessageKey(value: string): value is MessageKey {
+	return Object.hasOwn(sv, value);
+}
+
+/** Looks up `key` in `locale` and replaces `{name}` placeholders with `params`. */
+export function translate(locale: Locale, key: MessageKey, params?: MessageParams): string {
+	const template = catalogs[locale][key] ?? catalogs[defaultLocale][key] ?? key;
+	if (!params) return template;
+	return template.replace(/\{(\w+)\}/g, (match, name: string) =>
+		Object.hasOwn(params, name) ? String(params[name]) : match
+	);
+}
+
+/** "90 seconds", "2 minutes": waits are shown in whole minutes from one minute up, rounded up. */
+export function formatWait(locale: Locale, seconds: number | null): string {
+	if (seconds === null || !Number.isFinite(seconds) || seconds <= 0) return translate(locale, 'time.aWhile');
+	if (seconds < 60) {
+		const count = Math.ceil(seconds);
+		return translate(locale, count === 1 ? 'time.second.one' : 'time.second.other', { count });
+	}
+	const count = Math.ceil(seconds / 60);
+	return translate(locale, count === 1 ? 'time.minute.one' : 'time.minute.other', { count });
+}
+
+export const messageCatalogs: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = catalogs;

@@ -1,0 +1,139 @@
+import { env } from '$env/dynamic/private';
+import type { paths } from '$lib/api/schema';
+
+/**
+ * Typed client for the Samverka API. Server-side only: the access token never reaches the
+ * browser, which only talks to this web app. Types come from `src/lib/api/schema.d.ts`
+ * (`npm run gen:api`), so a changed contract shows up in `npm run check`.
+ */
+
+export type LoginRequest = paths['/api/auth/login']['post']['requestBody']['content']['application/json'];
+export type LoginResponse = paths['/api/auth/login']['post']['responses'][200]['content']['application/json'];
+export type Me = paths['/api/me']['get']['responses'][200]['content']['application/json'];
+
+/** RFC 9457 problem details, as every API error is shaped. */
+export interface Problem {
+	type: string;
+	title: string;
+	status: number;
+	detail?: string;
+	requestId?: string;
+}
+
+/** The API answered with an error status (4xx, or 5xx other than "unavailable"). */
+export class ApiError extends Error {
+	constructor(
+		readonly status: number,
+		readonly problem: Problem | null,
+		/** From `Retry-After` (429, 503), in seconds. */
+		readonly retryAfterSeconds: number | null
+	) {
+		super(`API answered ${status}${problem?.title ? ` (${problem.title})` : ''}`);
+		this.name = 'ApiError';
+	}
+}
+
+/** The API could not be reached, timed out, or said it is down (502/503/504). */
+export class ApiUnavailableError extends Error {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = 'ApiUnavailableError';
+	}
+}
+
+export interface ApiContext {
+	/** The user's access token, forwarded as `Authorization: Bearer`. */
+	token: string | null;
+	/** Sent as `x-request-id` so the API's logs and problem documents can be matched to ours. */
+	requestId: string;
+	/** The browser's address, forwarded for the API's per-address sign-in throttling. */
+	clientAddress?: string | undefined;
+}
+
+const TIMEOUT_MS = 15_000;
+const UNAVAILABLE = new Set([502, 503, 504]);
+
+function baseUrl(): string {
+	const url = env.API_URL;
+	if (!url) throw new ApiUnavailableError('API_URL is not set');
+	return url.replace(/\/+$/, '');
+}
+
+/** `Retry-After` is either seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+	if (!value) return null;
+	const trimmed = value.trim();
+	if (/^\d+$/.test(trimmed)) return Number(trimmed);
+	const date = Date.parse(trimmed);
+	return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+async function readProblem(response: Response): Promise<Problem | null> {
+	const type = response.headers.get('content-type') ?? '';
+	if (!type.includes('json')) return null;
+	try {
+		const body: unknown = await response.json();
+		return body && typeof body === 'object' ? (body as Problem) : null;
+	} catch {
+		return null;
+	}
+}
+
+async function request(
+	ctx: ApiContext,
+	method: 'GET' | 'POST',
+	path: keyof paths,
+	body?: unknown
+): Promise<Response> {
+	const headers: Record<string, string> = {
+		accept: 'application/json, application/problem+json',
+		'x-request-id': ctx.requestId
+	};
+	if (ctx.token) headers.authorization = `Bearer ${ctx.token}`;
+	if (ctx.clientAddress) headers['x-forwarded-for'] = ctx.clientAddress;
+	if (body !== undefined) headers['content-type'] = 'application/json';
+
+	let response: Response;
+	try {
+		response = await fetch(`${baseUrl()}${path}`, {
+			method,
+			headers,
+			body: body === undefined ? null : JSON.stringify(body),
+			redirect: 'manual',
+			signal: AbortSignal.timeout(TIMEOUT_MS)
+		});
+	} catch (cause) {
+		if (cause instanceof ApiUnavailableError) throw cause;
+		throw new ApiUnavailableError(`API request ${method} ${path} failed`, { cause });
+	}
+	if (response.ok) return response;
+
+	const problem = await readProblem(response);
+	if (UNAVAILABLE.has(response.status)) {
+		throw new ApiUnavailableError(`API request ${method} ${path} answered ${response.status}`);
+	}
+	throw new ApiError(response.status, problem, parseRetryAfter(response.headers.get('retry-after')));
+}
+
+export function createApi(ctx: ApiContext) {
+	return {
+		/** 401 wrong credentials, 429 throttled (see `retryAfterSeconds`), 400 malformed. */
+		async login(credentials: LoginRequest): Promise<LoginResponse> {
+			const response = await request({ ...ctx, token: null }, 'POST', '/api/auth/login', credentials);
+			return (await response.json()) as LoginResponse;
+		},
+
+		/** Revokes the session server-side. */
+		async logout(): Promise<void> {
+			await request(ctx, 'POST', '/api/auth/logout');
+		},
+
+		/** The signed-in user and their agency; 401 when the token is missing, expired or revoked. */
+		async me(): Promise<Me> {
+			const response = await request(ctx, 'GET', '/api/me');
+			return (await response.json()) as Me;
+		}
+	};
+}
+
+export type Api = ReturnType<typeof createApi>;

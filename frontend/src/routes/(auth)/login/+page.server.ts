@@ -1,0 +1,55 @@
+import { fail, redirect } from '@sveltejs/kit';
+import type { MessageKey } from '$lib/i18n/messages';
+import { ApiError, ApiUnavailableError } from '$lib/server/api';
+import { safeRedirectTarget, setSessionCookie } from '$lib/server/session';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = ({ locals, url }) => {
+	if (locals.user) redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
+	return { signedOut: url.searchParams.has('signedOut') };
+};
+
+interface LoginFailure {
+	username: string;
+	/** The summary message. */
+	error: MessageKey;
+	fieldErrors?: { username?: MessageKey; password?: MessageKey };
+	retryAfterSeconds?: number | null;
+}
+
+export const actions = {
+	default: async ({ request, cookies, locals, url }) => {
+		const form = await request.formData();
+		const username = String(form.get('username') ?? '').trim();
+		const password = String(form.get('password') ?? '');
+
+		const fieldErrors: LoginFailure['fieldErrors'] = {};
+		if (!username) fieldErrors.username = 'login.error.usernameRequired';
+		if (!password) fieldErrors.password = 'login.error.passwordRequired';
+		if (fieldErrors.username || fieldErrors.password) {
+			const error = fieldErrors.username ?? fieldErrors.password ?? 'login.error.invalid';
+			return fail(400, { username, error, fieldErrors } satisfies LoginFailure);
+		}
+
+		let session;
+		try {
+			session = await locals.api.login({ username, password });
+		} catch (error) {
+			if (error instanceof ApiError && error.status === 429) {
+				const failure = { username, error: 'login.error.throttled', retryAfterSeconds: error.retryAfterSeconds };
+				return fail(429, failure satisfies LoginFailure);
+			}
+			if (error instanceof ApiError && (error.status === 401 || error.status === 400)) {
+				// A malformed request (e.g. an over-long name) gets the same answer as wrong credentials.
+				return fail(error.status, { username, error: 'login.error.invalid' } satisfies LoginFailure);
+			}
+			if (error instanceof ApiUnavailableError) {
+				return fail(503, { username, error: 'login.error.unavailable' } satisfies LoginFailure);
+			}
+			throw error;
+		}
+
+		setSessionCookie(cookies, url, session.accessToken, session.expiresIn);
+		redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
+	}
+} satisfies Actions;
