@@ -3,8 +3,10 @@ import pino from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
-import { initOrm, migrate, type Orm } from './db/orm.js';
-import { DEMO_USERS, seedDemo } from './db/seed.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { initOrm, type Orm } from './db/orm.js';
+import { DEMO_USERS } from './db/seed.js';
 import { loadKeys } from './lib/keys.js';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'samverka-api' } });
@@ -30,11 +32,12 @@ async function main(): Promise<void> {
     log.info({ port: config.PG_PORT }, 'embedded PostgreSQL started');
   }
 
-  const orm: Orm = await initOrm(databaseUrl);
-  await migrate(orm);
-  if (config.NODE_ENV !== 'production' && config.SEED_DEMO) {
-    if (await seedDemo(orm.em.fork(), config.DEMO_PASSWORD)) log.info('demo data seeded');
-  }
+  const prepare = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./db/prepare.ts', import.meta.url))], {
+    env: { ...process.env, PREPARE_DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (prepare.status !== 0) throw new Error('migrations or demo seed failed');
+  const orm: Orm = await initOrm(databaseUrl, 10, false);
   const keys = loadKeys(config.KEYS_DIR, config.NODE_ENV !== 'production');
   const app: FastifyInstance = await buildApp({ config, orm, keys });
 

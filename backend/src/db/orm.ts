@@ -1,6 +1,4 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
-import { migrationsList } from './migrations/index.js';
 import { entities } from './entities.js';
 
 export type Orm = MikroORM;
@@ -9,9 +7,7 @@ export function ormOptions(clientUrl: string, poolMax = 10): Options {
   return {
     clientUrl,
     entities,
-    extensions: [Migrator],
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
-    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
     pool: { min: 0, max: poolMax },
     allowGlobalContext: false,
     debug: false,
@@ -19,8 +15,15 @@ export function ormOptions(clientUrl: string, poolMax = 10): Options {
   };
 }
 
-export async function initOrm(clientUrl: string, poolMax?: number): Promise<Orm> {
-  return MikroORM.init(ormOptions(clientUrl, poolMax));
+/** `withMigrator` loads the migrations extension; the API process itself does not need it. */
+export async function initOrm(clientUrl: string, poolMax?: number, withMigrator = true): Promise<Orm> {
+  const options = ormOptions(clientUrl, poolMax);
+  if (withMigrator) {
+    const [{ Migrator }, { migrationsList }] = await Promise.all([import('@mikro-orm/migrations'), import('./migrations/index.js')]);
+    options.extensions = [Migrator];
+    options.migrations = { migrationsList, transactional: true, allOrNothing: true, snapshot: false };
+  }
+  return MikroORM.init(options);
 }
 
 export async function migrate(orm: Orm): Promise<void> {

@@ -6,6 +6,7 @@ import type { AuditContext } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
 import { Agency, type AgencyKind, type Role, Session, User } from './identity.entities.js';
 import { hashPassword, verifyPassword } from './password.js';
+import { REVOCATION_CHANNEL, SessionCache } from './session-cache.js';
 
 export interface PublicUser {
   id: string;
@@ -37,7 +38,16 @@ const usernameKey = (username: string): string => createHash('sha256').update(us
 const toPublicUser = (u: User): PublicUser => ({ id: u.id, username: u.username, displayName: u.displayName, agencyId: u.agencyId, roles: u.roles });
 
 export class IdentityService {
-  constructor(private readonly app: FastifyInstance) {}
+  readonly sessions: SessionCache;
+
+  constructor(private readonly app: FastifyInstance) {
+    this.sessions = new SessionCache(5_000, app.log);
+  }
+
+  /** Tells every instance (through LISTEN/NOTIFY, delivered at commit) to drop cached sessions. */
+  private async announceRevocation(tx: EntityManager, payload: string): Promise<void> {
+    await tx.getConnection().execute('SELECT pg_notify(?, ?)', [REVOCATION_CHANNEL, payload], 'all', tx.getTransactionContext());
+  }
 
   /** Refuses with 429 while the user name or the address has too many recent failures. */
   private async checkThrottle(em: EntityManager, userKey: string, address: string): Promise<void> {
@@ -100,6 +110,8 @@ export class IdentityService {
    * at most once a minute so reads do not all become writes.
    */
   async resolveActor(em: EntityManager, userId: string, sessionId: string): Promise<Actor | null> {
+    const cached = this.sessions.get(sessionId, userId);
+    if (cached) return cached;
     const rows = await em.getConnection().execute<ActorRow[]>(
       `SELECT u.id, u.username, u.display_name, u.agency_id, a.name AS agency_name, a.kind AS agency_kind, u.roles,
               s.last_seen_at < now() - interval '60 seconds' AS stale
@@ -113,14 +125,18 @@ export class IdentityService {
     const r = rows[0];
     if (!r) return null;
     if (r.stale) await em.getConnection().execute('UPDATE user_session SET last_seen_at = now() WHERE id = ?', [sessionId]);
-    return { id: r.id, username: r.username, displayName: r.display_name, agencyId: r.agency_id, agencyName: r.agency_name, agencyKind: r.agency_kind, roles: r.roles, sessionId };
+    const actor: Actor = { id: r.id, username: r.username, displayName: r.display_name, agencyId: r.agency_id, agencyName: r.agency_name, agencyKind: r.agency_kind, roles: r.roles, sessionId };
+    this.sessions.set(actor);
+    return actor;
   }
 
   async logout(em: EntityManager, actor: Actor, ctx: AuditContext): Promise<void> {
     await em.transactional(async (tx) => {
       await tx.getConnection().execute('UPDATE user_session SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL', [actor.sessionId], 'run', tx.getTransactionContext());
+      await this.announceRevocation(tx, `session:${actor.sessionId}`);
       await this.app.audit.record(tx, ctx, { action: 'auth.logout', resourceType: 'session', resourceId: actor.sessionId, outcome: 'allowed' });
     });
+    this.sessions.revokeSession(actor.sessionId);
   }
 
   async listAgencies(em: EntityManager): Promise<PublicAgency[]> {
@@ -178,9 +194,10 @@ export class IdentityService {
         u.deactivatedAt = new Date();
         await tx.flush();
         await tx.getConnection().execute('UPDATE user_session SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL', [u.id], 'run', tx.getTransactionContext());
+        await this.announceRevocation(tx, `user:${u.id}`);
       }
       await this.app.audit.record(tx, ctx, { action: 'admin.user.deactivate', resourceType: 'user', resourceId: u.id, outcome: 'allowed' });
       return { ...toPublicUser(u), active: false };
-    });
+    }).finally(() => this.sessions.revokeUser(userId));
   }
 }

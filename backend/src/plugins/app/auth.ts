@@ -21,6 +21,8 @@ declare module 'fastify' {
 export default fp(async function authPlugin(app: FastifyInstance) {
   const identity = new IdentityService(app);
   app.decorate('identity', identity);
+  app.addHook('onReady', async () => identity.sessions.listen(String(app.orm.config.get('clientUrl'))));
+  app.addHook('onClose', async () => identity.sessions.close());
   app.decorateRequest('actor', null);
 
   app.addHook('onRequest', async (request) => {

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Starts the whole product: the API (which starts an embedded PostgreSQL unless DATABASE_URL is
+// set, applies migrations and seeds demo data in development) and the web app.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = { ...process.env };
+const host = env.HOST ?? '127.0.0.1';
+const apiPort = Number(env.API_PORT ?? 3000);
+const webPort = Number(env.WEB_PORT ?? 5173);
+const publicUrl = env.ORIGIN ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${webPort}`;
+const apiUrl = `http://127.0.0.1:${apiPort}`;
+const nodeEnv = env.NODE_ENV ?? 'development';
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const frontend = path.join(root, 'frontend');
+const buildMarker = path.join(frontend, 'build', 'index.js');
+const sources = Math.max(newestMtime(path.join(frontend, 'src')), newestMtime(path.join(frontend, 'messages')));
+if (!fs.existsSync(buildMarker) || fs.statSync(buildMarker).mtimeMs < sources) {
+  console.log('Building the web app…');
+  const r = spawnSync('npm', ['run', 'build', '-w', 'frontend'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) {
+    console.error('The web app failed to build; see the messages above.');
+    process.exit(1);
+  }
+}
+
+const children = [];
+let stopping = false;
+function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 200).unref();
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(code));
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+function run(name, args, cwd, extraEnv) {
+  const child = spawn(process.execPath, args, { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
+  child.on('exit', (code) => {
+    if (!stopping) {
+      console.error(`${name} stopped (exit code ${code}); stopping the rest.`);
+      stop(code || 1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+run('API', ['--import', 'tsx', 'src/server.ts'], path.join(root, 'backend'), { NODE_ENV: nodeEnv, HOST: '127.0.0.1', PORT: String(apiPort) });
+
+async function waitFor(url, seconds) {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until && !stopping) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return true;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+if (!(await waitFor(`${apiUrl}/api/ready`, 120))) {
+  console.error(`The API did not become ready at ${apiUrl}; see the log above.`);
+  stop(1);
+} else {
+  run('Web app', ['build'], frontend, { PORT: String(webPort), HOST: host, ORIGIN: publicUrl, API_URL: apiUrl, NODE_ENV: 'production' });
+  if (await waitFor(publicUrl + '/login', 60)) {
+    const demo = nodeEnv !== 'production' && env.SEED_DEMO !== 'false';
+    console.log(`
+  Samverka is running.
+
+    Web app:  ${publicUrl}
+    API:      ${apiUrl}/api   (OpenAPI: ${apiUrl}/api/docs/json)
+${demo ? `
+    Demo sign-ins (password: ${env.DEMO_PASSWORD ? 'the DEMO_PASSWORD you set' : 'samverka-demo-2026'}):
+      social       socialsekreterare, Individ- och familjeomsorg
+      school       skola (partner)
+      police       polis (partner)
+      leisure      fritid (partner)
+      coordinator  SSPF-samordnare
+      auditor      dataskyddsombud
+      admin        systemförvaltare
+` : ''}
+  Stop with Ctrl+C.
+`);
+  }
+}

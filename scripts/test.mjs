@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Runs every test suite: type checks, backend (API on a real PostgreSQL), frontend unit tests,
+// and the browser suite in real Chromium. Prints one closing line with the totals.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-reports-'));
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const steps = [
+  { name: 'backend types', cmd: ['npm', 'run', 'typecheck', '-w', 'backend'] },
+  { name: 'frontend types', cmd: ['npm', 'run', 'check', '-w', 'frontend'] },
+  { name: 'backend tests', vitest: 'backend', args: [] },
+  { name: 'frontend unit tests', vitest: 'frontend', args: [] },
+  { name: 'browser tests', vitest: 'frontend', args: ['--config', 'vitest.e2e.config.ts'], needsChromium: true },
+];
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures = [];
+
+for (const step of steps) {
+  console.log(`\n=== ${step.name} ===`);
+  if (step.needsChromium && !fs.existsSync(chromium)) {
+    console.error(`Chromium not found at ${chromium}. Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`);
+    failures.push(step.name);
+    failed += 1;
+    continue;
+  }
+  let cmd = step.cmd;
+  let report;
+  if (step.vitest) {
+    report = path.join(reports, `${step.name.replace(/\W+/g, '-')}.json`);
+    cmd = ['npx', 'vitest', 'run', ...step.args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`];
+  }
+  const r = spawnSync(cmd[0], cmd.slice(1), { cwd: step.vitest ? path.join(root, step.vitest) : root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0' } });
+  if (report && fs.existsSync(report)) {
+    const j = JSON.parse(fs.readFileSync(report, 'utf8'));
+    passed += j.numPassedTests;
+    failed += j.numFailedTests;
+    skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+    if (j.numTotalTests === 0) {
+      console.error(`${step.name}: no tests ran.`);
+      failures.push(step.name);
+    }
+  }
+  if (r.status !== 0) {
+    failures.push(step.name);
+    if (!report) failed += 1;
+  }
+}
+
+console.log('');
+if (failures.length) console.log(`Failed steps: ${[...new Set(failures)].join(', ')}`);
+console.log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failures.length ? 1 : 0);
