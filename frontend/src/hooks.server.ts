@@ -76,6 +76,11 @@ export const handleError: HandleServerError = ({ error, event, status }) => {
 		log('warn', 'API unavailable', { requestId, route: event.route.id });
 		return { message: 'Service Unavailable', code: 'unavailable', requestId };
 	}
+	if (status < 500) {
+		// The client's mistake (e.g. 415 for a malformed form post): nothing to investigate.
+		log('warn', 'request rejected', { requestId, status, route: event.route.id, error: errorName(error) });
+		return { message: 'Bad Request', code: 'unexpected', requestId };
+	}
 	log('error', 'unhandled error', {
 		requestId,
 		status,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import sv from '../../messages/sv.json';
-import en from '../../messages/en.json';
-import { formatWait, translate } from './i18n/messages';
+import { formatWait, messageCatalogs, translate } from './i18n/messages';
+
+const { sv, en } = messageCatalogs;
 
 describe('message files', () => {
 	it('sv and en define exactly the same keys', () => {
@@ -20,7 +20,7 @@ describe('message files', () => {
 		const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 		const mismatched = Object.keys(sv).filter((key) => {
 			const k = key as keyof typeof sv;
-			return placeholders(sv[k]).join() !== placeholders(en[k]).join();
+			return placeholders(sv[k]).join() !== placeholders(en[k] ?? '').join();
 		});
 		expect(mismatched).toEqual([]);
 	});
@@ -42,5 +42,24 @@ describe('translate', () => {
 		expect(formatWait('sv', 60)).toBe('1 minut');
 		expect(formatWait('en', 61)).toBe('2 minutes');
 		expect(formatWait('sv', null)).toBe('en stund');
+	});
+});
+
+describe('message files per area', () => {
+	it('never define the same key twice (a later file would silently win)', async () => {
+		const fs = await import('node:fs');
+		const path = await import('node:path');
+		const dir = path.resolve(import.meta.dirname, '../../messages');
+		for (const locale of ['sv', 'en']) {
+			const seen = new Map<string, string>();
+			const dupes: string[] = [];
+			for (const file of fs.readdirSync(dir).filter((f) => f.startsWith(`${locale}.`) && f.endsWith('.json'))) {
+				for (const key of Object.keys(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')))) {
+					if (seen.has(key)) dupes.push(`${key} (${seen.get(key)}, ${file})`);
+					seen.set(key, file);
+				}
+			}
+			expect(dupes, locale).toEqual([]);
+		}
 	});
 });

@@ -1,5 +1,15 @@
-import sv from '../../../messages/sv.json';
-import en from '../../../messages/en.json';
+import svCore from '../../../messages/sv.json';
+import enCore from '../../../messages/en.json';
+import svCases from '../../../messages/sv.cases.json';
+import enCases from '../../../messages/en.cases.json';
+import svConsents from '../../../messages/sv.consents.json';
+import enConsents from '../../../messages/en.consents.json';
+import svAudit from '../../../messages/sv.audit.json';
+import enAudit from '../../../messages/en.audit.json';
+
+// One catalogue per area of the app (core, cases, consents, audit), merged per locale.
+const sv = { ...svCore, ...svCases, ...svConsents, ...svAudit };
+const en = { ...enCore, ...enCases, ...enConsents, ...enAudit };
 
 /** Swedish is the default and the source of the key set: a key missing in sv.json is a type error. */
 export type MessageKey = keyof typeof sv;

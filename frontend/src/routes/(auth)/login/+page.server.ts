@@ -36,8 +36,11 @@ export const actions = {
 			session = await locals.api.login({ username, password });
 		} catch (error) {
 			if (error instanceof ApiError && error.status === 429) {
-				const failure = { username, error: 'login.error.throttled', retryAfterSeconds: error.retryAfterSeconds };
-				return fail(429, failure satisfies LoginFailure);
+				return fail(429, {
+					username,
+					error: 'login.error.throttled',
+					retryAfterSeconds: error.retryAfterSeconds
+				} satisfies LoginFailure);
 			}
 			if (error instanceof ApiError && (error.status === 401 || error.status === 400)) {
 				// A malformed request (e.g. an over-long name) gets the same answer as wrong credentials.

@@ -1,0 +1,96 @@
+import axe from 'axe-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+
+export const baseUrl = (): string => inject('BASE_URL');
+export const apiUrl = (): string => inject('API_URL');
+export const demoPassword = (): string => inject('DEMO_PASSWORD');
+
+export const SESSION_COOKIE = 'samverka_session';
+
+export function launchBrowser(): Promise<Browser> {
+	return chromium.launch({
+		executablePath: inject('CHROMIUM_PATH'),
+		args: [
+			'--headless',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync'
+		]
+	});
+}
+
+/** A fresh context (no cookies) with one page on the app. */
+export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+	const context = await browser.newContext({ baseURL: baseUrl(), locale: 'sv-SE', ...options });
+	const page = await context.newPage();
+	return { context, page };
+}
+
+/** Signs in through the form, as a user would, and waits for the start page. */
+export async function login(page: Page, username: string, password = demoPassword()): Promise<void> {
+	await page.goto('/login');
+	await page.locator('#username').fill(username);
+	await page.locator('#password').fill(password);
+	await page.locator('form.form button[type="submit"]').click();
+	await page.waitForURL(`${baseUrl()}/`);
+}
+
+/** What the API says about a demo user, so tests need not repeat the seed data. */
+export async function demoUser(username: string): Promise<{ displayName: string; agencyName: string }> {
+	const login = await fetch(`${apiUrl()}/api/auth/login`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ username, password: demoPassword() })
+	});
+	if (!login.ok) throw new Error(`demo login for ${username} failed: ${login.status}`);
+	const { accessToken } = (await login.json()) as { accessToken: string };
+	const headers = { authorization: `Bearer ${accessToken}` };
+	try {
+		const me = await fetch(`${apiUrl()}/api/me`, { headers });
+		const body = (await me.json()) as { displayName: string; agency: { name: string } };
+		return { displayName: body.displayName, agencyName: body.agency.name };
+	} finally {
+		await fetch(`${apiUrl()}/api/auth/logout`, { method: 'POST', headers });
+	}
+}
+
+interface AxeViolation {
+	id: string;
+	impact?: string | null;
+	help: string;
+	helpUrl: string;
+	nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/** Runs axe-core (WCAG 2.0/2.1 A and AA) on the page and fails on any serious or critical finding. */
+export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
+	// The app's CSP forbids inline scripts, so axe is evaluated over the DevTools protocol
+	// instead of being added as a <script> element.
+	const present = await page.evaluate(() => typeof (window as { axe?: unknown }).axe !== 'undefined');
+	if (!present) await page.evaluate(axe.source);
+	const violations = await page.evaluate(async () => {
+		const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
+			runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+		});
+		return result.violations.map((v) => ({
+			id: v.id,
+			impact: v.impact ?? null,
+			help: v.help,
+			helpUrl: v.helpUrl,
+			nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary }))
+		}));
+	});
+	const serious = (violations as AxeViolation[]).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+	const report = serious
+		.map((v) => {
+			const nodes = v.nodes.map((n) => `    ${JSON.stringify(n.target)}: ${n.failureSummary ?? ''}`.replace(/\n/g, ' ')).join('\n');
+			return `[${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n${nodes}`;
+		})
+		.join('\n');
+	expect(serious, `axe found serious accessibility violations on ${page.url()}:\n${report}`).toEqual([]);
+}
