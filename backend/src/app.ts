@@ -6,9 +6,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Orm } from './db/orm.js';
 import type { ServiceKeys } from './lib/keys.js';
+import { casesRoutes } from './modules/cases/cases.routes.js';
+import { consentsRoutes } from './modules/consents/consents.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { adminRoutes, authRoutes } from './modules/identity/identity.routes.js';
-import { AuditService } from './plugins/app/audit.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { loadAnomaliesPolicy } from './modules/audit/audit.anomalies.js';
+import { AuditSequencer } from './modules/audit/audit.sequencer.js';
+import { AuditQueryService } from './modules/audit/audit.service.js';
+import { AuditService, registerAuditErrorHook } from './plugins/app/audit.js';
 import authPlugin from './plugins/app/auth.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
 import { PolicyDecisionPoint, loadPolicies } from './plugins/app/policy.js';
@@ -47,7 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -62,10 +68,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('keys', deps.keys);
   app.decorate('policy', new PolicyDecisionPoint(loadPolicies(config.POLICIES_DIR)));
   app.decorate('audit', new AuditService());
+  // The audit sequencer is built here and started by the server (tests drive it with runOnce()).
+  const auditSequencer = new AuditSequencer({
+    connectionString: config.AUDIT_SEQUENCER_DATABASE_URL ?? String(deps.orm.config.get('clientUrl')),
+    signing: deps.keys.signing,
+    dbRole: config.AUDIT_SEQUENCER_DB_ROLE || undefined,
+    batchSize: config.AUDIT_SEQUENCER_BATCH,
+    intervalMs: config.AUDIT_SEQUENCER_INTERVAL_MS,
+    checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+    checkpointSeconds: config.AUDIT_CHECKPOINT_SECONDS,
+    idleResignSeconds: config.AUDIT_CHECKPOINT_IDLE_SECONDS,
+    log: app.log,
+  });
+  app.decorate('auditSequencer', auditSequencer);
+  app.decorate('auditQueries', new AuditQueryService(deps.keys.signing, loadAnomaliesPolicy(config.POLICIES_DIR), config.AUDIT_EXPORT_MAX_ROWS));
+  app.addHook('onClose', async () => auditSequencer.stop());
 
   // External layer
   registerValidation(app);
   registerErrorHandling(app);
+  registerAuditErrorHook(app);
   await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
   await app.register(swagger, {
     openapi: {
@@ -93,6 +115,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(healthRoutes);
     await api.register(authRoutes);
     await api.register(adminRoutes);
+    await api.register(auditRoutes);
+    await api.register(casesRoutes);
+    await api.register(consentsRoutes);
     api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
   }, { prefix: '/api' });
 

@@ -24,11 +24,25 @@ const Env = Type.Object({
   LOGIN_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
   LOGIN_MAX_FAILURES_PER_ADDRESS: Type.Integer({ default: 20, minimum: 1 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 256 * 1024, minimum: 1024 }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  // `loopback`: the web app's server, on the same host, forwards the browser's address.
+  TRUST_PROXY: Type.String({ default: 'loopback', pattern: '^(true|false|loopback|[0-9a-fA-F.:/, ]+)$' }),
   POLICIES_DIR: Type.String({ default: path.join(repoRoot, 'policies') }),
   SEED_DEMO: Type.Boolean({ default: true }),
   DEMO_PASSWORD: Type.String({ default: 'samverka-demo-2026', minLength: 12 }),
   AUDIT_SEQUENCER: Type.Boolean({ default: true }),
+  /** Connection of the audit sequencer (defaults to the API's database connection). */
+  AUDIT_SEQUENCER_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** Role the sequencer switches to on its connection (SET ROLE), e.g. samverka_audit_sequencer. */
+  AUDIT_SEQUENCER_DB_ROLE: Type.String({ default: '', pattern: '^([a-z_][a-z0-9_]{0,62})?$' }),
+  AUDIT_SEQUENCER_INTERVAL_MS: Type.Integer({ default: 200, minimum: 10, maximum: 60_000 }),
+  AUDIT_SEQUENCER_BATCH: Type.Integer({ default: 2000, minimum: 1, maximum: 100_000 }),
+  /** A signed checkpoint after this many new events … */
+  AUDIT_CHECKPOINT_EVERY: Type.Integer({ default: 1000, minimum: 1 }),
+  /** … or once new events are this many seconds old … */
+  AUDIT_CHECKPOINT_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
+  /** … and a re-signed one of the same size after this long idle. */
+  AUDIT_CHECKPOINT_IDLE_SECONDS: Type.Integer({ default: 3600, minimum: 1 }),
+  AUDIT_EXPORT_MAX_ROWS: Type.Integer({ default: 50_000, minimum: 1, maximum: 1_000_000 }),
 });
 export type Config = Static<typeof Env>;
 

@@ -75,6 +75,19 @@ describe('sign-in, sessions and tokens', () => {
     expect((await t.app.inject({ url: '/api/me', headers: bearer(token) })).statusCode).toBe(401);
   });
 
+  it('refreshes a live session into a new token; not a revoked one', async () => {
+    const token = await login(t.app, 'social');
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/refresh' })).statusCode).toBe(401);
+    const res = await t.app.inject({ method: 'POST', url: '/api/auth/refresh', headers: bearer(token) });
+    expect(res.statusCode).toBe(200);
+    const fresh = res.json().accessToken as string;
+    expect(fresh.split('.')[1]).not.toBe(undefined);
+    const sid = (tok: string) => JSON.parse(Buffer.from(tok.split('.')[1]!, 'base64url').toString()).sid;
+    expect(sid(fresh)).toBe(sid(token));
+    await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer(fresh) });
+    expect((await t.app.inject({ method: 'POST', url: '/api/auth/refresh', headers: bearer(token) })).statusCode).toBe(401);
+  });
+
   it('answers 401 to missing, malformed, tampered, alg:none, foreign-key, HS256 and wrong-audience tokens', async () => {
     const good = await login(t.app, 'social');
     const [h, p, s] = good.split('.') as [string, string, string];

@@ -18,6 +18,10 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(204).send(null);
   });
 
+  app.post('/auth/refresh', {
+    schema: { tags: ['auth'], summary: 'A new access token for the same live session (sliding sign-in)', response: { 200: LoginOut, ...errorResponses(401) } },
+  }, async (request) => app.identity.refresh(request.actor!));
+
   app.get('/me', {
     schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: MeOut, ...errorResponses(401) } },
   }, async (request) => {

@@ -104,6 +104,12 @@ export class IdentityService {
     return { accessToken, expiresIn: ttl, user: toPublicUser(user) };
   }
 
+  /** The session is live (checked by the auth hook): issue a fresh token for it. */
+  refresh(actor: Actor): { accessToken: string; expiresIn: number; user: PublicUser } {
+    const accessToken = this.app.jwt.sign({ sub: actor.id, sid: actor.sessionId });
+    return { accessToken, expiresIn: this.app.config.ACCESS_TOKEN_TTL_SECONDS, user: { id: actor.id, username: actor.username, displayName: actor.displayName, agencyId: actor.agencyId, roles: actor.roles } };
+  }
+
   /**
    * Resolves the caller from a verified token: the session must be live (not revoked, not past
    * its maximum age or idle time) and the user active. One round trip; `last_seen_at` is bumped
