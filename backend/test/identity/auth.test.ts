@@ -162,6 +162,14 @@ describe('bad input never crashes and answers problem+json', () => {
     expect(res.body).not.toMatch(/at .*\.ts|SELECT|stack/i);
   });
 
+  it('names the offending field without echoing values, and documents problem+json in OpenAPI', async () => {
+    const res = await post(`{"username": "social", "password": "secret-value-123", "admin": true}`);
+    expect(res.json().errors).toEqual([{ path: 'body', message: "unknown property 'admin'" }]);
+    expect(res.body).not.toContain('secret-value-123');
+    const doc = (await t.app.inject({ url: '/api/docs/json' })).json();
+    expect(Object.keys(doc.paths['/api/auth/login'].post.responses['401'].content)).toEqual(['application/problem+json']);
+  });
+
   it('unsupported media type → 415', async () => {
     const res = await post('username=social', 'application/x-www-form-urlencoded');
     expect(res.statusCode).toBe(415);

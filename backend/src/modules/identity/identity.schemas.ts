@@ -51,5 +51,6 @@ export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false 
 export type UserBody = Static<typeof UserBody>;
 
 /** Standard error answers, for the OpenAPI document. */
-export const errorResponses = (...codes: number[]): Record<number, typeof Problem> =>
-  Object.fromEntries(codes.map((c) => [c, Problem]));
+const ProblemResponse = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: Problem } } };
+export const errorResponses = (...codes: number[]): Record<number, typeof ProblemResponse> =>
+  Object.fromEntries(codes.map((c) => [c, ProblemResponse]));
