@@ -14,6 +14,8 @@ declare module 'vitest' {
 		API_URL: string;
 		CHROMIUM_PATH: string;
 		DEMO_PASSWORD: string;
+		/** The test database, as superuser: lets a test tamper with the audit log to see it detected. */
+		DATABASE_URL: string;
 	}
 }
 
@@ -209,6 +211,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		project.provide('API_URL', apiUrl);
 		project.provide('CHROMIUM_PATH', chromiumPath);
 		project.provide('DEMO_PASSWORD', DEMO_PASSWORD);
+		project.provide('DATABASE_URL', database.url);
 	} catch (error) {
 		await teardown();
 		throw error;

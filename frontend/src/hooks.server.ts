@@ -1,12 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
 import { ApiError, ApiUnavailableError, createApi } from '$lib/server/api';
-import { clearSessionCookie, readLocaleCookie, SESSION_COOKIE } from '$lib/server/session';
+import { clearSessionCookie, readLocaleCookie, SESSION_COOKIE, setSessionCookie } from '$lib/server/session';
 import { defaultLocale } from '$lib/i18n/messages';
 
 function log(level: 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
 	// Structured and free of personal data: no usernames, tokens or request bodies.
 	console[level](JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields }));
+}
+
+/** Refresh the access token when it has less than this left, so an active user is not signed out. */
+const REFRESH_WITHIN_SECONDS = 5 * 60;
+
+/**
+ * The `exp` of a JWT, in seconds since the epoch, or null. Read without verifying the signature:
+ * it only decides *when* to ask the API for a new token; the API verifies every token it gets.
+ */
+function tokenExpiry(token: string): number | null {
+	const payload = token.split('.')[1];
+	if (!payload) return null;
+	try {
+		const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+		const exp = claims && typeof claims === 'object' ? (claims as { exp?: unknown }).exp : undefined;
+		return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
+	} catch {
+		return null;
+	}
 }
 
 function errorName(error: unknown): string {
@@ -20,7 +39,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	locals.user = null;
 	locals.apiUnavailable = false;
 
-	const token = cookies.get(SESSION_COOKIE) || null;
+	let token = cookies.get(SESSION_COOKIE) || null;
 	let clientAddress: string | undefined;
 	try {
 		clientAddress = event.getClientAddress();
@@ -31,6 +50,15 @@ export const handle: Handle = async ({ event, resolve }) => {
 
 	if (token) {
 		try {
+			const exp = tokenExpiry(token);
+			if (exp !== null && exp - Date.now() / 1000 < REFRESH_WITHIN_SECONDS) {
+				// Sliding sign-in: swap the token before it runs out. An expired or revoked one
+				// answers 401 and ends the session as below.
+				const session = await locals.api.refresh();
+				token = session.accessToken;
+				setSessionCookie(cookies, url, token, session.expiresIn);
+				locals.api = createApi({ token, requestId: locals.requestId, clientAddress });
+			}
 			locals.user = await locals.api.me();
 		} catch (error) {
 			if (error instanceof ApiError && error.status === 401) {

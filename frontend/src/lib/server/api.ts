@@ -1,5 +1,6 @@
 import { env } from '$env/dynamic/private';
 import type { paths } from '$lib/api/schema';
+import { createCasesApi } from './cases';
 
 /**
  * Typed client for the Samverka API. Server-side only: the access token never reaches the
@@ -10,6 +11,7 @@ import type { paths } from '$lib/api/schema';
 export type LoginRequest = paths['/api/auth/login']['post']['requestBody']['content']['application/json'];
 export type LoginResponse = paths['/api/auth/login']['post']['responses'][200]['content']['application/json'];
 export type Me = paths['/api/me']['get']['responses'][200]['content']['application/json'];
+export type RefreshResponse = paths['/api/auth/refresh']['post']['responses'][200]['content']['application/json'];
 
 /** RFC 9457 problem details, as every API error is shaped. */
 export interface Problem {
@@ -18,6 +20,8 @@ export interface Problem {
 	status: number;
 	detail?: string;
 	requestId?: string;
+	/** Validation problems: `path` is e.g. `body/subject/firstName`. */
+	errors?: { path: string; message: string }[];
 }
 
 /** The API answered with an error status (4xx, or 5xx other than "unavailable"). */
@@ -79,11 +83,32 @@ async function readProblem(response: Response): Promise<Problem | null> {
 	}
 }
 
-async function request(
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RequestOptions {
+	/** Values for `{name}` placeholders in `path`, URL-encoded here. */
+	params?: Record<string, string>;
+	query?: Record<string, string | number | undefined>;
+}
+
+function resolvePath(path: string, options: RequestOptions): string {
+	const filled = path.replace(/\{(\w+)\}/g, (_match, name: string) => {
+		const value = options.params?.[name];
+		if (value === undefined) throw new Error(`missing path parameter ${name}`);
+		return encodeURIComponent(value);
+	});
+	const query = new URLSearchParams();
+	for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) query.set(key, String(value));
+	const search = query.toString();
+	return search ? `${filled}?${search}` : filled;
+}
+
+export async function request(
 	ctx: ApiContext,
-	method: 'GET' | 'POST',
+	method: HttpMethod,
 	path: keyof paths,
-	body?: unknown
+	body?: unknown,
+	options: RequestOptions = {}
 ): Promise<Response> {
 	const headers: Record<string, string> = {
 		accept: 'application/json, application/problem+json',
@@ -95,7 +120,7 @@ async function request(
 
 	let response: Response;
 	try {
-		response = await fetch(`${baseUrl()}${path}`, {
+		response = await fetch(`${baseUrl()}${resolvePath(path, options)}`, {
 			method,
 			headers,
 			body: body === undefined ? null : JSON.stringify(body),
@@ -132,7 +157,16 @@ export function createApi(ctx: ApiContext) {
 		async me(): Promise<Me> {
 			const response = await request(ctx, 'GET', '/api/me');
 			return (await response.json()) as Me;
-		}
+		},
+
+		/** A new access token for the same live session; 401 when it is no longer live. */
+		async refresh(): Promise<RefreshResponse> {
+			const response = await request(ctx, 'POST', '/api/auth/refresh');
+			return (await response.json()) as RefreshResponse;
+		},
+
+		/** Cases (`./cases.ts`). */
+		cases: createCasesApi((method, path, body, options) => request(ctx, method, path, body, options))
 	};
 }
 

@@ -1,0 +1,202 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import type { paths } from '$lib/api/schema';
+import type { MessageKey } from '$lib/i18n/messages';
+import type { FormFailure } from '$lib/components/cases/forms';
+import { ApiError, ApiUnavailableError, type HttpMethod, type RequestOptions } from './api';
+
+/**
+ * The cases part of the API client (bound to the request's token by `createApi`), and how its
+ * problems become messages on a form. Server-side only.
+ */
+
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+
+export type CaseDetail = Json<paths['/api/cases/{id}']['get']['responses'][200]>;
+export type CaseListPage = Json<paths['/api/cases/search']['post']['responses'][200]>;
+export type CaseListItem = CaseListPage['items'][number];
+export type CaseFilter = Json<paths['/api/cases/search']['post']['requestBody']>;
+export type CaseOptions = Json<paths['/api/cases/options']['get']['responses'][200]>;
+export type CaseStats = Json<paths['/api/cases/stats']['get']['responses'][200]>;
+export type GroupStats = Json<paths['/api/stats/groups']['get']['responses'][200]>;
+export type CreateCaseRequest = Json<paths['/api/cases']['post']['requestBody']>;
+export type UpdateCaseRequest = Json<paths['/api/cases/{id}']['patch']['requestBody']>;
+export type Participant = CaseDetail['participants'][number];
+export type EntryPage = Json<paths['/api/cases/{id}/entries']['get']['responses'][200]>;
+export type Entry = EntryPage['items'][number];
+export type CreateEntryRequest = Json<paths['/api/cases/{id}/entries']['post']['requestBody']>;
+export type PlanItem = CaseDetail['planItems'][number];
+export type CreatePlanItemRequest = Json<paths['/api/cases/{id}/plan-items']['post']['requestBody']>;
+export type UpdatePlanItemRequest = Json<paths['/api/cases/{id}/plan-items/{itemId}']['patch']['requestBody']>;
+export type MeetingPage = Json<paths['/api/cases/{id}/meetings']['get']['responses'][200]>;
+export type Meeting = MeetingPage['items'][number];
+export type CreateMeetingRequest = Json<paths['/api/cases/{id}/meetings']['post']['requestBody']>;
+
+export type CaseStatus = CaseDetail['status'];
+export type CaseType = CaseDetail['type'];
+export type ProtectedIdentity = CaseDetail['subject']['protectedIdentity'];
+
+export const CASE_STATUSES: readonly CaseStatus[] = ['open', 'active', 'closed'];
+export const CASE_TYPES: readonly CaseType[] = ['sspf', 'avhoppare'];
+export const PROTECTED_IDENTITIES: readonly ProtectedIdentity[] = ['none', 'sekretessmarkering', 'skyddad_folkbokforing'];
+export const PLAN_ITEM_STATUSES: readonly PlanItem['status'][] = ['planned', 'in_progress', 'done', 'cancelled'];
+
+type Call = (method: HttpMethod, path: keyof paths, body?: unknown, options?: RequestOptions) => Promise<Response>;
+
+export function createCasesApi(call: Call) {
+	const json = async <T>(response: Promise<Response>): Promise<T> => (await (await response).json()) as T;
+	const id = (caseId: string) => ({ params: { id: caseId } });
+
+	return {
+		/** Areas, life areas, categories and agencies for forms; 403 for roles without case lists. */
+		options: () => json<CaseOptions>(call('GET', '/api/cases/options')),
+		/** Filters go in the body, so that no name or personnummer ends up in a URL or access log. */
+		search: (filter: CaseFilter) => json<CaseListPage>(call('POST', '/api/cases/search', filter)),
+		stats: () => json<CaseStats>(call('GET', '/api/cases/stats')),
+		groupStats: () => json<GroupStats>(call('GET', '/api/stats/groups')),
+		create: (body: CreateCaseRequest) => json<CaseDetail>(call('POST', '/api/cases', body)),
+		get: (caseId: string) => json<CaseDetail>(call('GET', '/api/cases/{id}', undefined, id(caseId))),
+		update: (caseId: string, body: UpdateCaseRequest) => json<CaseDetail>(call('PATCH', '/api/cases/{id}', body, id(caseId))),
+		close: (caseId: string, outcome: string) => json<CaseDetail>(call('POST', '/api/cases/{id}/close', { outcome }, id(caseId))),
+		reopen: (caseId: string) => json<CaseDetail>(call('POST', '/api/cases/{id}/reopen', undefined, id(caseId))),
+		addParticipant: (caseId: string, agencyId: string) =>
+			json<Participant[]>(call('POST', '/api/cases/{id}/participants', { agencyId }, id(caseId))),
+		async removeParticipant(caseId: string, agencyId: string): Promise<void> {
+			await call('DELETE', '/api/cases/{id}/participants/{agencyId}', undefined, { params: { id: caseId, agencyId } });
+		},
+		entries: (caseId: string, page: number, pageSize: number) =>
+			json<EntryPage>(call('GET', '/api/cases/{id}/entries', undefined, { ...id(caseId), query: { page, pageSize } })),
+		createEntry: (caseId: string, body: CreateEntryRequest) => json<Entry>(call('POST', '/api/cases/{id}/entries', body, id(caseId))),
+		createPlanItem: (caseId: string, body: CreatePlanItemRequest) =>
+			json<PlanItem>(call('POST', '/api/cases/{id}/plan-items', body, id(caseId))),
+		updatePlanItem: (caseId: string, itemId: string, body: UpdatePlanItemRequest) =>
+			json<PlanItem>(call('PATCH', '/api/cases/{id}/plan-items/{itemId}', body, { params: { id: caseId, itemId } })),
+		meetings: (caseId: string, page: number, pageSize: number) =>
+			json<MeetingPage>(call('GET', '/api/cases/{id}/meetings', undefined, { ...id(caseId), query: { page, pageSize } })),
+		createMeeting: (caseId: string, body: CreateMeetingRequest) =>
+			json<Meeting>(call('POST', '/api/cases/{id}/meetings', body, id(caseId)))
+	};
+}
+
+export type CasesApi = ReturnType<typeof createCasesApi>;
+
+/** The machine-readable code of a problem: `urn:samverka:problem:case_closed` → `case_closed`. */
+export function problemCode(err: ApiError): string {
+	return err.problem?.type?.split(':').pop() ?? '';
+}
+
+/**
+ * 404 from the API means "does not exist or not yours": the page says exactly that and nothing
+ * more (the cases error page words it), so existence never leaks.
+ */
+export function caseNotFound(requestId: string): never {
+	error(404, { message: 'Not Found', code: 'not_found', requestId });
+}
+
+/** Messages for the API's problem codes that a form can show; anything else is unexpected. */
+const PROBLEM_MESSAGES: Record<string, MessageKey> = {
+	case_closed: 'cases.problem.caseClosed',
+	use_close: 'cases.problem.useClose',
+	illegal_transition: 'cases.problem.illegalTransition',
+	already_participant: 'cases.problem.alreadyParticipant',
+	agency_has_plan_items: 'cases.problem.agencyHasPlanItems',
+	agency_not_in_case: 'cases.problem.agencyNotInCase',
+	owner_as_participant: 'cases.problem.ownerAsParticipant',
+	unknown_agency: 'cases.problem.unknownAgency',
+	unknown_area: 'cases.problem.unknownArea',
+	unknown_life_area: 'cases.problem.unknownLifeArea',
+	unknown_category: 'cases.problem.unknownCategory',
+	category_not_allowed: 'cases.problem.categoryNotAllowed',
+	corrects_not_in_case: 'cases.problem.correctsNotInCase',
+	corrects_other_agency: 'cases.problem.correctsOtherAgency',
+	phase_not_applicable: 'cases.problem.phaseNotApplicable',
+	invalid_personal_identity_number: 'cases.problem.invalidPin',
+	birth_date_in_future: 'cases.problem.birthDateInFuture',
+	guardians_for_adult: 'cases.problem.guardiansForAdult',
+	guardian_is_subject: 'cases.problem.guardianIsSubject',
+	validation: 'cases.problem.validation'
+};
+
+export function problemMessage(err: ApiError): MessageKey {
+	if (err.status === 409 && !(problemCode(err) in PROBLEM_MESSAGES)) return 'cases.problem.conflict';
+	if (err.status === 403) return 'cases.problem.forbidden';
+	return PROBLEM_MESSAGES[problemCode(err)] ?? 'cases.problem.unexpected';
+}
+
+/**
+ * Field errors from a validation problem: `errors[].path` (`body/subject/firstName`) mapped to a
+ * form field name by `fieldFor`. Paths the form does not know are left to the summary.
+ */
+export function validationFieldErrors(
+	err: ApiError,
+	fieldFor: (path: string) => string | null,
+	message: MessageKey = 'cases.problem.fieldInvalid'
+): Record<string, MessageKey> {
+	const fields: Record<string, MessageKey> = {};
+	for (const e of err.problem?.errors ?? []) {
+		const field = fieldFor(e.path.replace(/^body\/?/, '').replace(/^\//, ''));
+		if (field && !fields[field]) fields[field] = message;
+	}
+	return fields;
+}
+
+export type { FormFailure } from '$lib/components/cases/forms';
+
+export function formFailure(
+	status: number,
+	action: string,
+	error: MessageKey,
+	values: Record<string, string>,
+	fieldErrors: Record<string, MessageKey> = {},
+	itemId?: string
+) {
+	return fail(status, { action, error, fieldErrors, values, ...(itemId ? { itemId } : {}) } satisfies FormFailure);
+}
+
+/**
+ * The one way form actions turn API errors into answers: 404 → the "not found or no access" page,
+ * 400/403/409 → the form's error summary (with field errors where the API names the field), the
+ * API being down → a summary saying so. Anything else is a bug and goes to `handleError`.
+ */
+export function apiFailure(
+	err: unknown,
+	ctx: { action: string; requestId: string; values: Record<string, string>; itemId?: string; fieldFor?: (path: string) => string | null; codeField?: Record<string, string> }
+) {
+	if (err instanceof ApiUnavailableError) return formFailure(503, ctx.action, 'cases.problem.unavailable', ctx.values, {}, ctx.itemId);
+	if (!(err instanceof ApiError)) throw err;
+	if (err.status === 404) caseNotFound(ctx.requestId);
+	if (err.status === 401) redirect(303, '/login');
+	const message = problemMessage(err);
+	const fieldErrors = ctx.fieldFor ? validationFieldErrors(err, ctx.fieldFor) : {};
+	const codeField = ctx.codeField?.[problemCode(err)];
+	if (codeField) fieldErrors[codeField] = message;
+	return formFailure(err.status === 409 ? 409 : 400, ctx.action, message, ctx.values, fieldErrors, ctx.itemId);
+}
+
+/** The text fields of a form, trimmed (files are ignored). */
+export function formValues(form: FormData, names: readonly string[]): Record<string, string> {
+	return Object.fromEntries(names.map((n) => [n, String(form.get(n) ?? '').trim()]));
+}
+
+/** Loads a case; 404 for "does not exist or not yours", exactly as the API answers. */
+export async function loadCase(api: CasesApi, caseId: string, requestId: string): Promise<CaseDetail> {
+	try {
+		return await api.get(caseId);
+	} catch (err) {
+		if (err instanceof ApiError && (err.status === 404 || err.status === 400)) caseNotFound(requestId);
+		throw err;
+	}
+}
+
+export function isOwner(user: { agencyId: string; roles: readonly string[] }, detail: Pick<CaseDetail, 'ownerAgencyId'>): boolean {
+	return user.agencyId === detail.ownerAgencyId && user.roles.includes('social_worker');
+}
+
+/** The `reopen` form action, shared by every page of a case (the closed notice is on all of them). */
+export async function reopenAction({ locals, params }: { locals: App.Locals; params: { id: string } }) {
+	try {
+		await locals.api.cases.reopen(params.id);
+	} catch (err) {
+		return apiFailure(err, { action: 'reopen', requestId: locals.requestId, values: {} });
+	}
+	return { action: 'reopen', saved: 'cases.closed.reopened' as const };
+}

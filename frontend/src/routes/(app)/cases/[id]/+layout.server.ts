@@ -1,0 +1,17 @@
+import { isOwner, loadCase } from '$lib/server/cases';
+import type { LayoutServerLoad } from './$types';
+
+export const load: LayoutServerLoad = async ({ locals, params, parent }) => {
+	const { user } = await parent();
+	const [detail, options] = await Promise.all([loadCase(locals.api.cases, params.id, locals.requestId), locals.api.cases.options()]);
+	const owner = isOwner(user, detail);
+	return {
+		detail,
+		options,
+		/** The owning social worker may change the case, as long as it is not closed. */
+		canEdit: owner && detail.status !== 'closed',
+		canReopen: owner && detail.status === 'closed',
+		/** Any agency with access writes journal entries in the categories it authors. */
+		canWriteEntries: detail.status !== 'closed' && options.categories.some((c) => c.mine)
+	};
+};
