@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   const address = await app.listen({ host: config.HOST, port: config.PORT });
+  if (config.AUDIT_SEQUENCER) app.auditSequencer.start();
   log.info({ address }, 'API listening');
   if (config.NODE_ENV !== 'production' && config.SEED_DEMO) {
     log.info({ users: DEMO_USERS.map((u) => u.username) }, 'demo sign-ins use DEMO_PASSWORD');

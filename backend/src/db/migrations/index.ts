@@ -1,7 +1,14 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127000001Foundation } from './Migration20261127000001Foundation.js';
+import { Migration20261127000002Cases } from './Migration20261127000002Cases.js';
+import { Migration20261127000004Audit } from './Migration20261127000004Audit.js';
+import { Migration20261127000003Consent } from './Migration20261127000003Consent.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000001Foundation', class: Migration20261127000001Foundation },
+  { name: 'Migration20261127000002Cases', class: Migration20261127000002Cases },
+  { name: 'Migration20261127000004Audit', class: Migration20261127000004Audit },
+  // After the audit migration, which creates the API role this one revokes UPDATE/DELETE from.
+  { name: 'Migration20261127000003Consent', class: Migration20261127000003Consent },
 ];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpProblem } from '../../lib/problem.js';
 
 export type AuditOutcome = 'allowed' | 'denied' | 'error';
 
@@ -42,32 +43,131 @@ const COLUMNS = [
   'case_id', 'subject_id', 'outcome', 'reason', 'consent_ids', 'request_id', 'client_ip',
 ] as const;
 
+type QueueRow = unknown[];
+type Connection = ReturnType<EntityManager['getConnection']>;
+
+function rowsOf(ctx: AuditContext, list: readonly AuditEvent[]): QueueRow[] {
+  return list.map((e) => [
+    randomUUID(), ctx.actorId, ctx.actorAgencyId, ctx.actorRole, e.action, e.resourceType, e.resourceId ?? null,
+    e.caseId ?? null, e.subjectId ?? null, e.outcome, e.reason ?? null, `{${(e.consentIds ?? []).join(',')}}`,
+    ctx.requestId, ctx.clientIp,
+  ]);
+}
+
+async function insertRows(conn: Connection, rows: QueueRow[], trx?: unknown): Promise<void> {
+  const params: unknown[] = [];
+  const values = rows.map((r) => {
+    for (const v of r) params.push(v);
+    return `(${r.map(() => '?').join(',')})`;
+  });
+  await conn.execute(`INSERT INTO audit_queue (${COLUMNS.join(',')}) VALUES ${values.join(',')}`, params, 'run', trx as never);
+}
+
+/**
+ * Group commit for events written outside a transaction (reads, denials): while one INSERT is
+ * being committed, the events that arrive meanwhile wait and go together in the next one. No
+ * added delay at low load; at high load far fewer commits. Every caller still waits for the
+ * commit that holds its own event (fail closed). If a shared INSERT fails, each event is retried
+ * alone, so one bad event cannot fail the others.
+ */
+class GroupCommit {
+  private queue: { rows: QueueRow[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly conn: Connection, private readonly maxInFlight = 2, private readonly maxRows = 1000) {}
+
+  add(rows: QueueRow[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ rows, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    const batch: typeof this.queue = [];
+    let n = 0;
+    while (this.queue.length && (batch.length === 0 || n + this.queue[0]!.rows.length <= this.maxRows)) {
+      const item = this.queue.shift()!;
+      n += item.rows.length;
+      batch.push(item);
+    }
+    this.inFlight += 1;
+    insertRows(this.conn, batch.flatMap((b) => b.rows))
+      .then(
+        () => batch.forEach((b) => b.resolve()),
+        async (e: unknown) => {
+          if (batch.length === 1) return batch[0]!.reject(e);
+          for (const b of batch) await insertRows(this.conn, b.rows).then(b.resolve, b.reject);
+        },
+      )
+      .finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+  }
+}
+
 /**
  * Writes audit events into the append-only queue, inside the caller's transaction when `em` is in
- * one: the event commits together with what it records, or not at all.
+ * one: the event commits together with what it records, or not at all. Outside a transaction the
+ * event is committed (group commit) before `record` resolves.
  */
 export class AuditService {
+  private readonly groups = new WeakMap<object, GroupCommit>();
+
   async record(em: EntityManager, ctx: AuditContext, events: AuditEvent | readonly AuditEvent[]): Promise<void> {
     const list = Array.isArray(events) ? (events as readonly AuditEvent[]) : [events as AuditEvent];
     if (list.length === 0) return;
-    const params: unknown[] = [];
-    const rows = list.map((e) => {
-      const values = [
-        randomUUID(), ctx.actorId, ctx.actorAgencyId, ctx.actorRole, e.action, e.resourceType, e.resourceId ?? null,
-        e.caseId ?? null, e.subjectId ?? null, e.outcome, e.reason ?? null, `{${(e.consentIds ?? []).join(',')}}`,
-        ctx.requestId, ctx.clientIp,
-      ];
-      const placeholders = values.map((v) => {
-        params.push(v);
-        return '?';
-      });
-      return `(${placeholders.join(',')})`;
-    });
-    await em.getConnection().execute(
-      `INSERT INTO audit_queue (${COLUMNS.join(',')}) VALUES ${rows.join(',')}`,
-      params,
-      'run',
-      em.getTransactionContext(),
-    );
+    const rows = rowsOf(ctx, list);
+    const conn = em.getConnection();
+    const trx = em.getTransactionContext();
+    if (trx) return insertRows(conn, rows, trx);
+    let group = this.groups.get(conn);
+    if (!group) {
+      group = new GroupCommit(conn);
+      this.groups.set(conn, group);
+    }
+    return group.add(rows);
   }
+}
+
+/** What a route is about, so that a failure (5xx) on it is still recorded as outcome `error`. */
+export type AuditIntent = Omit<AuditEvent, 'outcome' | 'reason'>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Declares the route audited: a 5xx answer records this event with outcome `error`. */
+    audit?: AuditIntent;
+  }
+  interface FastifyRequest {
+    /** Set by `setAuditIntent` once the handler knows the resource (overrides the route's `audit`). */
+    auditIntent: AuditIntent | null;
+  }
+}
+
+/** Tells the error path which resource this request is about (call it early in the handler). */
+export function setAuditIntent(request: FastifyRequest, intent: AuditIntent): void {
+  request.auditIntent = intent;
+}
+
+/**
+ * Error path: when an audited route (route `config.audit`, or `setAuditIntent` in the handler)
+ * answers 5xx, an `error` event is recorded in its own autocommitted statement — the request's
+ * own transaction has been rolled back by then. If that write also fails (the database is down)
+ * the failure is logged; the client already gets the 5xx, so nothing is disclosed.
+ */
+export function registerAuditErrorHook(app: FastifyInstance): void {
+  app.decorateRequest('auditIntent', null);
+  app.addHook('onError', async (request, _reply, error: FastifyError | HttpProblem) => {
+    const status = error instanceof HttpProblem ? error.status : typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status < 500) return;
+    const intent = request.auditIntent ?? request.routeOptions.config?.audit;
+    if (!intent) return;
+    try {
+      await app.audit.record(app.orm.em.fork(), auditContextOf(request), { ...intent, outcome: 'error', reason: `http_${status}` });
+    } catch (e) {
+      request.log.error({ err: { type: (e as Error).name, code: (e as { code?: string }).code } }, 'could not record the audit error event');
+    }
+  });
 }

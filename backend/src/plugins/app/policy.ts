@@ -4,6 +4,9 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import YAML from 'yaml';
 import { AGENCY_KINDS, ROLES, type AgencyKind, type Role } from '../../modules/identity/identity.entities.js';
+import { ConsentPolicy, consentPolicyProblems } from '../../modules/consents/consent.policy.js';
+import { prepareGate, type GateEvaluator, type GateFacts } from '../../modules/consents/gate.js';
+import { loadCategoriesPolicy, type CategoriesPolicy } from '../../modules/cases/cases.policy.js';
 
 const RoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const AgencyKindT = Type.Union(AGENCY_KINDS.map((k) => Type.Literal(k)));
@@ -17,6 +20,8 @@ export type RolesPolicy = Static<typeof RolesPolicy>;
 
 export interface Policies {
   roles: RolesPolicy;
+  consent: ConsentPolicy;
+  categories: CategoriesPolicy;
 }
 
 export class PolicyError extends Error {}
@@ -36,8 +41,15 @@ export function readPolicyFile<T extends TSchema>(dir: string, file: string, sch
   return parsed as Static<T>;
 }
 
+function loadConsentPolicy(dir: string): ConsentPolicy {
+  const consent = readPolicyFile(dir, 'consent.yaml', ConsentPolicy);
+  const problems = consentPolicyProblems(consent);
+  if (problems.length > 0) throw new PolicyError(`policies/consent.yaml is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return consent;
+}
+
 export function loadPolicies(dir: string): Policies {
-  return { roles: readPolicyFile(dir, 'roles.yaml', RolesPolicy) };
+  return { roles: readPolicyFile(dir, 'roles.yaml', RolesPolicy), consent: loadConsentPolicy(dir), categories: loadCategoriesPolicy(dir) };
 }
 
 export interface Decision {
@@ -50,6 +62,16 @@ export interface Decision {
 export interface RoleSubject {
   roles: readonly Role[];
   agencyKind: AgencyKind;
+}
+
+/** The caller as the case-access rule sees it. */
+export interface CaseActor extends RoleSubject {
+  agencyId: string;
+}
+
+/** What the case-access rule needs to know about the case. */
+export interface CaseAccessFacts {
+  ownerAgencyId: string;
 }
 
 export const allow = (reason: string): Decision => ({ allow: true, reason });
@@ -65,5 +87,35 @@ export class PolicyDecisionPoint {
     if (!rules) return deny('unknown_action');
     const ok = rules.some((r) => actor.roles.includes(r.role) && (!r.agencyKinds || r.agencyKinds.includes(actor.agencyKind)));
     return ok ? allow('role') : deny('role');
+  }
+
+  /**
+   * The consent gate for one case at one instant (`policies/consent.yaml`): every exchange of
+   * information between agencies is decided by `decide({ fromAgencyId, toAgencyId, category })`.
+   * Build it per request from freshly read consents, so a withdrawal counts on the next request.
+   */
+  consentGate(facts: GateFacts): GateEvaluator {
+    return prepareGate(this.policies.consent, facts);
+  }
+
+  /**
+   * Object-level access to one case: the role must allow the action, and then only social
+   * workers of the owning social services agency are allowed (`owner`). Everyone else is denied
+   * with `not_owner` (or `role`); callers answer such a denial exactly like a missing case.
+   * Partners will be let in through the consent gate where this denies with `not_owner` (see
+   * CasesService.loadCaseForActor, the one place reads go through).
+   */
+  caseAccess(actor: CaseActor, action: string, facts: CaseAccessFacts): Decision {
+    const role = this.roleAllows(actor, action);
+    if (!role.allow) return role;
+    const owner = actor.agencyId === facts.ownerAgencyId && actor.agencyKind === 'social_services' && actor.roles.includes('social_worker');
+    return owner ? allow('owner') : deny('not_owner');
+  }
+
+  /** May a user of this kind of agency author information of this category (`policies/categories.yaml`)? */
+  mayAuthorCategory(actor: Pick<RoleSubject, 'agencyKind'>, category: string): Decision {
+    const c = Object.hasOwn(this.policies.categories.categories, category) ? this.policies.categories.categories[category] : undefined;
+    if (!c) return deny('unknown_category');
+    return c.authors.includes(actor.agencyKind) ? allow('category_author') : deny('category_author');
   }
 }

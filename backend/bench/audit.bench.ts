@@ -1,0 +1,191 @@
+// npm run bench:audit — the audit trail under load, on its own PostgreSQL (embedded in a temp
+// dir, or BENCH_DATABASE_URL: a superuser URL to a server where a fresh database is created).
+// Targets: sequencer lag at peak write load ≤ 1 s; audited read ≤ 1.5× an unaudited read of the
+// same resource; verification ≥ 200,000 events/s; auditor filtered search p95 ≤ 100 ms with
+// 1,000,000 events.
+// Env: BENCH_EVENTS (1000000), BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_SEARCHES (200).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { initOrm, migrate } from '../src/db/orm.js';
+import { seedDemo } from '../src/db/seed.js';
+import { loadKeys } from '../src/lib/keys.js';
+import { auditContextOf } from '../src/plugins/app/audit.js';
+import { backendDir, freePort, login } from './lib.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 200);
+const DEMO_PASSWORD = 'samverka-demo-2026';
+
+const line = (s: string): void => void process.stdout.write(`${s}\n`);
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+interface Cannon { rps: number; p50: number; p99: number; non2xx: number; requests: number }
+
+/** autocannon in its own process, so the load generator does not share the API's event loop. */
+function cannon(url: string, token: string, seconds: number): Promise<Cannon> {
+  return new Promise((resolve, reject) => {
+    const bin = path.join(backendDir, '../node_modules/.bin/autocannon');
+    const child = spawn(bin, ['-c', String(CONNECTIONS), '-d', String(seconds), '-j', '-H', `authorization=Bearer ${token}`, url], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', () => {
+      try {
+        const r = JSON.parse(out) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
+        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx + r.errors, requests: r.requests.total });
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-bench-audit-'));
+fs.chmodSync(tmp, 0o755);
+let embedded: EmbeddedDatabase | undefined;
+let exitCode = 0;
+const closers: (() => Promise<unknown>)[] = [];
+try {
+  let adminUrl = process.env.BENCH_DATABASE_URL?.replace(/\/[^/]*$/, '');
+  if (!adminUrl) {
+    embedded = await startEmbeddedPostgres(path.join(tmp, 'pg'), await freePort());
+    adminUrl = embedded.adminUrl;
+  }
+  const dbName = `samverka_bench_audit_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: `${adminUrl}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const databaseUrl = `${adminUrl}/${dbName}`;
+  const orm = await initOrm(databaseUrl, 20);
+  closers.unshift(() => orm.close());
+  await migrate(orm);
+  await seedDemo(orm.em.fork(), DEMO_PASSWORD);
+  const keysDir = path.join(tmp, 'keys');
+  loadKeys(keysDir, true);
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', KEYS_DIR: keysDir, DATABASE_URL: databaseUrl, AUDIT_SEQUENCER: 'false', AUDIT_SEQUENCER_INTERVAL_MS: '100' });
+  const app = await buildApp({ config, orm, keys: loadKeys(keysDir, false), logger: false });
+  closers.unshift(() => app.close());
+
+  // Bench-only routes: the same read of one agency row, with and without its audit event.
+  const readAgency = async (em: typeof orm.em, id: string): Promise<unknown> =>
+    (await em.getConnection().execute('SELECT id, name, kind FROM agency WHERE id = ?', [id]))[0];
+  app.get<{ Params: { id: string } }>('/bench/unaudited/:id', async (request) => readAgency(request.em, request.params.id));
+  app.get<{ Params: { id: string } }>('/bench/audited/:id', async (request) => {
+    const row = await readAgency(request.em, request.params.id);
+    await app.audit.record(request.em, auditContextOf(request), { action: 'agency.read', resourceType: 'agency', resourceId: request.params.id, outcome: 'allowed', reason: 'bench' });
+    return row;
+  });
+  const port = await freePort();
+  await app.listen({ host: '127.0.0.1', port });
+  const url = `http://127.0.0.1:${port}`;
+  app.auditSequencer.start();
+  const sql = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+  sql.on('error', () => {});
+  closers.unshift(() => sql.end());
+
+  const social = await login(url, 'social', DEMO_PASSWORD);
+  const auditor = await login(url, 'auditor', DEMO_PASSWORD);
+  const agencyId = (await sql.query<{ id: string }>('SELECT id FROM agency LIMIT 1')).rows[0]!.id;
+
+  line(`\nbench:audit — ${os.cpus().length} cores, API + sequencer + PostgreSQL + autocannon (own process) on one machine`);
+
+  // 1. Audited vs unaudited read; sequencer lag while the audited read runs at full speed.
+  await cannon(`${url}/bench/unaudited/${agencyId}`, social, 2);
+  const plain = await cannon(`${url}/bench/unaudited/${agencyId}`, social, SECONDS);
+  const startedAt = new Date();
+  const backlog: number[] = [];
+  const sampler = setInterval(() => {
+    sql.query<{ age: number | null }>(`SELECT extract(epoch FROM clock_timestamp() - min(occurred_at)) * 1000 AS age FROM audit_event_v WHERE seq IS NULL`)
+      .then((r) => backlog.push(Number(r.rows[0]!.age ?? 0)), () => {});
+  }, 100);
+  const audited = await cannon(`${url}/bench/audited/${agencyId}`, social, SECONDS);
+  clearInterval(sampler);
+  await app.auditSequencer.drain(30_000);
+  const lag = (await sql.query<{ p50: number; p99: number; max: number; n: number }>(
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99, max(d) AS max, count(*)::int AS n
+     FROM (SELECT extract(epoch FROM sequenced_at - occurred_at) * 1000 AS d FROM audit_log WHERE occurred_at >= $1 AND action = 'agency.read') x`, [startedAt])).rows[0]!;
+  const ratio = plain.rps / audited.rps;
+  line(`  unaudited read          ${plain.rps.toFixed(0).padStart(6)} req/s  p50 ${plain.p50} ms  p99 ${plain.p99} ms  (${plain.non2xx} non-2xx)`);
+  line(`  audited read            ${audited.rps.toFixed(0).padStart(6)} req/s  p50 ${audited.p50} ms  p99 ${audited.p99} ms  (${audited.non2xx} non-2xx, ${audited.requests} events written)`);
+  line(`  cost ratio audited/unaudited (throughput)  ${ratio.toFixed(2)}×  (target ≤ 1.5×)  ${ratio <= 1.5 ? 'OK' : 'ABOVE TARGET'}`);
+  line(`  sequencer lag at that write load: commit→sequenced p50 ${Number(lag.p50).toFixed(0)} ms, p99 ${Number(lag.p99).toFixed(0)} ms, max ${Number(lag.max).toFixed(0)} ms over ${lag.n} events; oldest unsequenced event seen ${Math.max(0, ...backlog).toFixed(0)} ms  (target ≤ 1000 ms)  ${Number(lag.max) <= 1000 ? 'OK' : 'ABOVE TARGET'}`);
+
+  // 2. A million events, bulk inserted, then sequenced by the real sequencer.
+  await app.auditSequencer.stop();
+  let t0 = performance.now();
+  await sql.query(`
+    INSERT INTO audit_queue (event_id, occurred_at, actor_id, actor_agency_id, actor_role, action, resource_type, resource_id, case_id, subject_id, outcome, reason, consent_ids, request_id, client_ip)
+    SELECT gen_random_uuid(), now() - (($1 - g) * interval '7 seconds'),
+           ('00000000-0000-4000-8000-' || lpad(to_hex(g % 400), 12, '0'))::uuid,
+           ('00000000-0000-4000-9000-' || lpad(to_hex(g % 12), 12, '0'))::uuid,
+           'partner', (ARRAY['case.read','case.update','case.entry.write','consent.read','case.list','auth.login'])[1 + g % 6], 'case', 'r' || g,
+           ('00000000-0000-4000-a000-' || lpad(to_hex((g * 7919) % 100000), 12, '0'))::uuid,
+           ('00000000-0000-4000-b000-' || lpad(to_hex((g * 104729) % 50000), 12, '0'))::uuid,
+           CASE WHEN g % 23 = 0 THEN 'denied' ELSE 'allowed' END, CASE WHEN g % 23 = 0 THEN 'not_involved' ELSE 'consent' END,
+           ARRAY[('00000000-0000-4000-c000-' || lpad(to_hex(g % 9000), 12, '0'))::uuid], 'req-' || g, '10.0.' || (g % 250) || '.' || (g % 200)
+    FROM generate_series(1::bigint, $1::bigint) g`, [EVENTS]);
+  const insertS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const big = app.auditSequencer;
+  big.opts.batchSize = 20_000;
+  big.opts.checkpointEvery = 100_000;
+  const sequenced = await big.drain(1_800_000);
+  await big.checkpointNow();
+  const seqS = (performance.now() - t0) / 1000;
+  await big.stop();
+  await sql.query('VACUUM ANALYZE audit_log');
+  await sql.query('VACUUM ANALYZE audit_queue');
+  const total = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM audit_log')).rows[0]!.n);
+  line(`  bulk insert ${EVENTS.toLocaleString('en')} queue rows: ${insertS.toFixed(1)} s; sequenced ${sequenced.toLocaleString('en')} in ${seqS.toFixed(1)} s (${(sequenced / seqS).toFixed(0)} events/s); log size ${total.toLocaleString('en')}`);
+
+  // 3. Verification through the API.
+  const v = await fetch(`${url}/api/audit/verify`, { headers: { authorization: `Bearer ${auditor}` } });
+  const vr = (await v.json()) as { ok: boolean; size: number; eventsPerSecond: number; durationMs: number; checkpointsVerified: number };
+  line(`  GET /api/audit/verify   ok=${vr.ok} size=${vr.size} checkpoints=${vr.checkpointsVerified} in ${(vr.durationMs / 1000).toFixed(2)} s → ${vr.eventsPerSecond.toLocaleString('en')} events/s  (target ≥ 200,000)  ${vr.eventsPerSecond >= 200_000 ? 'OK' : 'BELOW TARGET'}`);
+
+  // 4. The auditor's filtered search on the big log, through HTTP.
+  const hex = (n: number): string => n.toString(16).padStart(12, '0');
+  const day = 86_400_000;
+  const now = Date.now();
+  const kinds: [string, () => string][] = [
+    ['subject', () => `subjectId=00000000-0000-4000-b000-${hex(Math.floor(Math.random() * 50_000))}`],
+    ['case', () => `caseId=00000000-0000-4000-a000-${hex(Math.floor(Math.random() * 100_000))}`],
+    ['actor+period', () => `actorId=00000000-0000-4000-8000-${hex(Math.floor(Math.random() * 400))}&from=${new Date(now - 7 * day).toISOString()}&to=${new Date(now).toISOString()}`],
+    ['agency+denied', () => `agencyId=00000000-0000-4000-9000-${hex(Math.floor(Math.random() * 12))}&outcome=denied`],
+    ['action+period', () => `action=case.update&from=${new Date(now - 30 * day).toISOString()}&to=${new Date(now - 29 * day).toISOString()}`],
+    ['period page 5', () => `from=${new Date(now - 60 * day).toISOString()}&to=${new Date(now - 30 * day).toISOString()}&page=5`],
+  ];
+  const times = new Map<string, number[]>(kinds.map(([k]) => [k, []]));
+  for (let i = 0; i < SEARCHES; i++) {
+    const [k, q] = kinds[i % kinds.length]!;
+    const s = performance.now();
+    const r = await fetch(`${url}/api/audit/events?${q()}&pageSize=50`, { headers: { authorization: `Bearer ${auditor}` } });
+    await r.arrayBuffer();
+    if (!r.ok) throw new Error(`search failed: ${r.status}`);
+    times.get(k)!.push(performance.now() - s);
+  }
+  const all = [...times.values()].flat();
+  for (const [k, xs] of times) line(`    search ${k.padEnd(14)} p50 ${pct(xs, 50).toFixed(1)} ms  p95 ${pct(xs, 95).toFixed(1)} ms`);
+  line(`  auditor search (${all.length} requests, ${total.toLocaleString('en')} events) p95 ${pct(all, 95).toFixed(1)} ms  (target ≤ 100 ms)  ${pct(all, 95) <= 100 ? 'OK' : 'ABOVE TARGET'}`);
+
+} catch (e) {
+  exitCode = 1;
+  process.stderr.write(`bench:audit failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+} finally {
+  for (const close of closers) await close().catch(() => {});
+  await embedded?.stop().catch(() => {});
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(exitCode);

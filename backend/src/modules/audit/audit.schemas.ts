@@ -1,0 +1,134 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export { errorResponses } from '../identity/identity.schemas.js';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const NStr = Nullable(Type.String());
+const DateTime = Type.String({ format: 'date-time' });
+const Outcome = Type.Union([Type.Literal('allowed'), Type.Literal('denied'), Type.Literal('error')]);
+
+export const EventFilter = {
+  subjectId: Type.Optional(Uuid),
+  caseId: Type.Optional(Uuid),
+  actorId: Type.Optional(Uuid),
+  agencyId: Type.Optional(Uuid),
+  action: Type.Optional(Type.String({ pattern: '^[a-z_]+(\\.[a-z_]+)*$', maxLength: 80 })),
+  outcome: Type.Optional(Outcome),
+  from: Type.Optional(DateTime),
+  to: Type.Optional(DateTime),
+};
+
+export const EventsQuery = Type.Object(
+  { ...EventFilter, page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }), pageSize: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) },
+  { additionalProperties: false },
+);
+export type EventsQuery = Static<typeof EventsQuery>;
+export const CsvQuery = Type.Object(EventFilter, { additionalProperties: false });
+export type EventFilter = Static<typeof CsvQuery>;
+
+export const EventOut = Type.Object({
+  seq: Type.Union([Type.Integer(), Type.Null()]),
+  sequenced: Type.Boolean(),
+  eventId: Type.String(),
+  occurredAt: Type.String(),
+  actorId: NStr,
+  actorName: NStr,
+  agencyId: NStr,
+  agencyName: NStr,
+  actorRole: NStr,
+  action: Type.String(),
+  resourceType: Type.String(),
+  resourceId: NStr,
+  caseId: NStr,
+  subjectId: NStr,
+  outcome: Outcome,
+  reason: NStr,
+  consentIds: Type.Array(Type.String()),
+  requestId: NStr,
+  clientIp: NStr,
+});
+export type EventOut = Static<typeof EventOut>;
+
+export const EventsPage = Type.Object({
+  items: Type.Array(EventOut),
+  total: Type.Integer(),
+  /** False when `total` is a lower bound (counting stops at a cap on very broad filters). */
+  totalExact: Type.Boolean(),
+  page: Type.Integer(),
+  pageSize: Type.Integer(),
+});
+
+export const CheckpointOut = Type.Object({
+  treeSize: Type.Integer(),
+  rootHash: Type.String(),
+  chainHash: Type.String(),
+  signedAt: Type.String(),
+  keyId: Type.String(),
+  signature: Type.String(),
+});
+
+export const VerifyOut = Type.Object({
+  ok: Type.Boolean(),
+  size: Type.Integer(),
+  firstBadSeq: Type.Optional(Type.Integer()),
+  verifiedUpTo: Type.Integer(),
+  problem: Type.Optional(Type.String()),
+  checkpointsVerified: Type.Integer(),
+  lastCheckpoint: Type.Union([CheckpointOut, Type.Null()]),
+  durationMs: Type.Number(),
+  eventsPerSecond: Type.Number(),
+});
+
+export const CheckpointsQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) },
+  { additionalProperties: false },
+);
+export const CheckpointsOut = Type.Object({ items: Type.Array(CheckpointOut), publicKey: Type.String(), keyId: Type.String() });
+
+export const PublicKeyOut = Type.Object({ alg: Type.Literal('Ed25519'), keyId: Type.String(), publicKey: Type.String(), pem: Type.String() });
+
+export const SubjectParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+const LogEventOut = Type.Object({
+  seq: Type.Integer(), eventId: Type.String(), occurredAt: Type.String(), actorId: NStr, actorAgencyId: NStr, actorRole: NStr,
+  action: Type.String(), resourceType: Type.String(), resourceId: NStr, caseId: NStr, subjectId: NStr, outcome: Type.String(),
+  reason: NStr, consentIds: Type.Array(Type.String()), requestId: NStr, clientIp: NStr,
+});
+
+export const ExtractOut = Type.Object({
+  format: Type.Literal('samverka-audit-extract/v1'),
+  subjectId: Type.String(),
+  generatedAt: Type.String(),
+  publicKey: PublicKeyOut,
+  checkpoint: Type.Union([CheckpointOut, Type.Null()]),
+  events: Type.Array(Type.Composite([LogEventOut, Type.Object({
+    leafIndex: Type.Integer(), leafHash: Type.String(), inclusionProof: Type.Union([Type.Array(Type.String()), Type.Null()]),
+    actorName: NStr, agencyName: NStr,
+  })])),
+  /** Events of this subject recorded but not yet sequenced (they appear in the next extract). */
+  unsequenced: Type.Integer(),
+});
+
+export const TimelineQuery = Type.Object(
+  { from: DateTime, to: DateTime, bucket: Type.Union([Type.Literal('hour'), Type.Literal('day')], { default: 'day' }), agencyId: Type.Optional(Uuid) },
+  { additionalProperties: false },
+);
+export type TimelineQuery = Static<typeof TimelineQuery>;
+export const TimelineOut = Type.Object({
+  bucket: Type.String(),
+  timezone: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  points: Type.Array(Type.Object({ at: Type.String(), agencyId: NStr, agencyName: NStr, allowed: Type.Integer(), denied: Type.Integer() })),
+});
+
+export const AnomaliesQuery = Type.Object({ from: Type.Optional(DateTime), to: Type.Optional(DateTime) }, { additionalProperties: false });
+export const AnomalyOut = Type.Object({
+  rule: Type.Union([Type.Literal('deniedBurst'), Type.Literal('noInvolvement'), Type.Literal('offHours'), Type.Literal('bulkRead')]),
+  actorId: NStr, actorName: NStr, agencyId: NStr, agencyName: NStr, caseId: NStr,
+  from: Type.String(), to: Type.String(), count: Type.Integer(),
+  filter: Type.Record(Type.String(), Type.String()),
+  href: Type.String(),
+});
+export const AnomaliesOut = Type.Object({ from: Type.String(), to: Type.String(), timezone: Type.String(), items: Type.Array(AnomalyOut) });

@@ -1,0 +1,50 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AGENCY_KINDS } from '../identity/identity.entities.js';
+import { readPolicyFile, PolicyError } from '../../plugins/app/policy.js';
+import type { CaseType } from './cases.entities.js';
+
+const AgencyKindT = Type.Union(AGENCY_KINDS.map((k) => Type.Literal(k)));
+const Code = Type.String({ pattern: '^[a-z_]{1,40}$' });
+
+/** `policies/categories.yaml`: information categories and which agency kinds author each. */
+export const CategoriesPolicy = Type.Object(
+  {
+    categories: Type.Record(Code, Type.Object({ description: Type.String(), authors: Type.Array(AgencyKindT, { minItems: 1 }) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+export type CategoriesPolicy = Static<typeof CategoriesPolicy>;
+
+/** `policies/areas.yaml`: the municipality's areas and the group-figure suppression threshold. */
+export const AreasPolicy = Type.Object(
+  {
+    areas: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, uniqueItems: true }),
+    statistics: Type.Object({ minCellSize: Type.Integer({ minimum: 1, maximum: 100 }) }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
+export type AreasPolicy = Static<typeof AreasPolicy>;
+
+/** `policies/life-areas.yaml`: the plan's life areas, by case type. */
+const LifeAreaList = Type.Array(Code, { minItems: 1, uniqueItems: true });
+export const LifeAreasPolicy = Type.Object(
+  { lifeAreas: Type.Object({ sspf: LifeAreaList, avhoppare: LifeAreaList } satisfies Record<CaseType, typeof LifeAreaList>, { additionalProperties: false }) },
+  { additionalProperties: false },
+);
+export type LifeAreasPolicy = Static<typeof LifeAreasPolicy>;
+
+export function loadCategoriesPolicy(dir: string): CategoriesPolicy {
+  const p = readPolicyFile(dir, 'categories.yaml', CategoriesPolicy);
+  if (!('plan' in p.categories)) throw new PolicyError('policies/categories.yaml is invalid:\n  /categories: the category `plan` (plan items and meetings) is required');
+  return p;
+}
+
+/** Case configuration that is not an access rule: areas and life areas. */
+export interface CaseConfig {
+  areas: AreasPolicy;
+  lifeAreas: LifeAreasPolicy['lifeAreas'];
+}
+
+export function loadCaseConfig(dir: string): CaseConfig {
+  return { areas: readPolicyFile(dir, 'areas.yaml', AreasPolicy), lifeAreas: readPolicyFile(dir, 'life-areas.yaml', LifeAreasPolicy).lifeAreas };
+}

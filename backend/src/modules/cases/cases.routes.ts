@@ -1,0 +1,145 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import fp from 'fastify-plugin';
+import { auditContextOf } from '../../plugins/app/audit.js';
+import { errorResponses } from '../identity/identity.schemas.js';
+import {
+  CaseListItem, CaseListQuery, CaseOptionsOut, CaseOut, CaseParams, CaseSearchBody, CaseStatsOut, CloseCaseBody, CreateCaseBody, EntryBody,
+  EntryOut, GatedPage, GroupStatsOut, MeetingBody, MeetingOut, Page, PageQuery, ParticipantBody, ParticipantOut, ParticipantParams, PlanItemBody,
+  PlanItemOut, PlanItemParams, UpdateCaseBody, UpdatePlanItemBody,
+} from './cases.schemas.js';
+import { CasesService } from './cases.service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Cases: registered under /api; other modules (the consent gate) hook in with `cases.addAccessGate`. */
+    cases: CasesService;
+  }
+}
+
+/**
+ * Routes on one case answer 404 to every caller who may not act on it — another agency, or a role
+ * without case access such as auditors and coordinators — exactly as for a case that does not
+ * exist, and audit the denial. Collection routes (create, list, search, figures) answer 403 to a
+ * role that may not use them.
+ */
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const cases = new CasesService(app);
+  app.decorate('cases', cases);
+  const tags = ['cases'];
+  const caseErrors = errorResponses(400, 401, 404);
+  const writeErrors = errorResponses(400, 401, 404, 409);
+
+  app.get('/cases/options', {
+    schema: { tags, summary: 'Areas, life areas, information categories and agencies, for forms', response: { 200: CaseOptionsOut, ...errorResponses(401, 403) } },
+  }, async (request) => {
+    const actor = await app.requireAction(request, 'case.list', 'case');
+    return cases.options(request.em, actor);
+  });
+
+  app.post('/cases', {
+    config: { audit: { action: 'case.create', resourceType: 'case' } },
+    schema: { tags, summary: 'Open a case (the subject is reused if the agency already has one with this number)', body: CreateCaseBody, response: { 201: CaseOut, ...errorResponses(400, 401, 403) } },
+  }, async (request, reply) => {
+    const actor = await app.requireAction(request, 'case.create', 'case');
+    return reply.code(201).send(await cases.createCase(request.em, actor, request.body, auditContextOf(request)));
+  });
+
+  app.get('/cases', {
+    config: { audit: { action: 'case.list', resourceType: 'case' } },
+    schema: { tags, summary: "My agency's cases. Prefer POST /cases/search for `q`: names and numbers do not belong in URLs", querystring: CaseListQuery, response: { 200: Page(CaseListItem), ...errorResponses(400, 401, 403) } },
+  }, async (request) => {
+    const actor = await app.requireAction(request, 'case.list', 'case');
+    return cases.listCases(request.em, actor, request.query, 'case.list', auditContextOf(request));
+  });
+
+  app.post('/cases/search', {
+    config: { audit: { action: 'case.search', resourceType: 'case' } },
+    schema: { tags, summary: 'Search my agency\'s cases by name or personal identity number (filters in the body)', body: CaseSearchBody, response: { 200: Page(CaseListItem), ...errorResponses(400, 401, 403) } },
+  }, async (request) => {
+    const actor = await app.requireAction(request, 'case.list', 'case');
+    return cases.listCases(request.em, actor, request.body, 'case.search', auditContextOf(request));
+  });
+
+  app.get('/cases/stats', {
+    config: { audit: { action: 'case.stats.read', resourceType: 'case_stats' } },
+    schema: { tags, summary: "Counts of my agency's cases by type and status", response: { 200: CaseStatsOut, ...errorResponses(401, 403) } },
+  }, async (request) => {
+    const actor = await app.requireAction(request, 'case.stats.read', 'case_stats');
+    return cases.agencyStats(request.em, actor, auditContextOf(request));
+  });
+
+  app.get('/stats/groups', {
+    config: { audit: { action: 'stats.groups.read', resourceType: 'case_stats' } },
+    schema: { tags, summary: 'Group-level figures: counts per area × type × status, no identities, small cells suppressed', response: { 200: GroupStatsOut, ...errorResponses(401, 403) } },
+  }, async (request) => {
+    await app.requireAction(request, 'case.stats.read', 'case_stats');
+    return cases.groupStats(request.em, auditContextOf(request));
+  });
+
+  app.get('/cases/:id', {
+    config: { audit: { action: 'case.read', resourceType: 'case' } },
+    schema: { tags, summary: 'One case with its subject, guardians, participants, plan and recent meetings', params: CaseParams, response: { 200: CaseOut, ...caseErrors } },
+  }, async (request) => cases.readCase(request.em, request.actor!, request.params.id, auditContextOf(request)));
+
+  app.patch('/cases/:id', {
+    config: { audit: { action: 'case.update', resourceType: 'case' } },
+    schema: { tags, summary: 'Change reason, area, phase (avhoppare) or status open → active', params: CaseParams, body: UpdateCaseBody, response: { 200: CaseOut, ...writeErrors } },
+  }, async (request) => cases.updateCase(request.em, request.actor!, request.params.id, request.body, auditContextOf(request)));
+
+  app.post('/cases/:id/close', {
+    config: { audit: { action: 'case.close', resourceType: 'case' } },
+    schema: { tags, summary: 'Close a case with an outcome', params: CaseParams, body: CloseCaseBody, response: { 200: CaseOut, ...writeErrors } },
+  }, async (request) => cases.closeCase(request.em, request.actor!, request.params.id, request.body.outcome, auditContextOf(request)));
+
+  app.post('/cases/:id/reopen', {
+    config: { audit: { action: 'case.reopen', resourceType: 'case' } },
+    schema: { tags, summary: 'Reopen a closed case (it becomes active)', params: CaseParams, response: { 200: CaseOut, ...writeErrors } },
+  }, async (request) => cases.reopenCase(request.em, request.actor!, request.params.id, auditContextOf(request)));
+
+  app.post('/cases/:id/participants', {
+    config: { audit: { action: 'case.participant.add', resourceType: 'agency' } },
+    schema: { tags, summary: 'Add a participating agency', params: CaseParams, body: ParticipantBody, response: { 201: Type.Array(ParticipantOut), ...writeErrors } },
+  }, async (request, reply) => reply.code(201).send(await cases.addParticipant(request.em, request.actor!, request.params.id, request.body.agencyId, auditContextOf(request))));
+
+  app.delete('/cases/:id/participants/:agencyId', {
+    config: { audit: { action: 'case.participant.remove', resourceType: 'agency' } },
+    schema: { tags, summary: 'Remove a participating agency', params: ParticipantParams, response: { 204: Type.Null(), ...writeErrors } },
+  }, async (request, reply) => {
+    await cases.removeParticipant(request.em, request.actor!, request.params.id, request.params.agencyId, auditContextOf(request));
+    return reply.code(204).send(null);
+  });
+
+  app.post('/cases/:id/entries', {
+    config: { audit: { action: 'entry.create', resourceType: 'journal_entry' } },
+    schema: { tags, summary: 'Write a journal entry (append-only; a correction is a new entry with `corrects`)', params: CaseParams, body: EntryBody, response: { 201: EntryOut, ...writeErrors } },
+  }, async (request, reply) => reply.code(201).send(await cases.createEntry(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
+
+  app.get('/cases/:id/entries', {
+    config: { audit: { action: 'entry.list', resourceType: 'journal_entry' } },
+    schema: { tags, summary: 'Journal entries, newest first', params: CaseParams, querystring: PageQuery, response: { 200: GatedPage(EntryOut), ...caseErrors } },
+  }, async (request) => cases.listEntries(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
+
+  app.post('/cases/:id/plan-items', {
+    config: { audit: { action: 'plan_item.create', resourceType: 'plan_item' } },
+    schema: { tags, summary: 'Add a plan item (åtagandeplan)', params: CaseParams, body: PlanItemBody, response: { 201: PlanItemOut, ...writeErrors } },
+  }, async (request, reply) => reply.code(201).send(await cases.createPlanItem(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
+
+  app.patch('/cases/:id/plan-items/:itemId', {
+    config: { audit: { action: 'plan_item.update', resourceType: 'plan_item' } },
+    schema: { tags, summary: 'Update a plan item; `followUp` appends a follow-up note', params: PlanItemParams, body: UpdatePlanItemBody, response: { 200: PlanItemOut, ...writeErrors } },
+  }, async (request) => cases.updatePlanItem(request.em, request.actor!, request.params.id, request.params.itemId, request.body, auditContextOf(request)));
+
+  app.post('/cases/:id/meetings', {
+    config: { audit: { action: 'meeting.create', resourceType: 'meeting' } },
+    schema: { tags, summary: 'Record a network meeting; a decision may create a plan item', params: CaseParams, body: MeetingBody, response: { 201: MeetingOut, ...writeErrors } },
+  }, async (request, reply) => reply.code(201).send(await cases.createMeeting(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
+
+  app.get('/cases/:id/meetings', {
+    config: { audit: { action: 'meeting.list', resourceType: 'meeting' } },
+    schema: { tags, summary: 'Network meetings, latest first', params: CaseParams, querystring: PageQuery, response: { 200: GatedPage(MeetingOut), ...caseErrors } },
+  }, async (request) => cases.listMeetings(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
+};
+
+/** Not encapsulated, so that `app.cases` is visible to the modules registered beside it under /api. */
+export const casesRoutes = fp(routes, { name: 'cases' });

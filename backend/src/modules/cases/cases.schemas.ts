@@ -1,0 +1,243 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Uuid } from '../identity/identity.schemas.js';
+import { WithheldOut } from '../consents/consents.schemas.js';
+import { SubjectIn, SubjectOut } from '../subjects/subjects.schemas.js';
+import { AVHOPPARE_PHASES, CASE_STATUSES, CASE_TYPES, PLAN_ITEM_STATUSES } from './cases.entities.js';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' });
+const Code = Type.String({ pattern: '^[a-z_]{1,40}$' });
+const DateOnly = Type.String({ format: 'date' });
+const Timestamp = Type.String({ format: 'date-time' });
+
+export const CaseTypeT = lit(CASE_TYPES);
+export const CaseStatusT = lit(CASE_STATUSES);
+export const PhaseT = lit(AVHOPPARE_PHASES);
+export const PlanItemStatusT = lit(PLAN_ITEM_STATUSES);
+export const Area = Type.String({ minLength: 1, maxLength: 100 });
+
+// ---- inputs -------------------------------------------------------------------------------
+
+export const CaseParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+export const PlanItemParams = Type.Object({ id: Uuid, itemId: Uuid }, { additionalProperties: false });
+export const ParticipantParams = Type.Object({ id: Uuid, agencyId: Uuid }, { additionalProperties: false });
+
+const AgencyIds = Type.Array(Uuid, { maxItems: 20, uniqueItems: true });
+
+export const CreateCaseBody = Type.Object(
+  {
+    type: CaseTypeT,
+    area: Area,
+    reason: Text(5000),
+    subject: SubjectIn,
+    agencyIds: Type.Optional(AgencyIds),
+  },
+  { additionalProperties: false },
+);
+export type CreateCaseBody = Static<typeof CreateCaseBody>;
+
+export const UpdateCaseBody = Type.Object(
+  {
+    reason: Type.Optional(Text(5000)),
+    area: Type.Optional(Area),
+    status: Type.Optional(CaseStatusT),
+    phase: Type.Optional(PhaseT),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateCaseBody = Static<typeof UpdateCaseBody>;
+
+export const CloseCaseBody = Type.Object({ outcome: Text(5000) }, { additionalProperties: false });
+export const ParticipantBody = Type.Object({ agencyId: Uuid }, { additionalProperties: false });
+
+const PageFields = {
+  page: Type.Integer({ minimum: 1, maximum: 100000, default: 1 }),
+  pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+};
+
+const CaseFilterFields = {
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A name (part of first or last name) or an exact personal identity number in any accepted form' })),
+  status: Type.Optional(CaseStatusT),
+  type: Type.Optional(CaseTypeT),
+  area: Type.Optional(Area),
+  agencyId: Type.Optional(Uuid),
+  ...PageFields,
+};
+/** For GET: prefer POST /cases/search when `q` is set, so that no name or number is put in a URL. */
+export const CaseListQuery = Type.Object(CaseFilterFields, { additionalProperties: false });
+export const CaseSearchBody = Type.Object(CaseFilterFields, { additionalProperties: false });
+export type CaseFilter = Static<typeof CaseListQuery>;
+
+export const PageQuery = Type.Object(PageFields, { additionalProperties: false });
+export type PageQuery = Static<typeof PageQuery>;
+
+export const EntryBody = Type.Object(
+  { category: Code, text: Text(20000), corrects: Type.Optional(Uuid) },
+  { additionalProperties: false },
+);
+export type EntryBody = Static<typeof EntryBody>;
+
+export const PlanItemBody = Type.Object(
+  {
+    lifeArea: Code,
+    goal: Text(2000),
+    action: Text(2000),
+    responsibleAgencyId: Uuid,
+    dueDate: Type.Optional(Nullable(DateOnly)),
+    status: Type.Optional(PlanItemStatusT),
+  },
+  { additionalProperties: false },
+);
+export type PlanItemBody = Static<typeof PlanItemBody>;
+
+export const UpdatePlanItemBody = Type.Object(
+  {
+    goal: Type.Optional(Text(2000)),
+    action: Type.Optional(Text(2000)),
+    responsibleAgencyId: Type.Optional(Uuid),
+    dueDate: Type.Optional(Nullable(DateOnly)),
+    status: Type.Optional(PlanItemStatusT),
+    followUp: Type.Optional(Text(5000)),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdatePlanItemBody = Static<typeof UpdatePlanItemBody>;
+
+export const MeetingBody = Type.Object(
+  {
+    date: DateOnly,
+    agencyIds: Type.Array(Uuid, { minItems: 1, maxItems: 20, uniqueItems: true }),
+    people: Type.Optional(Type.Array(Text(200), { maxItems: 50 })),
+    agenda: Type.String({ maxLength: 20000 }),
+    minutes: Type.String({ maxLength: 20000 }),
+    decisions: Type.Optional(Type.Array(
+      Type.Object({ text: Text(5000), planItem: Type.Optional(PlanItemBody) }, { additionalProperties: false }),
+      { maxItems: 50 },
+    )),
+  },
+  { additionalProperties: false },
+);
+export type MeetingBody = Static<typeof MeetingBody>;
+
+// ---- outputs ------------------------------------------------------------------------------
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() });
+/** A page of a case's items as the caller may see them: `withheld` counts what the consent gate kept back. */
+export const GatedPage = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer(), withheld: WithheldOut });
+
+export const ParticipantOut = Type.Object({ agencyId: Uuid, name: Type.String(), kind: Type.String(), addedAt: Timestamp });
+
+export const FollowUpOut = Type.Object({ id: Uuid, note: Type.String(), authorUserId: Uuid, authorAgencyId: Uuid, createdAt: Timestamp });
+
+export const PlanItemOut = Type.Object({
+  id: Uuid,
+  caseId: Uuid,
+  category: Type.String(),
+  lifeArea: Type.String(),
+  goal: Type.String(),
+  action: Type.String(),
+  responsibleAgencyId: Uuid,
+  dueDate: Nullable(DateOnly),
+  status: PlanItemStatusT,
+  authorAgencyId: Uuid,
+  authorUserId: Uuid,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  followUps: Type.Array(FollowUpOut),
+});
+
+export const MeetingOut = Type.Object({
+  id: Uuid,
+  caseId: Uuid,
+  category: Type.String(),
+  date: DateOnly,
+  agencyIds: Type.Array(Uuid),
+  people: Type.Array(Type.String()),
+  agenda: Type.String(),
+  minutes: Type.String(),
+  decisions: Type.Array(Type.Object({ id: Uuid, text: Type.String(), planItemId: Nullable(Uuid) })),
+  authorAgencyId: Uuid,
+  authorUserId: Uuid,
+  createdAt: Timestamp,
+});
+
+export const EntryOut = Type.Object({
+  id: Uuid,
+  caseId: Uuid,
+  category: Type.String(),
+  text: Type.String(),
+  agencyId: Uuid,
+  authorId: Uuid,
+  corrects: Nullable(Uuid),
+  createdAt: Timestamp,
+});
+
+export const CaseOut = Type.Object({
+  id: Uuid,
+  type: CaseTypeT,
+  status: CaseStatusT,
+  phase: Nullable(PhaseT),
+  /** Null in another agency's view of a person with protected identity. */
+  area: Nullable(Type.String()),
+  reason: Type.String(),
+  outcome: Nullable(Type.String()),
+  ownerAgencyId: Uuid,
+  ownerUserId: Uuid,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  closedAt: Nullable(Timestamp),
+  subject: SubjectOut,
+  participants: Type.Array(ParticipantOut),
+  planItems: Type.Array(PlanItemOut),
+  recentMeetings: Type.Array(MeetingOut),
+  /** What the consent gate kept back from the caller: counts per category and reason, never content. */
+  withheld: WithheldOut,
+});
+
+/**
+ * A case in a list or search result: never contact details or address; for a subject with
+ * protected identity not even the area (the case is marked by `protectedIdentity`).
+ */
+export const CaseListItem = Type.Object({
+  id: Uuid,
+  type: CaseTypeT,
+  status: CaseStatusT,
+  phase: Nullable(PhaseT),
+  area: Nullable(Type.String()),
+  protectedIdentity: Type.Boolean(),
+  subject: Type.Object({ id: Uuid, firstName: Type.String(), lastName: Type.String(), birthDate: DateOnly }),
+  ownerUserId: Uuid,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  closedAt: Nullable(Timestamp),
+});
+
+export const CaseStatsOut = Type.Object({
+  total: Type.Integer(),
+  byStatus: Type.Object(Object.fromEntries(CASE_STATUSES.map((s) => [s, Type.Integer()]))),
+  byType: Type.Object(Object.fromEntries(CASE_TYPES.map((t) => [t, Type.Integer()]))),
+  cells: Type.Array(Type.Object({ type: CaseTypeT, status: CaseStatusT, count: Type.Integer() })),
+});
+
+export const GroupStatsOut = Type.Object({
+  minCellSize: Type.Integer(),
+  cells: Type.Array(Type.Object({
+    area: Nullable(Type.String({ description: 'null: cases of people with protected identity, whose area is never disclosed' })),
+    type: CaseTypeT,
+    status: CaseStatusT,
+    count: Nullable(Type.Integer({ description: 'null when suppressed (fewer than minCellSize)' })),
+    suppressed: Type.Boolean(),
+  })),
+});
+
+export const CaseOptionsOut = Type.Object({
+  areas: Type.Array(Type.String()),
+  types: Type.Array(CaseTypeT),
+  phases: Type.Array(PhaseT),
+  lifeAreas: Type.Object(Object.fromEntries(CASE_TYPES.map((t) => [t, Type.Array(Type.String())]))),
+  categories: Type.Array(Type.Object({ code: Type.String(), description: Type.String(), authors: Type.Array(Type.String()), mine: Type.Boolean() })),
+  agencies: Type.Array(Type.Object({ id: Uuid, name: Type.String(), kind: Type.String() })),
+});

@@ -1,0 +1,664 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { parsePersonalIdentityNumber } from '../../lib/personnummer.js';
+import { badRequest, conflict, notFound } from '../../lib/problem.js';
+import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
+import type { Decision } from '../../plugins/app/policy.js';
+import type { Withheld } from '../consents/exchange.js';
+import type { GateEvaluator } from '../consents/gate.js';
+import type { Actor } from '../../types.js';
+import { SubjectsService, sql } from '../subjects/subjects.service.js';
+import { AVHOPPARE_PHASES, CASE_STATUSES, CASE_TYPES, type CaseStatus, type CaseType } from './cases.entities.js';
+import { loadCaseConfig, type CaseConfig } from './cases.policy.js';
+import type {
+  CaseFilter, CaseListItem, CaseOptionsOut, CaseOut, CaseStatsOut, CreateCaseBody, EntryBody, EntryOut, GroupStatsOut, MeetingBody,
+  MeetingOut, PageQuery, ParticipantOut, PlanItemBody, PlanItemOut, UpdateCaseBody, UpdatePlanItemBody,
+} from './cases.schemas.js';
+
+type CaseOutT = Static<typeof CaseOut>;
+type EntryOutT = Static<typeof EntryOut>;
+type PlanItemOutT = Static<typeof PlanItemOut>;
+type MeetingOutT = Static<typeof MeetingOut>;
+type ListItemT = Static<typeof CaseListItem>;
+export interface PageOf<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/** What access decisions and writes need to know about one case. */
+export interface CaseFacts {
+  id: string;
+  ownerAgencyId: string;
+  subjectId: string;
+  status: CaseStatus;
+  type: CaseType;
+  participantAgencyIds: string[];
+}
+
+/** The outcome of loadCaseForActor: the caller may act on this case. */
+export interface CaseAccess {
+  facts: CaseFacts;
+  decision: Decision;
+  /** Consents relied on, recorded with every audit event of the request. */
+  consentIds: readonly string[];
+  /** The consent gate built while checking access (another agency's user), reused by the read. */
+  gate?: GateEvaluator;
+}
+
+/**
+ * A further gate consulted when the decision point denies a case with `not_owner` (the consent
+ * gate hooks in here): return its decision (allowing, with the consents relied on; or denying,
+ * with the reason to audit), or null when it does not apply.
+ */
+export type CaseAccessGate = (em: EntityManager, actor: Actor, facts: CaseFacts, action: string) =>
+  Promise<{ decision: Decision; consentIds: readonly string[]; gate?: GateEvaluator } | null>;
+
+const ts = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const PLAN_ITEM_JSON = `json_build_object(
+  'id', pi.id, 'caseId', pi.case_id, 'category', pi.category, 'lifeArea', pi.life_area, 'goal', pi.goal, 'action', pi.action,
+  'responsibleAgencyId', pi.responsible_agency_id, 'dueDate', pi.due_date::text, 'status', pi.status,
+  'authorAgencyId', pi.author_agency_id, 'authorUserId', pi.author_user_id, 'createdAt', ${ts('pi.created_at')}, 'updatedAt', ${ts('pi.updated_at')},
+  'followUps', (SELECT coalesce(json_agg(json_build_object('id', f.id, 'note', f.note, 'authorUserId', f.author_user_id,
+      'authorAgencyId', f.author_agency_id, 'createdAt', ${ts('f.created_at')}) ORDER BY f.created_at, f.id), '[]'::json)
+    FROM plan_item_follow_up f WHERE f.plan_item_id = pi.id))`;
+
+const MEETING_JSON = `json_build_object(
+  'id', m.id, 'caseId', m.case_id, 'category', m.category, 'date', m.date::text, 'agencyIds', to_json(m.agency_ids), 'people', to_json(m.people),
+  'agenda', m.agenda, 'minutes', m.minutes, 'authorAgencyId', m.author_agency_id, 'authorUserId', m.author_user_id, 'createdAt', ${ts('m.created_at')},
+  'decisions', (SELECT coalesce(json_agg(json_build_object('id', d.id, 'text', d.text, 'planItemId', d.plan_item_id) ORDER BY d.position), '[]'::json)
+    FROM meeting_decision d WHERE d.meeting_id = m.id))`;
+
+const ENTRY_COLUMNS = `e.id, e.case_id AS "caseId", e.category, e.text, e.author_agency_id AS "agencyId", e.author_user_id AS "authorId",
+  e.corrects_id AS corrects, ${ts('e.created_at')} AS "createdAt"`;
+
+const RECENT_MEETINGS = 5;
+
+// The statements of the hot paths, exported so that the benchmark runs exactly them in pgbench.
+
+/** Facts of one case (param: case id); `lock` in writes, so that a concurrent close waits. */
+export const caseFactsSql = (lock: boolean): string =>
+  `SELECT c.owner_agency_id, c.subject_id, c.status, c.type,
+          ARRAY(SELECT p.agency_id::text FROM case_participant p WHERE p.case_id = c.id ORDER BY p.added_at) AS participants
+   FROM support_case c WHERE c.id = ?${lock ? ' FOR SHARE OF c' : ''}`;
+
+/** One case with everything shown on its page (param: case id). */
+export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, c.reason, c.outcome,
+      c.owner_agency_id AS "ownerAgencyId", c.owner_user_id AS "ownerUserId",
+      ${ts('c.created_at')} AS "createdAt", ${ts('c.updated_at')} AS "updatedAt", ${ts('c.closed_at')} AS "closedAt",
+      json_build_object('id', s.id, 'personalIdentityNumber', s.personal_identity_number, 'birthDate', s.birth_date::text,
+        'coordinationNumber', s.coordination_number, 'firstName', s.first_name, 'lastName', s.last_name,
+        'protectedIdentity', s.protected_identity, 'phone', s.phone, 'email', s.email, 'address', s.address,
+        'guardians', (SELECT coalesce(json_agg(json_build_object('id', g.id, 'firstName', g.first_name, 'lastName', g.last_name,
+            'personalIdentityNumber', g.personal_identity_number, 'custody', g.custody, 'phone', g.phone, 'email', g.email,
+            'address', g.address) ORDER BY g.created_at, g.id), '[]'::json) FROM guardian g WHERE g.subject_id = s.id)) AS subject,
+      (SELECT coalesce(json_agg(json_build_object('agencyId', p.agency_id, 'name', a.name, 'kind', a.kind, 'addedAt', ${ts('p.added_at')})
+          ORDER BY p.added_at, a.name), '[]'::json)
+         FROM case_participant p JOIN agency a ON a.id = p.agency_id WHERE p.case_id = c.id) AS participants,
+      (SELECT coalesce(json_agg(${PLAN_ITEM_JSON} ORDER BY pi.created_at, pi.id), '[]'::json) FROM plan_item pi WHERE pi.case_id = c.id) AS "planItems",
+      (SELECT coalesce(json_agg(r.j ORDER BY r.date DESC, r.created_at DESC), '[]'::json) FROM (
+         SELECT ${MEETING_JSON} AS j, m.date, m.created_at FROM meeting m WHERE m.case_id = c.id ORDER BY m.date DESC, m.created_at DESC LIMIT ${RECENT_MEETINGS}
+       ) r) AS "recentMeetings"
+   FROM support_case c JOIN subject s ON s.id = c.subject_id
+   WHERE c.id = ?`;
+
+/** A page of a case's journal, newest first (params: case id, [categories], limit, offset), and its count. */
+/** Params: case id, [allowed author agencies, their categories (pairwise) when `pairs`], limit, offset. */
+export const entriesPageSql = (pairs: boolean): string =>
+  `SELECT ${ENTRY_COLUMNS} FROM journal_entry e WHERE e.case_id = ?${pairs ? ' AND (e.author_agency_id, e.category) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))' : ''} ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?`;
+/** How many entries each agency wrote in each category (param: case id): what the consent gate decides on. */
+export const ENTRY_GROUPS_SQL = 'SELECT author_agency_id AS "authorAgencyId", category, count(*)::int AS n FROM journal_entry WHERE case_id = ? GROUP BY 1, 2';
+export const entriesCountSql = (categories: boolean): string =>
+  `SELECT count(*)::int AS n FROM journal_entry e WHERE e.case_id = ?${categories ? ' AND e.category = ANY(?::text[])' : ''}`;
+
+/** Params: id, case id, author user, author agency, category, text, corrects. */
+export const INSERT_ENTRY_SQL = `INSERT INTO journal_entry AS e (id, case_id, author_user_id, author_agency_id, category, text, corrects_id)
+   VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${ENTRY_COLUMNS}`;
+
+export interface CaseListSql {
+  items: string;
+  count: string;
+  /** Params of `items`, which then takes limit and offset. */
+  params: unknown[];
+  countParams: unknown[];
+}
+
+/**
+ * The list and search statements for an agency's cases. Protected subjects' cases never match an
+ * area or agency filter and show no area. `q` is an exact personal identity number (already
+ * normalised by the caller) or up to four name parts, each matching first or last name.
+ */
+export function caseListSql(ownerAgencyId: string, f: { status?: string; type?: string; area?: string; agencyId?: string; pin?: string; nameParts?: readonly string[] }): CaseListSql {
+  const where: string[] = ['c.owner_agency_id = ?'];
+  const params: unknown[] = [ownerAgencyId];
+  let needsSubject = false;
+  if (f.status) {
+    where.push('c.status = ?');
+    params.push(f.status);
+  }
+  if (f.type) {
+    where.push('c.type = ?');
+    params.push(f.type);
+  }
+  if (f.area !== undefined) {
+    where.push("c.area = ? AND s.protected_identity = 'none'");
+    params.push(f.area);
+    needsSubject = true;
+  }
+  if (f.agencyId) {
+    where.push("EXISTS (SELECT 1 FROM case_participant p WHERE p.case_id = c.id AND p.agency_id = ?) AND s.protected_identity = 'none'");
+    params.push(f.agencyId);
+    needsSubject = true;
+  }
+  if (f.pin) {
+    where.push('s.personal_identity_number = ?');
+    params.push(f.pin);
+    needsSubject = true;
+  }
+  for (const part of f.nameParts ?? []) {
+    where.push('(s.first_name ILIKE ? OR s.last_name ILIKE ?)');
+    const like = `%${likeEscape(part)}%`;
+    params.push(like, like);
+    needsSubject = true;
+  }
+  const cond = where.join(' AND ');
+  // Without a subject-side filter the total comes from the trigger-kept counts (one index probe).
+  const counted = !needsSubject && !f.agencyId;
+  const countParams = [ownerAgencyId, ...(f.status ? [f.status] : []), ...(f.type ? [f.type] : [])];
+  return {
+    items: `SELECT c.id, c.type, c.status, c.phase,
+          CASE WHEN s.protected_identity = 'none' THEN c.area END AS area,
+          s.protected_identity <> 'none' AS "protectedIdentity",
+          json_build_object('id', s.id, 'firstName', s.first_name, 'lastName', s.last_name, 'birthDate', s.birth_date::text) AS subject,
+          c.owner_user_id AS "ownerUserId", ${ts('c.created_at')} AS "createdAt", ${ts('c.updated_at')} AS "updatedAt", ${ts('c.closed_at')} AS "closedAt"
+        FROM support_case c JOIN subject s ON s.id = c.subject_id
+        WHERE ${cond}
+        ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?`,
+    count: counted
+      ? `SELECT coalesce(sum(k.n), 0)::int AS n FROM case_count k WHERE k.owner_agency_id = ?${f.status ? ' AND k.status = ?' : ''}${f.type ? ' AND k.type = ?' : ''}`
+      : `SELECT count(*)::int AS n FROM support_case c${needsSubject ? ' JOIN subject s ON s.id = c.subject_id' : ''} WHERE ${cond}`,
+    params,
+    countParams: counted ? countParams : params,
+  };
+}
+
+/** A PostgreSQL array literal of validated uuids (knex would expand a JS array into a list). */
+const uuidArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
+/** Escapes LIKE wildcards in user input. */
+const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+const DENIED = Symbol('denied');
+
+/**
+ * What another agency sees of the subject: never contact details or address (the subject's or the
+ * guardians'), nor the guardians' personal identity numbers, nor the area of a protected person.
+ */
+function partnerView(c: CaseOutT): CaseOutT {
+  const s = c.subject;
+  return {
+    ...c,
+    area: s.protectedIdentity === 'none' ? c.area : null,
+    subject: { ...s, phone: null, email: null, address: null, guardians: s.guardians.map((g) => ({ ...g, personalIdentityNumber: null, phone: null, email: null, address: null })) },
+  };
+}
+
+export class CasesService {
+  readonly config: CaseConfig;
+  private readonly subjects = new SubjectsService();
+  private readonly gates: CaseAccessGate[] = [];
+
+  constructor(private readonly app: FastifyInstance) {
+    this.config = loadCaseConfig(app.config.POLICIES_DIR);
+  }
+
+  /** Lets another module (the consent gate) open cases that the decision point denies as `not_owner`. */
+  addAccessGate(gate: CaseAccessGate): void {
+    this.gates.push(gate);
+  }
+
+  // ---- access ---------------------------------------------------------------------------
+
+  /**
+   * THE way to a case: loads its facts (locked when in a write), asks the decision point, then
+   * any registered gate. A denial is audited (in `em`'s transaction, if any) and answered null;
+   * a missing case is audited the same way: the caller cannot tell the two apart.
+   */
+  private async authorize(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext, lock: boolean): Promise<CaseAccess | null> {
+    const [row] = await sql<{ owner_agency_id: string; subject_id: string; status: CaseStatus; type: CaseType; participants: string[] }>(em,
+      caseFactsSql(lock), [caseId]);
+    const resource = { action, resourceType: 'case', resourceId: caseId } as const;
+    if (!row) {
+      await this.app.audit.record(em, ctx, { ...resource, outcome: 'denied', reason: 'not_found' });
+      return null;
+    }
+    const facts: CaseFacts = { id: caseId, ownerAgencyId: row.owner_agency_id, subjectId: row.subject_id, status: row.status, type: row.type, participantAgencyIds: row.participants };
+    let decision = this.app.policy.caseAccess(actor, action, facts);
+    let consentIds: readonly string[] = [];
+    let gate: GateEvaluator | undefined;
+    if (!decision.allow && decision.reason === 'not_owner') {
+      for (const g of this.gates) {
+        const opened = await g(em, actor, facts, action);
+        if (!opened) continue;
+        ({ decision, consentIds, gate } = opened);
+        if (decision.allow) break;
+      }
+    }
+    if (!decision.allow) {
+      await this.app.audit.record(em, ctx, { ...resource, caseId, subjectId: facts.subjectId, outcome: 'denied', reason: decision.reason });
+      return null;
+    }
+    return { facts, decision, consentIds, ...(gate ? { gate } : {}) };
+  }
+
+  /** Loads a case for reading, or answers 404 (audited) when it is missing or not the caller's to see. */
+  async loadCaseForActor(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext): Promise<CaseAccess> {
+    const access = await this.authorize(em, actor, caseId, action, ctx, false);
+    if (!access) throw notFound();
+    return access;
+  }
+
+  /**
+   * One write on one case: a transaction that locks the case row, checks access (a denial is
+   * audited and committed on its own, then answered 404), refuses closed cases unless told
+   * otherwise, runs `fn` and commits it with its audit events.
+   */
+  private async write<T>(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext,
+    fn: (tx: EntityManager, access: CaseAccess) => Promise<T>, opts: { allowClosed?: boolean } = {}): Promise<T> {
+    const result = await em.transactional(async (tx) => {
+      const access = await this.authorize(tx, actor, caseId, action, ctx, true);
+      if (!access) return DENIED;
+      if (access.facts.status === 'closed' && !opts.allowClosed) throw conflict('The case is closed. Reopen it before changing it.', 'case_closed');
+      return { value: await fn(tx, access) };
+    });
+    if (result === DENIED) throw notFound();
+    return result.value;
+  }
+
+  private event(access: CaseAccess, action: string, resourceType: string, resourceId: string): AuditEvent {
+    return { action, resourceType, resourceId, caseId: access.facts.id, subjectId: access.facts.subjectId, outcome: 'allowed', consentIds: access.consentIds };
+  }
+
+  // ---- validation helpers -----------------------------------------------------------------
+
+  /** The configured area with this name (case-insensitive), or 400. */
+  private area(name: string): string {
+    const wanted = name.trim().toLocaleLowerCase('sv');
+    const found = this.config.areas.areas.find((a) => a.toLocaleLowerCase('sv') === wanted);
+    if (!found) throw badRequest('Unknown area: choose one of the configured areas.', 'unknown_area');
+    return found;
+  }
+
+  private lifeArea(type: CaseType, lifeArea: string): void {
+    if (!this.config.lifeAreas[type].includes(lifeArea)) throw badRequest(`Unknown life area for a ${type} case: choose one of ${this.config.lifeAreas[type].join(', ')}.`, 'unknown_life_area');
+  }
+
+  /** Agencies named in a plan item or meeting must be the owner or a participant of the case. */
+  private caseAgency(facts: CaseFacts, agencyId: string, what: string): void {
+    if (agencyId !== facts.ownerAgencyId && !facts.participantAgencyIds.includes(agencyId)) {
+      throw badRequest(`The ${what} must be the owning agency or a participant of the case; add the agency as a participant first.`, 'agency_not_in_case');
+    }
+  }
+
+  private async requireAgencies(em: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const [row] = await sql<{ n: number }>(em, 'SELECT count(*)::int AS n FROM agency WHERE id = ANY(?::uuid[])', [uuidArray(ids)]);
+    if (row!.n !== new Set(ids).size) throw badRequest('An agency does not exist; check the agency ids.', 'unknown_agency');
+  }
+
+  // ---- cases ----------------------------------------------------------------------------
+
+  async createCase(em: EntityManager, actor: Actor, body: CreateCaseBody, ctx: AuditContext): Promise<CaseOutT> {
+    const area = this.area(body.area);
+    const subject = this.subjects.validate(body.subject);
+    const agencyIds = [...new Set(body.agencyIds ?? [])];
+    if (agencyIds.includes(actor.agencyId)) throw badRequest('The owning agency is not listed among the participants.', 'owner_as_participant');
+    return em.transactional(async (tx) => {
+      await this.requireAgencies(tx, agencyIds);
+      const s = await this.subjects.findOrCreate(tx, actor.agencyId, body.subject, subject);
+      const id = randomUUID();
+      await sql(tx,
+        `INSERT INTO support_case (id, subject_id, owner_agency_id, owner_user_id, type, status, phase, area, reason)
+         VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+        [id, s.subjectId, actor.agencyId, actor.id, body.type, body.type === 'avhoppare' ? 'assessment' : null, area, body.reason.trim()]);
+      if (agencyIds.length > 0) {
+        await sql(tx, 'INSERT INTO case_participant (case_id, agency_id, added_by_user_id) SELECT ?, unnest(?::uuid[]), ?', [id, uuidArray(agencyIds), actor.id]);
+      }
+      const events: AuditEvent[] = [];
+      if (s.created) events.push({ action: 'subject.create', resourceType: 'subject', resourceId: s.subjectId, subjectId: s.subjectId, caseId: id, outcome: 'allowed' });
+      events.push({ action: 'case.create', resourceType: 'case', resourceId: id, caseId: id, subjectId: s.subjectId, outcome: 'allowed', reason: s.created ? 'new_subject' : 'existing_subject' });
+      await this.app.audit.record(tx, ctx, events);
+      return (await this.caseDetail(tx, id))!;
+    });
+  }
+
+  /** The whole case as stored (`withheld` empty): the owning unit's answer to its own writes. */
+  private async caseDetail(em: EntityManager, caseId: string): Promise<CaseOutT | null> {
+    const [row] = await sql<Omit<CaseOutT, 'withheld'>>(em, CASE_DETAIL_SQL, [caseId]);
+    return row ? { ...row, withheld: [] } : null;
+  }
+
+  /**
+   * One case as the caller may see it. Every item written by another agency than the caller's
+   * crosses only through the consent gate (the owning unit's view of partners' items too); what
+   * crossed goes into the disclosure ledger with the read's audit event, before anything is sent,
+   * and what did not is counted in `withheld`.
+   */
+  async readCase(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<CaseOutT> {
+    const access = await this.loadCaseForActor(em, actor, caseId, 'case.read', ctx);
+    const { facts } = access;
+    let detail = await this.caseDetail(em, caseId);
+    if (!detail) throw notFound();
+    const authors = [facts.ownerAgencyId, ...detail.planItems.flatMap((p) => [p.authorAgencyId, ...p.followUps.map((f) => f.authorAgencyId)]), ...detail.recentMeetings.map((m) => m.authorAgencyId)];
+    const x = await this.app.consents.exchange(em, actor, facts, access.gate, authors);
+    if (facts.ownerAgencyId !== actor.agencyId) {
+      if (!x.admit({ itemType: 'case', itemId: caseId, category: 'identity', authorAgencyId: facts.ownerAgencyId })) throw notFound();
+      detail = partnerView(detail);
+    }
+    const view: CaseOutT = {
+      ...detail,
+      planItems: detail.planItems
+        .filter((p) => x.admit({ itemType: 'plan_item', itemId: p.id, category: p.category, authorAgencyId: p.authorAgencyId }))
+        .map((p) => ({ ...p, followUps: p.followUps.filter((f) => x.allows(f.authorAgencyId, p.category)) })),
+      recentMeetings: detail.recentMeetings.filter((m) => x.admit({ itemType: 'meeting', itemId: m.id, category: m.category, authorAgencyId: m.authorAgencyId })),
+    };
+    await this.app.consents.recordRead(em, actor, ctx, facts, this.event(access, 'case.read', 'case', caseId), x);
+    return { ...view, withheld: x.withheld };
+  }
+
+  async updateCase(em: EntityManager, actor: Actor, caseId: string, body: UpdateCaseBody, ctx: AuditContext): Promise<CaseOutT> {
+    const area = body.area === undefined ? undefined : this.area(body.area);
+    return this.write(em, actor, caseId, 'case.update', ctx, async (tx, access) => {
+      const { facts } = access;
+      if (body.phase !== undefined && facts.type !== 'avhoppare') throw badRequest('Only avhoppare cases have a phase.', 'phase_not_applicable');
+      if (body.status !== undefined && body.status !== facts.status) {
+        if (body.status === 'closed') throw conflict('Close a case with POST /cases/{id}/close and an outcome.', 'use_close');
+        if (!(facts.status === 'open' && body.status === 'active')) throw conflict(`A case cannot go from ${facts.status} to ${body.status}.`, 'illegal_transition');
+      }
+      const sets: string[] = [];
+      const params: unknown[] = [];
+      const set = (column: string, value: unknown): void => {
+        sets.push(`${column} = ?`);
+        params.push(value);
+      };
+      if (body.reason !== undefined) set('reason', body.reason.trim());
+      if (area !== undefined) set('area', area);
+      if (body.status !== undefined) set('status', body.status);
+      if (body.phase !== undefined) set('phase', body.phase);
+      await sql(tx, `UPDATE support_case SET ${sets.join(', ')}, updated_at = now() WHERE id = ?`, [...params, caseId]);
+      await this.app.audit.record(tx, ctx, this.event(access, 'case.update', 'case', caseId));
+      return (await this.caseDetail(tx, caseId))!;
+    });
+  }
+
+  async closeCase(em: EntityManager, actor: Actor, caseId: string, outcome: string, ctx: AuditContext): Promise<CaseOutT> {
+    return this.write(em, actor, caseId, 'case.close', ctx, async (tx, access) => {
+      await sql(tx, "UPDATE support_case SET status = 'closed', outcome = ?, closed_at = now(), updated_at = now() WHERE id = ?", [outcome.trim(), caseId]);
+      await this.app.audit.record(tx, ctx, this.event(access, 'case.close', 'case', caseId));
+      return (await this.caseDetail(tx, caseId))!;
+    });
+  }
+
+  async reopenCase(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<CaseOutT> {
+    return this.write(em, actor, caseId, 'case.close', ctx, async (tx, access) => {
+      if (access.facts.status !== 'closed') throw conflict('Only a closed case can be reopened.', 'illegal_transition');
+      await sql(tx, "UPDATE support_case SET status = 'active', outcome = NULL, closed_at = NULL, updated_at = now() WHERE id = ?", [caseId]);
+      await this.app.audit.record(tx, ctx, this.event(access, 'case.reopen', 'case', caseId));
+      return (await this.caseDetail(tx, caseId))!;
+    }, { allowClosed: true });
+  }
+
+  // ---- participants -----------------------------------------------------------------------
+
+  private async participants(em: EntityManager, caseId: string): Promise<Static<typeof ParticipantOut>[]> {
+    return sql(em,
+      `SELECT p.agency_id AS "agencyId", a.name, a.kind, ${ts('p.added_at')} AS "addedAt"
+       FROM case_participant p JOIN agency a ON a.id = p.agency_id WHERE p.case_id = ? ORDER BY p.added_at, a.name`, [caseId]);
+  }
+
+  async addParticipant(em: EntityManager, actor: Actor, caseId: string, agencyId: string, ctx: AuditContext): Promise<Static<typeof ParticipantOut>[]> {
+    return this.write(em, actor, caseId, 'case.participants.write', ctx, async (tx, access) => {
+      if (agencyId === access.facts.ownerAgencyId) throw badRequest('The owning agency takes part in its own case already.', 'owner_as_participant');
+      if (access.facts.participantAgencyIds.includes(agencyId)) throw conflict('The agency already takes part in the case.', 'already_participant');
+      await this.requireAgencies(tx, [agencyId]);
+      await sql(tx, 'INSERT INTO case_participant (case_id, agency_id, added_by_user_id) VALUES (?, ?, ?)', [caseId, agencyId, actor.id]);
+      await this.app.audit.record(tx, ctx, { ...this.event(access, 'case.participant.add', 'agency', agencyId) });
+      return this.participants(tx, caseId);
+    });
+  }
+
+  async removeParticipant(em: EntityManager, actor: Actor, caseId: string, agencyId: string, ctx: AuditContext): Promise<void> {
+    await this.write(em, actor, caseId, 'case.participants.write', ctx, async (tx, access) => {
+      if (!access.facts.participantAgencyIds.includes(agencyId)) throw notFound();
+      const [open] = await sql<{ n: number }>(tx,
+        "SELECT count(*)::int AS n FROM plan_item WHERE case_id = ? AND responsible_agency_id = ? AND status IN ('planned','in_progress')", [caseId, agencyId]);
+      if (open!.n > 0) throw conflict('The agency is responsible for plan items that are not done; give them to another agency or cancel them first.', 'agency_has_plan_items');
+      await sql(tx, 'DELETE FROM case_participant WHERE case_id = ? AND agency_id = ?', [caseId, agencyId]);
+      await this.app.audit.record(tx, ctx, this.event(access, 'case.participant.remove', 'agency', agencyId));
+    });
+  }
+
+  // ---- journal ---------------------------------------------------------------------------
+
+  async createEntry(em: EntityManager, actor: Actor, caseId: string, body: EntryBody, ctx: AuditContext): Promise<EntryOutT> {
+    const category = this.app.policy.mayAuthorCategory(actor, body.category);
+    return this.write(em, actor, caseId, 'case.entry.write', ctx, async (tx, access) => {
+      if (!category.allow) {
+        throw category.reason === 'unknown_category'
+          ? badRequest('Unknown category: choose one of the configured information categories.', 'unknown_category')
+          : badRequest('Your agency cannot write entries of this category.', 'category_not_allowed');
+      }
+      if (body.corrects) {
+        const [target] = await sql<{ author_agency_id: string }>(tx, 'SELECT author_agency_id FROM journal_entry WHERE id = ? AND case_id = ?', [body.corrects, caseId]);
+        if (!target) throw badRequest('The entry to correct is not in this case.', 'corrects_not_in_case');
+        if (target.author_agency_id !== actor.agencyId) throw badRequest('Only the agency that wrote an entry can correct it.', 'corrects_other_agency');
+      }
+      const id = randomUUID();
+      const [entry] = await sql<EntryOutT>(tx, INSERT_ENTRY_SQL,
+        [id, caseId, actor.id, actor.agencyId, body.category, body.text, body.corrects ?? null]);
+      await this.app.audit.record(tx, ctx, this.event(access, 'entry.create', 'journal_entry', id));
+      return entry!;
+    });
+  }
+
+  /** Journal entries the caller may see (by author agency and category, through the consent gate), newest first. */
+  async listEntries(em: EntityManager, actor: Actor, caseId: string, page: PageQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
+    const access = await this.loadCaseForActor(em, actor, caseId, 'case.read', ctx);
+    const groups = await sql<{ authorAgencyId: string; category: string; n: number }>(em, ENTRY_GROUPS_SQL, [caseId]);
+    const x = await this.app.consents.exchange(em, actor, access.facts, access.gate, groups.map((g) => g.authorAgencyId));
+    const allowed = x.allowedGroups(groups);
+    const filtered = allowed.length < groups.length;
+    const items = allowed.length === 0 ? [] : await sql<EntryOutT>(em, entriesPageSql(filtered), [
+      caseId, ...(filtered ? [uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`] : []),
+      page.pageSize, (page.page - 1) * page.pageSize]);
+    for (const e of items) x.disclose({ itemType: 'entry', itemId: e.id, category: e.category, authorAgencyId: e.agencyId });
+    await this.app.consents.recordRead(em, actor, ctx, access.facts, { ...this.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null }, x);
+    return { items, total: allowed.reduce((n, g) => n + g.n, 0), page: page.page, pageSize: page.pageSize, withheld: x.withheld };
+  }
+
+  // ---- plan ------------------------------------------------------------------------------
+
+  private async planItem(em: EntityManager, itemId: string): Promise<PlanItemOutT> {
+    const [row] = await sql<{ j: PlanItemOutT }>(em, `SELECT ${PLAN_ITEM_JSON} AS j FROM plan_item pi WHERE pi.id = ?`, [itemId]);
+    return row!.j;
+  }
+
+  private async insertPlanItem(tx: EntityManager, actor: Actor, access: CaseAccess, body: PlanItemBody): Promise<string> {
+    this.lifeArea(access.facts.type, body.lifeArea);
+    this.caseAgency(access.facts, body.responsibleAgencyId, 'responsible agency');
+    const id = randomUUID();
+    await sql(tx,
+      `INSERT INTO plan_item (id, case_id, author_user_id, author_agency_id, responsible_agency_id, life_area, goal, action, due_date, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::date, ?)`,
+      [id, access.facts.id, actor.id, actor.agencyId, body.responsibleAgencyId, body.lifeArea, body.goal.trim(), body.action.trim(), body.dueDate ?? null, body.status ?? 'planned']);
+    return id;
+  }
+
+  async createPlanItem(em: EntityManager, actor: Actor, caseId: string, body: PlanItemBody, ctx: AuditContext): Promise<PlanItemOutT> {
+    return this.write(em, actor, caseId, 'case.plan.write', ctx, async (tx, access) => {
+      const id = await this.insertPlanItem(tx, actor, access, body);
+      await this.app.audit.record(tx, ctx, this.event(access, 'plan_item.create', 'plan_item', id));
+      return this.planItem(tx, id);
+    });
+  }
+
+  async updatePlanItem(em: EntityManager, actor: Actor, caseId: string, itemId: string, body: UpdatePlanItemBody, ctx: AuditContext): Promise<PlanItemOutT> {
+    const result = await this.write(em, actor, caseId, 'case.plan.write', ctx, async (tx, access) => {
+      const [item] = await sql<{ id: string }>(tx, 'SELECT id FROM plan_item WHERE id = ? AND case_id = ? FOR UPDATE', [itemId, caseId]);
+      if (!item) {
+        // An item of another case (or none): audited like any other refusal, answered 404.
+        await this.app.audit.record(tx, ctx, { ...this.event(access, 'plan_item.update', 'plan_item', itemId), outcome: 'denied', reason: 'not_in_case' });
+        return DENIED;
+      }
+      if (body.responsibleAgencyId !== undefined) this.caseAgency(access.facts, body.responsibleAgencyId, 'responsible agency');
+      const sets: string[] = [];
+      const params: unknown[] = [];
+      const set = (column: string, value: unknown): void => {
+        sets.push(`${column} = ?`);
+        params.push(value);
+      };
+      if (body.goal !== undefined) set('goal', body.goal.trim());
+      if (body.action !== undefined) set('action', body.action.trim());
+      if (body.responsibleAgencyId !== undefined) set('responsible_agency_id', body.responsibleAgencyId);
+      if (body.dueDate !== undefined) set('due_date', body.dueDate);
+      if (body.status !== undefined) set('status', body.status);
+      await sql(tx, `UPDATE plan_item SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = ?`, [...params, itemId]);
+      if (body.followUp !== undefined) {
+        await sql(tx, 'INSERT INTO plan_item_follow_up (id, plan_item_id, author_user_id, author_agency_id, note) VALUES (?, ?, ?, ?, ?)',
+          [randomUUID(), itemId, actor.id, actor.agencyId, body.followUp.trim()]);
+      }
+      await this.app.audit.record(tx, ctx, this.event(access, 'plan_item.update', 'plan_item', itemId));
+      return this.planItem(tx, itemId);
+    });
+    if (result === DENIED) throw notFound();
+    return result;
+  }
+
+  // ---- meetings --------------------------------------------------------------------------
+
+  async createMeeting(em: EntityManager, actor: Actor, caseId: string, body: MeetingBody, ctx: AuditContext): Promise<MeetingOutT> {
+    return this.write(em, actor, caseId, 'case.meeting.write', ctx, async (tx, access) => {
+      for (const a of body.agencyIds) this.caseAgency(access.facts, a, 'meeting agencies');
+      const id = randomUUID();
+      await sql(tx,
+        `INSERT INTO meeting (id, case_id, author_user_id, author_agency_id, date, agency_ids, people, agenda, minutes)
+         VALUES (?, ?, ?, ?, ?::date, ?::uuid[], ARRAY(SELECT json_array_elements_text(?::json)), ?, ?)`,
+        [id, caseId, actor.id, actor.agencyId, body.date, uuidArray(body.agencyIds), JSON.stringify((body.people ?? []).map((p) => p.trim())), body.agenda, body.minutes]);
+      const events: AuditEvent[] = [this.event(access, 'meeting.create', 'meeting', id)];
+      let position = 0;
+      for (const d of body.decisions ?? []) {
+        const planItemId = d.planItem ? await this.insertPlanItem(tx, actor, access, d.planItem) : null;
+        if (planItemId) events.push(this.event(access, 'plan_item.create', 'plan_item', planItemId));
+        await sql(tx, 'INSERT INTO meeting_decision (id, meeting_id, position, text, plan_item_id) VALUES (?, ?, ?, ?, ?)',
+          [randomUUID(), id, position++, d.text.trim(), planItemId]);
+      }
+      await this.app.audit.record(tx, ctx, events);
+      const [row] = await sql<{ j: MeetingOutT }>(tx, `SELECT ${MEETING_JSON} AS j FROM meeting m WHERE m.id = ?`, [id]);
+      return row!.j;
+    });
+  }
+
+  /** Network meetings the caller may see (through the consent gate, like entries), latest first. */
+  async listMeetings(em: EntityManager, actor: Actor, caseId: string, page: PageQuery, ctx: AuditContext): Promise<PageOf<MeetingOutT> & { withheld: Withheld[] }> {
+    const access = await this.loadCaseForActor(em, actor, caseId, 'case.read', ctx);
+    const groups = await sql<{ authorAgencyId: string; category: string; n: number }>(em,
+      'SELECT author_agency_id AS "authorAgencyId", category, count(*)::int AS n FROM meeting WHERE case_id = ? GROUP BY 1, 2', [caseId]);
+    const x = await this.app.consents.exchange(em, actor, access.facts, access.gate, groups.map((g) => g.authorAgencyId));
+    const allowed = x.allowedGroups(groups);
+    const items = allowed.length === 0 ? [] : await sql<{ j: MeetingOutT }>(em,
+      `SELECT ${MEETING_JSON} AS j FROM meeting m
+       WHERE m.case_id = ? AND (m.author_agency_id, m.category) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))
+       ORDER BY m.date DESC, m.created_at DESC LIMIT ? OFFSET ?`,
+      [caseId, uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`, page.pageSize, (page.page - 1) * page.pageSize]);
+    for (const { j } of items) x.disclose({ itemType: 'meeting', itemId: j.id, category: j.category, authorAgencyId: j.authorAgencyId });
+    await this.app.consents.recordRead(em, actor, ctx, access.facts, { ...this.event(access, 'meeting.list', 'meeting', caseId), resourceId: null }, x);
+    return { items: items.map((r) => r.j), total: allowed.reduce((n, g) => n + g.n, 0), page: page.page, pageSize: page.pageSize, withheld: x.withheld };
+  }
+
+  // ---- lists and figures -----------------------------------------------------------------
+
+  /**
+   * The caller's agency's cases, filtered and paginated. Protected subjects' cases never match an
+   * area or agency filter and show no area: their whereabouts cannot be read off a list. Every
+   * listed case is audited (who saw which person's name), never the query itself.
+   */
+  async listCases(em: EntityManager, actor: Actor, filter: CaseFilter, action: 'case.list' | 'case.search', ctx: AuditContext): Promise<PageOf<ListItemT>> {
+    const empty = { items: [], total: 0, page: filter.page, pageSize: filter.pageSize };
+    const scope = this.app.policy.caseAccess(actor, 'case.read', { ownerAgencyId: actor.agencyId });
+    if (!scope.allow) {
+      // Partners: no case is theirs to list until the consent gate opens cases to them.
+      await this.app.audit.record(em, ctx, { action, resourceType: 'case', outcome: 'allowed', reason: 'no_owned_cases' });
+      return empty;
+    }
+    const q = filter.q?.trim();
+    let pin: string | undefined;
+    let nameParts: string[] | undefined;
+    if (q && /^[0-9+\- ]+$/.test(q)) {
+      const parsed = parsePersonalIdentityNumber(q);
+      if (!parsed) throw badRequest('The search looks like a personal identity number but is not a valid one; check the digits.', 'invalid_personal_identity_number');
+      pin = parsed.normalized;
+    } else if (q) {
+      nameParts = q.split(/\s+/).slice(0, 4);
+    }
+    const stmt = caseListSql(actor.agencyId, {
+      status: filter.status, type: filter.type, agencyId: filter.agencyId, pin, nameParts,
+      ...(filter.area !== undefined ? { area: this.area(filter.area) } : {}),
+    });
+    const [rows, [count]] = await Promise.all([
+      sql<ListItemT>(em, stmt.items, [...stmt.params, filter.pageSize, (filter.page - 1) * filter.pageSize]),
+      sql<{ n: number }>(em, stmt.count, stmt.countParams),
+    ]);
+    const events: AuditEvent[] = rows.length > 0
+      ? rows.map((r) => ({ action, resourceType: 'case', resourceId: r.id, caseId: r.id, subjectId: r.subject.id, outcome: 'allowed' as const }))
+      : [{ action, resourceType: 'case', outcome: 'allowed' }];
+    await this.app.audit.record(em, ctx, events);
+    return { items: rows, total: count!.n, page: filter.page, pageSize: filter.pageSize };
+  }
+
+  /** Counts of the caller's agency's cases: no identities. */
+  async agencyStats(em: EntityManager, actor: Actor, ctx: AuditContext): Promise<Static<typeof CaseStatsOut>> {
+    const rows = await sql<{ type: CaseType; status: CaseStatus; n: number }>(em,
+      'SELECT type, status, n::int AS n FROM case_count WHERE owner_agency_id = ? AND n > 0 ORDER BY type, status', [actor.agencyId]);
+    const byStatus = Object.fromEntries(CASE_STATUSES.map((s) => [s, 0])) as Record<CaseStatus, number>;
+    const byType = Object.fromEntries(CASE_TYPES.map((t) => [t, 0])) as Record<CaseType, number>;
+    for (const r of rows) {
+      byStatus[r.status] += r.n;
+      byType[r.type] += r.n;
+    }
+    await this.app.audit.record(em, ctx, { action: 'case.stats.read', resourceType: 'case_stats', outcome: 'allowed' });
+    return { total: rows.reduce((n, r) => n + r.n, 0), byStatus, byType, cells: rows.map((r) => ({ type: r.type, status: r.status, count: r.n })) };
+  }
+
+  /**
+   * Group-level figures for the whole municipality: counts per area × type × status, with no
+   * identities. Protected subjects' cases are counted under area null, and a cell smaller than
+   * `statistics.minCellSize` (policies/areas.yaml) is suppressed.
+   */
+  async groupStats(em: EntityManager, ctx: AuditContext): Promise<Static<typeof GroupStatsOut>> {
+    const min = this.config.areas.statistics.minCellSize;
+    const rows = await sql<{ area: string | null; type: CaseType; status: CaseStatus; n: number }>(em,
+      `SELECT CASE WHEN s.protected_identity = 'none' THEN c.area END AS area, c.type, c.status, count(*)::int AS n
+       FROM support_case c JOIN subject s ON s.id = c.subject_id
+       GROUP BY 1, 2, 3 ORDER BY 1 NULLS LAST, 2, 3`);
+    await this.app.audit.record(em, ctx, { action: 'stats.groups.read', resourceType: 'case_stats', outcome: 'allowed' });
+    return { minCellSize: min, cells: rows.map((r) => ({ area: r.area, type: r.type, status: r.status, count: r.n >= min ? r.n : null, suppressed: r.n < min })) };
+  }
+
+  /** Areas, life areas, categories and agencies for forms. */
+  async options(em: EntityManager, actor: Actor): Promise<Static<typeof CaseOptionsOut>> {
+    const agencies = await sql<{ id: string; name: string; kind: string }>(em, 'SELECT id, name, kind FROM agency ORDER BY name');
+    return {
+      areas: this.config.areas.areas,
+      types: [...CASE_TYPES],
+      phases: [...AVHOPPARE_PHASES],
+      lifeAreas: this.config.lifeAreas,
+      categories: Object.entries(this.app.policy.policies.categories.categories).map(([code, c]) => ({
+        code, description: c.description, authors: c.authors, mine: c.authors.includes(actor.agencyKind),
+      })),
+      agencies,
+    };
+  }
+}

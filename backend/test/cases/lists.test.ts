@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
+import { agencies, createCase, pin, type Agencies } from './fixtures.js';
+
+interface Item { id: string; area: string | null; protectedIdentity: boolean; subject: { firstName: string; lastName: string } }
+
+describe('case lists, search and figures', () => {
+  let t: TestContext;
+  let social: string;
+  let a: Agencies;
+  const people = [
+    { first: 'Elin', last: 'Andersson', born: '20110314', area: 'Norrby', type: 'sspf' },
+    { first: 'Omar', last: 'Lindqvist', born: '20100502', area: 'Hulta', type: 'sspf' },
+    { first: 'Sara', last: 'Berg', born: '20090911', area: 'Norrby', type: 'sspf' },
+    { first: 'Mikael', last: 'Sjöberg', born: '19950707', area: 'Centrum', type: 'avhoppare' },
+    { first: 'Lina', last: 'Karlsson', born: '20120101', area: 'Norrby', type: 'sspf' },
+    { first: 'Noah', last: 'Eriksson', born: '20111111', area: 'Norrby', type: 'sspf' },
+    { first: 'Ella', last: 'Nilsson', born: '20100606', area: 'Norrby', type: 'sspf' },
+  ];
+  let secretPin: string;
+  let secretCaseId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    social = await login(t.app, 'social');
+    a = await agencies(t);
+    for (const p of people) {
+      await createCase(t.app, social, { area: p.area, type: p.type, agencyIds: p.first === 'Omar' ? [a.police] : [] }, { personalIdentityNumber: pin(p.born, '345'), firstName: p.first, lastName: p.last, guardians: [] });
+    }
+    secretPin = pin('20100101', '567');
+    const secret = await createCase(t.app, social, { area: 'Sjöbo', agencyIds: [a.school] }, { personalIdentityNumber: secretPin, firstName: 'Hemlig', lastName: 'Person', protectedIdentity: 'skyddad_folkbokforing', address: 'Skyddad adress 1', phone: '0701234567', guardians: [] });
+    secretCaseId = secret.id;
+  });
+  afterAll(async () => t.close());
+
+  const list = async (query = ''): Promise<{ items: Item[]; total: number; page: number; pageSize: number }> => {
+    const res = await t.app.inject({ url: `/api/cases${query}`, headers: bearer(social) });
+    expect(res.statusCode, query).toBe(200);
+    return res.json();
+  };
+  const search = async (body: Record<string, unknown>): Promise<{ items: Item[]; total: number }> => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: body });
+    expect(res.statusCode, JSON.stringify(body)).toBe(200);
+    return res.json();
+  };
+
+  it('lists the agency\'s cases newest first, paginated', async () => {
+    const all = await list();
+    expect(all.total).toBe(8);
+    expect(all.items[0]!.subject.firstName).toBe('Hemlig');
+    const p1 = await list('?pageSize=3');
+    const p3 = await list('?pageSize=3&page=3');
+    expect(p1).toMatchObject({ total: 8, page: 1, pageSize: 3 });
+    expect(p1.items).toHaveLength(3);
+    expect(p3.items).toHaveLength(2);
+    expect(new Set([...p1.items, ...(await list('?pageSize=3&page=2')).items, ...p3.items].map((i) => i.id)).size).toBe(8);
+    expect((await t.app.inject({ url: '/api/cases?pageSize=500', headers: bearer(social) })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: '/api/cases?status=archived', headers: bearer(social) })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: '/api/cases?area=Atlantis', headers: bearer(social) })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: '/api/cases?owner=me', headers: bearer(social) })).statusCode).toBe(400);
+  });
+
+  it('filters by status, type, area and participating agency', async () => {
+    expect((await list('?type=avhoppare')).items.map((i) => i.subject.firstName)).toEqual(['Mikael']);
+    expect((await list('?area=Norrby')).total).toBe(5);
+    expect((await list('?area=Norrby&type=sspf&status=open')).total).toBe(5);
+    expect((await list('?status=closed')).total).toBe(0);
+    expect((await list(`?agencyId=${a.police}`)).items.map((i) => i.subject.firstName)).toEqual(['Omar']);
+  });
+
+  it('searches by part of a name, case-insensitively, in GET and POST; several words narrow the result', async () => {
+    expect((await list('?q=lind')).items.map((i) => i.subject.lastName)).toEqual(['Lindqvist']);
+    expect((await search({ q: 'ELIN' })).items.map((i) => i.subject.firstName)).toEqual(['Elin']);
+    expect((await search({ q: 'berg' })).items.map((i) => i.subject.lastName).sort()).toEqual(['Berg', 'Sjöberg']);
+    expect((await search({ q: 'sara berg' })).items.map((i) => i.subject.firstName)).toEqual(['Sara']);
+    expect((await search({ q: 'sson', area: 'Norrby' })).total).toBe(4);
+    expect((await search({ q: '%' })).total).toBe(0);
+    expect((await search({ q: 'nobody' })).total).toBe(0);
+  });
+
+  it('searches by exact personnummer in every accepted form', async () => {
+    const p = pin('20100502', '345'); // Omar
+    const short = p.slice(2);
+    for (const form of [p, `${p.slice(0, 8)}-${p.slice(8)}`, short, `${short.slice(0, 6)}-${short.slice(6)}`]) {
+      const r = await search({ q: form });
+      expect(r.items.map((i) => i.subject.firstName), form).toEqual(['Omar']);
+    }
+    const bad = await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: `${p.slice(0, 8)}-${p.slice(8, 11)}${(Number(p[11]) + 1) % 10}` } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).not.toContain('20100502');
+  });
+
+  it('search bodies are strict and audited without the query', async () => {
+    expect((await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: 'x', sql: 1 } })).statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: 'x', page: '2' } })).statusCode).toBe(400);
+    await search({ q: 'Lindqvist' });
+    const { rows } = await t.sql.query("SELECT * FROM audit_queue WHERE action = 'case.search'");
+    expect(rows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(rows)).not.toMatch(/Lindqvist|Omar/);
+    expect(rows.some((r) => r.case_id !== null && r.subject_id !== null)).toBe(true);
+  });
+
+  it('protected identity: the case is marked, but no area or contact details appear in lists or search results, and area/agency filters never match it', async () => {
+    const all = await list();
+    const secret = all.items.find((i) => i.id === secretCaseId)!;
+    expect(secret.protectedIdentity).toBe(true);
+    expect(secret.area).toBeNull();
+    expect(Object.keys(secret).sort()).toEqual(['area', 'closedAt', 'createdAt', 'id', 'ownerUserId', 'phase', 'protectedIdentity', 'status', 'subject', 'type', 'updatedAt']);
+    expect(Object.keys(secret.subject).sort()).toEqual(['birthDate', 'firstName', 'id', 'lastName']);
+    expect(all.items.filter((i) => i.id !== secretCaseId).every((i) => i.protectedIdentity === false && i.area !== null)).toBe(true);
+    const found = await search({ q: secretPin });
+    expect(found.items).toHaveLength(1);
+    const body = JSON.stringify(found);
+    expect(body).not.toContain('Sjöbo');
+    expect(body).not.toContain('Skyddad adress');
+    expect(body).not.toContain('0701234567');
+    expect((await list('?area=Sj%C3%B6bo')).total).toBe(0);
+    expect((await list(`?agencyId=${a.school}`)).total).toBe(0);
+    // The owning unit still sees everything on the case itself.
+    const full = (await t.app.inject({ url: `/api/cases/${secretCaseId}`, headers: bearer(social) })).json();
+    expect(full).toMatchObject({ area: 'Sjöbo', subject: { address: 'Skyddad adress 1', protectedIdentity: 'skyddad_folkbokforing' } });
+  });
+
+  it('agency figures and group figures carry no identities; small cells are suppressed; protected cases have no area', async () => {
+    const stats = await t.app.inject({ url: '/api/cases/stats', headers: bearer(social) });
+    expect(stats.statusCode).toBe(200);
+    expect(stats.json()).toMatchObject({ total: 8, byStatus: { open: 8, active: 0, closed: 0 }, byType: { sspf: 7, avhoppare: 1 } });
+    const coordinator = await login(t.app, 'coordinator');
+    const groups = await t.app.inject({ url: '/api/stats/groups', headers: bearer(coordinator) });
+    expect(groups.statusCode).toBe(200);
+    const g = groups.json();
+    expect(g.minCellSize).toBe(5);
+    expect(g.cells).toContainEqual({ area: 'Norrby', type: 'sspf', status: 'open', count: 5, suppressed: false });
+    expect(g.cells).toContainEqual({ area: 'Hulta', type: 'sspf', status: 'open', count: null, suppressed: true });
+    expect(g.cells).toContainEqual({ area: null, type: 'sspf', status: 'open', count: null, suppressed: true });
+    expect(g.cells.some((c: { area: string | null }) => c.area === 'Sjöbo')).toBe(false);
+    const text = JSON.stringify([stats.json(), g]);
+    for (const p of people) expect(text).not.toContain(p.last);
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+});
