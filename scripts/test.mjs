@@ -43,6 +43,10 @@ for (const step of steps) {
     const j = JSON.parse(fs.readFileSync(report, 'utf8'));
     passed += j.numPassedTests;
     failed += j.numFailedTests;
+    // A file that fails to load fails no test but fails its suite: count it, never pass over it.
+    const brokenFiles = (j.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
+    failed += brokenFiles;
+    if (brokenFiles > 0 || j.success === false) failures.push(step.name);
     skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
     if (j.numTotalTests === 0) {
       console.error(`${step.name}: no tests ran.`);
