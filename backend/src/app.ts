@@ -99,6 +99,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(jwtPlugin);
 
+  // Graceful shutdown: once closing, every response ends its keep-alive connection, so that
+  // in-flight requests finish and the server then stops without waiting for idle clients.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   // A request-scoped EntityManager: no identity map is shared between requests.
   app.decorateRequest('em', null as never);
   app.addHook('onRequest', async (request, reply) => {
