@@ -1,6 +1,10 @@
+import { ageOn as calendarAgeOn, stockholmDate } from '../modules/consents/calendar.js';
+
 /**
  * Swedish personal identity numbers (personnummer) and coordination numbers (samordningsnummer,
  * day of month + 60). Pure: no I/O, `today` only decides the century of the short forms.
+ * Days are Europe/Stockholm calendar days (modules/consents/calendar.ts), the same calendar the
+ * consent gate counts ages on: one age rule for the whole service.
  *
  * Accepted forms: `YYYYMMDD-NNNC`, `YYYYMMDDNNNC`, `YYMMDD-NNNC`, `YYMMDDNNNC`, and `+` instead of
  * `-` for a person aged 100 or more. In the long forms the century is given and the separator
@@ -44,18 +48,21 @@ export function parsePersonalIdentityNumber(input: string, today: Date = new Dat
   if (!m) return null;
   const [, century, yy, mm, dd, sep, serial, check] = m as unknown as [string, string | undefined, string, string, string, string, string, string];
   const twoDigitYear = Number(yy);
-  let year: number;
-  if (century !== undefined) {
-    year = Number(century) * 100 + twoDigitYear;
-  } else {
-    // The most recent year with these two digits that is not after this year; `+` adds 100 years of age.
-    const base = today.getUTCFullYear() - (sep === '+' ? 100 : 0);
-    year = base - ((((base - twoDigitYear) % 100) + 100) % 100);
-  }
   const month = Number(mm);
   let day = Number(dd);
   const coordinationNumber = day > 60;
   if (coordinationNumber) day -= 60;
+  let year: number;
+  if (century !== undefined) {
+    year = Number(century) * 100 + twoDigitYear;
+  } else {
+    // The latest birth date with these digits that is not after today (Stockholm) — `-`: under
+    // 100 years old — or, with `+`, not after the day 100 years ago: 100 or older.
+    const now = stockholmDate(today);
+    const base = Number(now.slice(0, 4)) - (sep === '+' ? 100 : 0);
+    year = base - ((((base - twoDigitYear) % 100) + 100) % 100);
+    if (year === base && `${mm}-${pad(day, 2)}` > now.slice(5)) year -= 100;
+  }
   if (!isRealDate(year, month, day)) return null;
   if (serial === '000') return null;
   const ten = `${yy}${mm}${dd}${serial}${check}`;
@@ -67,14 +74,14 @@ export function parsePersonalIdentityNumber(input: string, today: Date = new Dat
   };
 }
 
-/** Today's date as `YYYY-MM-DD` (UTC), for comparing with a derived birth date. */
-export const isoDate = (d: Date): string => d.toISOString().slice(0, 10);
+/** The Europe/Stockholm calendar date of an instant (`YYYY-MM-DD`), for comparing with a derived birth date. */
+export const isoDate = (d: Date): string => stockholmDate(d);
 
-/** Whole years between a `YYYY-MM-DD` birth date and `today`. */
-export function ageOn(birthDate: string, today: Date = new Date()): number {
-  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
-  const ty = today.getUTCFullYear();
-  const tm = today.getUTCMonth() + 1;
-  const td = today.getUTCDate();
-  return ty - y - (tm < m || (tm === m && td < d) ? 1 : 0);
+/**
+ * Age in whole years on `today` (an instant, counted on its Stockholm date, or an ISO date): the
+ * consent gate's rule, so one birthday counts the same everywhere — someone born on 29 February
+ * turns a year older on 28 February in years that are not leap years.
+ */
+export function ageOn(birthDate: string, today: Date | string = new Date()): number {
+  return calendarAgeOn(birthDate, typeof today === 'string' ? today : stockholmDate(today));
 }

@@ -1,7 +1,13 @@
+/** A field a problem is about: `path` is a JSON pointer into the request body (`/subject/guardians/1/personalIdentityNumber`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
 /**
  * A problem the client caused or may act on, answered as application/problem+json (RFC 9457).
  * `title` and `detail` are shown to users: they say what happened and what to do, and never
- * carry personal data.
+ * carry personal data. `errors` names the fields at fault (like a validation problem), never their values.
  */
 export class HttpProblem extends Error {
   constructor(
@@ -10,6 +16,7 @@ export class HttpProblem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly headers: Record<string, string> = {},
+    readonly errors?: readonly FieldError[],
   ) {
     super(title);
   }
@@ -21,7 +28,9 @@ export const forbidden = (detail = 'Your role does not allow this action.'): Htt
   new HttpProblem(403, 'forbidden', 'Forbidden', detail);
 export const unauthorized = (detail = 'Sign in again.'): HttpProblem =>
   new HttpProblem(401, 'unauthorized', 'Not signed in', detail);
-export const badRequest = (detail: string, code = 'bad_request'): HttpProblem =>
-  new HttpProblem(400, code, 'Invalid request', detail);
+/** 400; with `path` (a JSON pointer into the body) the answer's `errors` names the field, with `detail` as its message. */
+export const badRequest = (detail: string, code = 'bad_request', path?: string | readonly string[]): HttpProblem =>
+  new HttpProblem(400, code, 'Invalid request', detail, {},
+    path === undefined ? undefined : (typeof path === 'string' ? [path] : path).map((p) => ({ path: p, message: detail })));
 export const conflict = (detail: string, code = 'conflict'): HttpProblem =>
   new HttpProblem(409, code, 'Conflict', detail);

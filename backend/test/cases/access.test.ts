@@ -97,7 +97,7 @@ describe('case access', () => {
     expect(rows.map((r) => r.reason)).toEqual(['not_found']);
   });
 
-  it('collection routes answer 403 to roles that may not use them (audited); partners list nothing', async () => {
+  it('collection routes answer 403 to roles that may not use them (audited); partners list nothing without consent', async () => {
     const expectations: [string, string, 'GET' | 'POST', number, Record<string, unknown>?][] = [
       ['school', '/api/cases', 'POST', 403, collectionRoutes[0]!.payload],
       ['coordinator', '/api/cases', 'POST', 403, collectionRoutes[0]!.payload],
@@ -118,7 +118,7 @@ describe('case access', () => {
       expect(await deniedCount(t)).toBe(denied + (status === 403 ? 1 : 0));
     }
     const partnerList = await t.app.inject({ url: '/api/cases', headers: bearer(tokens.school!) });
-    expect(partnerList.json()).toEqual({ items: [], total: 0, page: 1, pageSize: 20 });
+    expect(partnerList.json()).toEqual({ items: [], total: 0, page: 1, pageSize: 20, totalIsEstimate: false });
     expect(await count(t, 'subject', 'personal_identity_number = $1', ['198211059954'])).toBe(0);
   });
 

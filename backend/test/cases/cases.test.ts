@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
-import { ADULT, agencies, count, createCase, newCaseBody, type Agencies } from './fixtures.js';
+import { ADULT, MINOR, agencies, count, createCase, newCaseBody, type Agencies } from './fixtures.js';
 
 describe('cases: open, update, close, reopen, participants', () => {
   let t: TestContext;
@@ -48,26 +48,30 @@ describe('cases: open, update, close, reopen, participants', () => {
 
   it('rejects bad input with 400 and writes nothing', async () => {
     const before = await rows();
-    const bad: [string, Record<string, unknown>][] = [
-      ['unknown area', newCaseBody({ area: 'Atlantis' })],
+    const bad: [string, Record<string, unknown>, string?][] = [
+      ['unknown area', newCaseBody({ area: 'Atlantis' }), '/area'],
       ['unknown type', newCaseBody({ type: 'lvu' })],
       ['unknown property', newCaseBody({ secret: 1 })],
       ['unknown subject property', newCaseBody({}, { nickname: 'E' })],
-      ['invalid personnummer', newCaseBody({}, { personalIdentityNumber: '201103142385' })],
-      ['future birth date', newCaseBody({}, { personalIdentityNumber: '20991231-1236' })],
-      ['guardian with invalid personnummer', newCaseBody({}, { guardians: [{ firstName: 'A', lastName: 'B', personalIdentityNumber: '19800520-2225', custody: true }] })],
-      ['guardians for an adult', newCaseBody({}, { personalIdentityNumber: ADULT })],
+      ['invalid personnummer', newCaseBody({}, { personalIdentityNumber: '201103142385' }), '/subject/personalIdentityNumber'],
+      ['future birth date', newCaseBody({}, { personalIdentityNumber: '20991231-1236' }), '/subject/personalIdentityNumber'],
+      ['guardian with invalid personnummer', newCaseBody({}, { guardians: [{ firstName: 'A', lastName: 'B', custody: true }, { firstName: 'A', lastName: 'B', personalIdentityNumber: '19800520-2225', custody: true }] }), '/subject/guardians/1/personalIdentityNumber'],
+      ['guardians for an adult', newCaseBody({}, { personalIdentityNumber: ADULT }), '/subject/guardians'],
+      ['guardian is the subject', newCaseBody({}, { guardians: [{ firstName: 'A', lastName: 'B', custody: true }, { firstName: 'A', lastName: 'B', personalIdentityNumber: MINOR, custody: true }] }), '/subject/guardians/1/personalIdentityNumber'],
       ['empty reason', newCaseBody({ reason: '   ' })],
       ['overlong reason', newCaseBody({ reason: 'x'.repeat(5001) })],
       ['unknown protection', newCaseBody({}, { protectedIdentity: 'fingerad' })],
-      ['unknown agency', newCaseBody({ agencyIds: ['00000000-0000-4000-8000-000000000000'] })],
-      ['owner as participant', newCaseBody({ agencyIds: [a.social] })],
+      ['unknown agency', newCaseBody({ agencyIds: ['00000000-0000-4000-8000-000000000000'] }), '/agencyIds'],
+      ['owner as participant', newCaseBody({ agencyIds: [a.school, a.social] }), '/agencyIds/1'],
       ['no subject', { type: 'sspf', area: 'Norrby', reason: 'x' }],
     ];
-    for (const [what, payload] of bad) {
+    for (const [what, payload, path] of bad) {
       const res = await t.app.inject({ method: 'POST', url: '/api/cases', headers: bearer(social), payload });
       expect(res.statusCode, what).toBe(400);
       expect(res.body, what).not.toContain('201103142385');
+      expect(res.body, what).not.toContain(MINOR);
+      // Business-rule 400s name the field, like validation 400s; never its value.
+      if (path) expect(res.json().errors, what).toEqual([{ path, message: res.json().detail }]);
     }
     expect(await rows()).toEqual(before);
   });
@@ -114,7 +118,7 @@ describe('cases: open, update, close, reopen, participants', () => {
     expect(ev.map((e) => e.action)).toEqual(['subject.create', 'case.create', 'case.update', 'case.close', 'case.read', 'case.reopen']);
   });
 
-  it('participants: add (201), duplicate (409), owner or unknown agency (400), remove (204), remove absent (404)', async () => {
+  it('participants: add (201), duplicate (409), owner or unknown agency (400), remove (204), remove absent (409 not_participant)', async () => {
     const c = await createCase(t.app, social, {}, { personalIdentityNumber: '195705749959', guardians: [] });
     const h = bearer(social);
     const url = `/api/cases/${c.id}/participants`;
@@ -130,7 +134,16 @@ describe('cases: open, update, close, reopen, participants', () => {
     expect((await t.app.inject({ method: 'DELETE', url: `${url}/${a.leisure}`, headers: h })).statusCode).toBe(409);
     await t.app.inject({ method: 'PATCH', url: `/api/cases/${c.id}/plan-items/${item.json().id}`, headers: h, payload: { status: 'done' } });
     expect((await t.app.inject({ method: 'DELETE', url: `${url}/${a.leisure}`, headers: h })).statusCode).toBe(204);
-    expect((await t.app.inject({ method: 'DELETE', url: `${url}/${a.leisure}`, headers: h })).statusCode).toBe(404);
+    const absent = await t.app.inject({ method: 'DELETE', url: `${url}/${a.leisure}`, headers: h });
+    expect(absent.statusCode).toBe(409);
+    expect(absent.json()).toMatchObject({ type: 'urn:samverka:problem:not_participant', status: 409 });
+    // An agency that never took part, even one that does not exist: the same 409; nothing audited as allowed.
+    expect((await t.app.inject({ method: 'DELETE', url: `${url}/${a.police}`, headers: h })).statusCode).toBe(409);
+    expect((await t.app.inject({ method: 'DELETE', url: `${url}/00000000-0000-4000-8000-000000000000`, headers: h })).statusCode).toBe(409);
+    expect(await count(t, 'audit_queue', "action = 'case.participant.remove' AND case_id = $1", [c.id])).toBe(1);
+    // A case the caller may not see still answers 404, never 409.
+    const school = await login(t.app, 'school');
+    expect((await t.app.inject({ method: 'DELETE', url: `${url}/${a.police}`, headers: bearer(school) })).statusCode).toBe(404);
     expect(await count(t, 'case_participant', 'case_id = $1', [c.id])).toBe(0);
   });
 

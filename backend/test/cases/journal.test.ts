@@ -23,7 +23,7 @@ describe('journal entries', () => {
     expect(res.statusCode).toBe(201);
     const e = res.json();
     const me = (await t.app.inject({ url: '/api/me', headers: bearer(social) })).json();
-    expect(e).toMatchObject({ category: 'social', agencyId: me.agencyId, authorId: me.id, caseId, corrects: null, text: 'Kartläggningssamtal med Elin och vårdnadshavare.' });
+    expect(e).toMatchObject({ category: 'social', agencyId: me.agencyId, authorId: me.id, authorName: 'Sara Lind', caseId, corrects: null, text: 'Kartläggningssamtal med Elin och vårdnadshavare.' });
     expect(new Date(e.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
     const { rows } = await t.sql.query("SELECT action, resource_id, case_id, subject_id, outcome FROM audit_queue WHERE action = 'entry.create'");
     expect(rows).toEqual([expect.objectContaining({ resource_id: e.id, case_id: caseId, outcome: 'allowed' })]);
@@ -76,6 +76,7 @@ describe('journal entries', () => {
     const p1 = first.json();
     expect(p1).toMatchObject({ total: 25, page: 1, pageSize: 10 });
     expect(p1.items.map((e: { text: string }) => e.text)).toEqual(Array.from({ length: 10 }, (_, i) => `Anteckning ${25 - i}`));
+    expect(p1.items.every((e: { authorName: string }) => e.authorName === 'Sara Lind')).toBe(true);
     const p3 = (await t.app.inject({ url: `/api/cases/${id}/entries?pageSize=10&page=3`, headers: bearer(social) })).json();
     expect(p3.items.map((e: { text: string }) => e.text)).toEqual(['Anteckning 5', 'Anteckning 4', 'Anteckning 3', 'Anteckning 2', 'Anteckning 1']);
     expect((await t.app.inject({ url: `/api/cases/${id}/entries?page=9`, headers: bearer(social) })).json().items).toEqual([]);
@@ -84,5 +85,7 @@ describe('journal entries', () => {
     expect((await t.app.inject({ url: `/api/cases/${id}/entries?sort=asc`, headers: bearer(social) })).statusCode).toBe(400);
     const { rows } = await t.sql.query("SELECT count(*)::int AS n FROM audit_queue WHERE action = 'entry.list' AND case_id = $1", [id]);
     expect(rows[0].n).toBe(3);
+    // Staff names appear in answers, never in the audit trail.
+    expect(JSON.stringify((await t.sql.query('SELECT * FROM audit_queue')).rows)).not.toContain('Sara Lind');
   });
 });

@@ -33,7 +33,7 @@ describe('case lists, search and figures', () => {
   });
   afterAll(async () => t.close());
 
-  const list = async (query = ''): Promise<{ items: Item[]; total: number; page: number; pageSize: number }> => {
+  const list = async (query = ''): Promise<{ items: Item[]; total: number; page: number; pageSize: number; totalIsEstimate: boolean }> => {
     const res = await t.app.inject({ url: `/api/cases${query}`, headers: bearer(social) });
     expect(res.statusCode, query).toBe(200);
     return res.json();
@@ -57,7 +57,8 @@ describe('case lists, search and figures', () => {
     expect((await t.app.inject({ url: '/api/cases?pageSize=500', headers: bearer(social) })).statusCode).toBe(400);
     expect((await t.app.inject({ url: '/api/cases?status=archived', headers: bearer(social) })).statusCode).toBe(400);
     expect((await t.app.inject({ url: '/api/cases?area=Atlantis', headers: bearer(social) })).statusCode).toBe(400);
-    expect((await t.app.inject({ url: '/api/cases?owner=me', headers: bearer(social) })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: '/api/cases?owner=someone', headers: bearer(social) })).statusCode).toBe(400);
+    expect(all.totalIsEstimate).toBe(false);
   });
 
   it('filters by status, type, area and participating agency', async () => {
@@ -121,6 +122,31 @@ describe('case lists, search and figures', () => {
     expect(full).toMatchObject({ area: 'Sjöbo', subject: { address: 'Skyddad adress 1', protectedIdentity: 'skyddad_folkbokforing' } });
   });
 
+  it('owner=me lists only the caller\'s own cases (list and search); `mine` counts them in the figures', async () => {
+    // Another social worker of the same agency opens a case: the agency's, not mine.
+    const admin = await login(t.app, 'admin');
+    const created = await t.app.inject({ method: 'POST', url: '/api/admin/users', headers: bearer(admin), payload: { username: 'colleague', displayName: 'Kim Kollega', password: 'colleague-pass-1', agencyId: a.social, roles: ['social_worker'] } });
+    expect(created.statusCode).toBe(201);
+    const colleague = await login(t.app, 'colleague', 'colleague-pass-1');
+    const theirs = await createCase(t.app, colleague, { area: 'Hulta' }, { personalIdentityNumber: pin('20080808', '345'), firstName: 'Kollegans', lastName: 'Ärende', guardians: [] });
+    expect((await list()).total).toBe(9);
+    const mine = await list('?owner=me');
+    expect(mine.total).toBe(8);
+    expect(mine.items.map((i) => i.id)).not.toContain(theirs.id);
+    expect((await search({ q: 'Kollegans' })).total).toBe(1);
+    expect((await search({ q: 'Kollegans', owner: 'me' })).total).toBe(0);
+    expect((await search({ q: 'berg', owner: 'me' })).total).toBe(2);
+    const stats = (await t.app.inject({ url: '/api/cases/stats', headers: bearer(social) })).json();
+    expect(stats).toMatchObject({ total: 9, mine: 8 });
+    const theirStats = (await t.app.inject({ url: '/api/cases/stats', headers: bearer(colleague) })).json();
+    expect(theirStats).toMatchObject({ total: 9, mine: 1 });
+    const theirList = (await t.app.inject({ url: '/api/cases?owner=me', headers: bearer(colleague) })).json();
+    expect(theirList.items.map((i: Item) => i.id)).toEqual([theirs.id]);
+    // Close it again for the figures below (they count the original eight).
+    await t.sql.query('DELETE FROM case_participant WHERE case_id = $1', [theirs.id]);
+    await t.sql.query('DELETE FROM support_case WHERE id = $1', [theirs.id]);
+  });
+
   it('agency figures and group figures carry no identities; small cells are suppressed; protected cases have no area', async () => {
     const stats = await t.app.inject({ url: '/api/cases/stats', headers: bearer(social) });
     expect(stats.statusCode).toBe(200);
@@ -137,5 +163,23 @@ describe('case lists, search and figures', () => {
     const text = JSON.stringify([stats.json(), g]);
     for (const p of people) expect(text).not.toContain(p.last);
     expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+
+  it('a search or filtered list counts at most 1000 matches (totalIsEstimate); the unfiltered total stays exact', async () => {
+    const { rows: [u] } = await t.sql.query("SELECT id, agency_id FROM app_user WHERE username = 'social'");
+    await t.sql.query(`
+      WITH g AS (SELECT i, gen_random_uuid() AS sid FROM generate_series(1, 1005) i),
+      s AS (INSERT INTO subject (id, owner_agency_id, personal_identity_number, birth_date, first_name, last_name)
+            SELECT sid, $1, '2010' || lpad(i::text, 8, '0'), date '2010-01-01', 'Massa', 'Testsson' FROM g RETURNING id)
+      INSERT INTO support_case (id, subject_id, owner_agency_id, owner_user_id, type, status, area, reason)
+      SELECT gen_random_uuid(), id, $1, $2, 'sspf', 'open', 'Hulta', 'Massinläsning' FROM s`, [u.agency_id, u.id]);
+    const found = await search({ q: 'massa' });
+    expect(found).toMatchObject({ total: 1000, totalIsEstimate: true });
+    expect(found.items).toHaveLength(20);
+    expect(await list('?area=Hulta')).toMatchObject({ total: 1000, totalIsEstimate: true });
+    expect(await search({ q: 'massa', pageSize: 5, page: 210 })).toMatchObject({ total: 1000, totalIsEstimate: true });
+    expect(await list()).toMatchObject({ total: 1013, totalIsEstimate: false });
+    expect(await list('?status=open&type=sspf')).toMatchObject({ total: 1012, totalIsEstimate: false });
+    expect(await search({ q: 'lindqvist' })).toMatchObject({ total: 1, totalIsEstimate: false });
   });
 });

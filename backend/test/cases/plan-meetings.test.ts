@@ -21,7 +21,7 @@ describe('plan (åtagandeplan) and network meetings', () => {
   it('adds a plan item per life area of the case type, with a responsible agency of the case', async () => {
     const res = await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/plan-items`, headers: h(), payload: { lifeArea: 'school', goal: 'Närvaro över 80 %', action: 'Veckovis avstämning med mentor', responsibleAgencyId: a.school, dueDate: '2027-02-01' } });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ lifeArea: 'school', status: 'planned', category: 'plan', responsibleAgencyId: a.school, dueDate: '2027-02-01', authorAgencyId: a.social, followUps: [] });
+    expect(res.json()).toMatchObject({ lifeArea: 'school', status: 'planned', category: 'plan', responsibleAgencyId: a.school, dueDate: '2027-02-01', authorAgencyId: a.social, authorName: 'Sara Lind', followUps: [] });
     const avh = await t.app.inject({ method: 'POST', url: `/api/cases/${otherCaseId}/plan-items`, headers: h(), payload: { lifeArea: 'housing', goal: 'Boende', action: 'Skyddat boende', responsibleAgencyId: a.social } });
     expect(avh.statusCode).toBe(201);
     expect(avh.json().dueDate).toBeNull();
@@ -42,6 +42,11 @@ describe('plan (åtagandeplan) and network meetings', () => {
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
     }
     expect(await count(t, 'plan_item')).toBe(before);
+    // Business-rule 400s name the field.
+    const paths = async (payload: Record<string, unknown>): Promise<string[]> =>
+      ((await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/plan-items`, headers: h(), payload })).json().errors ?? []).map((e: { path: string }) => e.path);
+    expect(await paths({ lifeArea: 'housing', goal: 'g', action: 'a', responsibleAgencyId: a.school })).toEqual(['/lifeArea']);
+    expect(await paths({ lifeArea: 'school', goal: 'g', action: 'a', responsibleAgencyId: a.police })).toEqual(['/responsibleAgencyId']);
   });
 
   it('updates status, due date and responsibility; follow-up notes are appended', async () => {
@@ -53,6 +58,7 @@ describe('plan (åtagandeplan) and network meetings', () => {
     expect(r2.statusCode).toBe(200);
     expect(r2.json()).toMatchObject({ status: 'in_progress', dueDate: '2027-03-01', responsibleAgencyId: a.school });
     expect(r2.json().followUps.map((f: { note: string }) => f.note)).toEqual(['Har varit där två gånger.', 'Slutat gå.']);
+    expect(r2.json().followUps.map((f: { authorName: string }) => f.authorName)).toEqual(['Sara Lind', 'Sara Lind']);
     expect((await t.app.inject({ method: 'PATCH', url, headers: h(), payload: { responsibleAgencyId: a.police } })).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'PATCH', url, headers: h(), payload: { lifeArea: 'school' } })).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'PATCH', url, headers: h(), payload: {} })).statusCode).toBe(400);
@@ -82,7 +88,7 @@ describe('plan (åtagandeplan) and network meetings', () => {
     });
     expect(res.statusCode).toBe(201);
     const m = res.json();
-    expect(m).toMatchObject({ date: '2026-12-03', category: 'plan', authorAgencyId: a.social, people: ['Elin', 'Anna (vårdnadshavare)'], agenda: 'Uppföljning' });
+    expect(m).toMatchObject({ date: '2026-12-03', category: 'plan', authorAgencyId: a.social, authorName: 'Sara Lind', people: ['Elin', 'Anna (vårdnadshavare)'], agenda: 'Uppföljning' });
     expect(m.agencyIds.sort()).toEqual([a.social, a.school].sort());
     expect(m.decisions[0]).toMatchObject({ text: 'Fortsätt mentorsamtal', planItemId: null });
     expect(m.decisions[1].planItemId).toMatch(/^[0-9a-f-]{36}$/);
@@ -104,6 +110,8 @@ describe('plan (åtagandeplan) and network meetings', () => {
     ]) {
       const res = await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/meetings`, headers: h(), payload });
       expect(res.statusCode, JSON.stringify(payload).slice(0, 80)).toBe(400);
+      if ('decisions' in payload) expect(res.json().errors).toEqual([expect.objectContaining({ path: '/decisions/1/planItem/lifeArea' })]);
+      if (payload.agencyIds[0] === a.police) expect(res.json().errors).toEqual([expect.objectContaining({ path: '/agencyIds/0' })]);
     }
     expect({ m: await count(t, 'meeting'), d: await count(t, 'meeting_decision'), p: await count(t, 'plan_item') }).toEqual(before);
   });
@@ -116,8 +124,11 @@ describe('plan (åtagandeplan) and network meetings', () => {
     expect(list.statusCode).toBe(200);
     expect(list.json()).toMatchObject({ total: 3, page: 1, pageSize: 2 });
     expect(list.json().items.map((m: { date: string }) => m.date)).toEqual(['2027-01-10', '2026-12-20']);
+    expect(list.json().items.map((m: { authorName: string }) => m.authorName)).toEqual(['Sara Lind', 'Sara Lind']);
     const c = (await t.app.inject({ url: `/api/cases/${otherCaseId}`, headers: h() })).json();
     expect(c.recentMeetings.map((m: { date: string }) => m.date)).toEqual(['2027-01-10', '2026-12-20', '2026-11-01']);
     expect(c.planItems.map((p: { lifeArea: string }) => p.lifeArea)).toEqual(['housing']);
+    expect(c.recentMeetings[0].authorName).toBe('Sara Lind');
+    expect(c.planItems[0].authorName).toBe('Sara Lind');
   });
 });

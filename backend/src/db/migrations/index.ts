@@ -3,6 +3,7 @@ import { Migration20261127000001Foundation } from './Migration20261127000001Foun
 import { Migration20261127000002Cases } from './Migration20261127000002Cases.js';
 import { Migration20261127000004Audit } from './Migration20261127000004Audit.js';
 import { Migration20261127000003Consent } from './Migration20261127000003Consent.js';
+import { Migration20261127000005CasesPerf } from './Migration20261127000005CasesPerf.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -11,4 +12,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000004Audit', class: Migration20261127000004Audit },
   // After the audit migration, which creates the API role this one revokes UPDATE/DELETE from.
   { name: 'Migration20261127000003Consent', class: Migration20261127000003Consent },
+  { name: 'Migration20261127000005CasesPerf', class: Migration20261127000005CasesPerf },
 ];

@@ -4,8 +4,8 @@ import fp from 'fastify-plugin';
 import { auditContextOf } from '../../plugins/app/audit.js';
 import { errorResponses } from '../identity/identity.schemas.js';
 import {
-  CaseListItem, CaseListQuery, CaseOptionsOut, CaseOut, CaseParams, CaseSearchBody, CaseStatsOut, CloseCaseBody, CreateCaseBody, EntryBody,
-  EntryOut, GatedPage, GroupStatsOut, MeetingBody, MeetingOut, Page, PageQuery, ParticipantBody, ParticipantOut, ParticipantParams, PlanItemBody,
+  CaseListItem, CaseListQuery, CaseOptionsOut, CasePage, CaseOut, CaseParams, CaseSearchBody, CaseStatsOut, CloseCaseBody, CreateCaseBody, EntryBody,
+  EntryOut, GatedPage, GroupStatsOut, MeetingBody, MeetingOut, PageQuery, ParticipantBody, ParticipantOut, ParticipantParams, PlanItemBody,
   PlanItemOut, PlanItemParams, UpdateCaseBody, UpdatePlanItemBody,
 } from './cases.schemas.js';
 import { CasesService } from './cases.service.js';
@@ -47,7 +47,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/cases', {
     config: { audit: { action: 'case.list', resourceType: 'case' } },
-    schema: { tags, summary: "My agency's cases. Prefer POST /cases/search for `q`: names and numbers do not belong in URLs", querystring: CaseListQuery, response: { 200: Page(CaseListItem), ...errorResponses(400, 401, 403) } },
+    schema: { tags, summary: "My agency's cases (a partner: the cases its agency takes part in, while consent lets identity cross to it). Prefer POST /cases/search for `q`: names and numbers do not belong in URLs", querystring: CaseListQuery, response: { 200: CasePage(CaseListItem), ...errorResponses(400, 401, 403) } },
   }, async (request) => {
     const actor = await app.requireAction(request, 'case.list', 'case');
     return cases.listCases(request.em, actor, request.query, 'case.list', auditContextOf(request));
@@ -55,7 +55,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/cases/search', {
     config: { audit: { action: 'case.search', resourceType: 'case' } },
-    schema: { tags, summary: 'Search my agency\'s cases by name or personal identity number (filters in the body)', body: CaseSearchBody, response: { 200: Page(CaseListItem), ...errorResponses(400, 401, 403) } },
+    schema: { tags, summary: 'Search the cases of GET /cases by name or personal identity number (filters in the body)', body: CaseSearchBody, response: { 200: CasePage(CaseListItem), ...errorResponses(400, 401, 403) } },
   }, async (request) => {
     const actor = await app.requireAction(request, 'case.list', 'case');
     return cases.listCases(request.em, actor, request.body, 'case.search', auditContextOf(request));
@@ -104,7 +104,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/cases/:id/participants/:agencyId', {
     config: { audit: { action: 'case.participant.remove', resourceType: 'agency' } },
-    schema: { tags, summary: 'Remove a participating agency', params: ParticipantParams, response: { 204: Type.Null(), ...writeErrors } },
+    schema: { tags, summary: 'Remove a participating agency (409 `not_participant` if it does not take part)', params: ParticipantParams, response: { 204: Type.Null(), ...writeErrors } },
   }, async (request, reply) => {
     await cases.removeParticipant(request.em, request.actor!, request.params.id, request.params.agencyId, auditContextOf(request));
     return reply.code(204).send(null);

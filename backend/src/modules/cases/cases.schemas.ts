@@ -62,6 +62,7 @@ const CaseFilterFields = {
   type: Type.Optional(CaseTypeT),
   area: Type.Optional(Area),
   agencyId: Type.Optional(Uuid),
+  owner: Type.Optional(Type.Literal('me', { description: '`me`: only the cases the caller owns (owner_user_id), "my cases"' })),
   ...PageFields,
 };
 /** For GET: prefer POST /cases/search when `q` is set, so that no name or number is put in a URL. */
@@ -124,13 +125,24 @@ export type MeetingBody = Static<typeof MeetingBody>;
 
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() });
+/** LIST_TOTAL_CAP: a filtered list or search counts its matches up to this many. */
+export const LIST_TOTAL_CAP = 1000;
+/** A page of cases: a search or filtered list counts at most LIST_TOTAL_CAP matches (`totalIsEstimate`: there are at least `total`). */
+export const CasePage = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer(),
+    totalIsEstimate: Type.Boolean({ description: `true when the count stopped at ${LIST_TOTAL_CAP}: there are at least \`total\` matches; narrow the search` }),
+  });
 /** A page of a case's items as the caller may see them: `withheld` counts what the consent gate kept back. */
 export const GatedPage = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer(), withheld: WithheldOut });
 
 export const ParticipantOut = Type.Object({ agencyId: Uuid, name: Type.String(), kind: Type.String(), addedAt: Timestamp });
 
-export const FollowUpOut = Type.Object({ id: Uuid, note: Type.String(), authorUserId: Uuid, authorAgencyId: Uuid, createdAt: Timestamp });
+/** The author's display name (staff, never a subject): null if the user is no longer on record. */
+const AuthorName = Nullable(Type.String({ description: 'Display name of the staff member who wrote it' }));
+
+export const FollowUpOut = Type.Object({ id: Uuid, note: Type.String(), authorUserId: Uuid, authorName: AuthorName, authorAgencyId: Uuid, createdAt: Timestamp });
 
 export const PlanItemOut = Type.Object({
   id: Uuid,
@@ -144,6 +156,7 @@ export const PlanItemOut = Type.Object({
   status: PlanItemStatusT,
   authorAgencyId: Uuid,
   authorUserId: Uuid,
+  authorName: AuthorName,
   createdAt: Timestamp,
   updatedAt: Timestamp,
   followUps: Type.Array(FollowUpOut),
@@ -161,6 +174,7 @@ export const MeetingOut = Type.Object({
   decisions: Type.Array(Type.Object({ id: Uuid, text: Type.String(), planItemId: Nullable(Uuid) })),
   authorAgencyId: Uuid,
   authorUserId: Uuid,
+  authorName: AuthorName,
   createdAt: Timestamp,
 });
 
@@ -171,6 +185,7 @@ export const EntryOut = Type.Object({
   text: Type.String(),
   agencyId: Uuid,
   authorId: Uuid,
+  authorName: AuthorName,
   corrects: Nullable(Uuid),
   createdAt: Timestamp,
 });
@@ -217,6 +232,8 @@ export const CaseListItem = Type.Object({
 
 export const CaseStatsOut = Type.Object({
   total: Type.Integer(),
+  /** The caller's own cases (owner_user_id), all statuses. */
+  mine: Type.Integer(),
   byStatus: Type.Object(Object.fromEntries(CASE_STATUSES.map((s) => [s, Type.Integer()]))),
   byType: Type.Object(Object.fromEntries(CASE_TYPES.map((t) => [t, Type.Integer()]))),
   cells: Type.Array(Type.Object({ type: CaseTypeT, status: CaseStatusT, count: Type.Integer() })),

@@ -6,12 +6,14 @@ import { parsePersonalIdentityNumber } from '../../lib/personnummer.js';
 import { badRequest, conflict, notFound } from '../../lib/problem.js';
 import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
 import type { Decision } from '../../plugins/app/policy.js';
+import { stockholmDate } from '../consents/calendar.js';
 import type { Withheld } from '../consents/exchange.js';
 import type { GateEvaluator } from '../consents/gate.js';
 import type { Actor } from '../../types.js';
 import { SubjectsService, sql } from '../subjects/subjects.service.js';
 import { AVHOPPARE_PHASES, CASE_STATUSES, CASE_TYPES, type CaseStatus, type CaseType } from './cases.entities.js';
 import { loadCaseConfig, type CaseConfig } from './cases.policy.js';
+import { LIST_TOTAL_CAP } from './cases.schemas.js';
 import type {
   CaseFilter, CaseListItem, CaseOptionsOut, CaseOut, CaseStatsOut, CreateCaseBody, EntryBody, EntryOut, GroupStatsOut, MeetingBody,
   MeetingOut, PageQuery, ParticipantOut, PlanItemBody, PlanItemOut, UpdateCaseBody, UpdatePlanItemBody,
@@ -28,6 +30,14 @@ export interface PageOf<T> {
   page: number;
   pageSize: number;
 }
+export interface CasePageOf<T> extends PageOf<T> {
+  totalIsEstimate: boolean;
+}
+/** A row of the list statement: the list item and the owning agency (for the gate, never sent). */
+type ListRow = ListItemT & { ownerAgencyId: string };
+const listItem = ({ ownerAgencyId: _owner, __total: _total, ...item }: ListRow & { __total?: number }): ListItemT => item;
+/** Candidate cases a participant's list gates per round trip. */
+const PARTICIPANT_BATCH = 200;
 
 /** What access decisions and writes need to know about one case. */
 export interface CaseFacts {
@@ -58,33 +68,39 @@ export type CaseAccessGate = (em: EntityManager, actor: Actor, facts: CaseFacts,
   Promise<{ decision: Decision; consentIds: readonly string[]; gate?: GateEvaluator } | null>;
 
 const ts = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** The display name of a staff member (the author of an item): never a subject's name. */
+const userName = (col: string): string => `(SELECT u.display_name FROM app_user u WHERE u.id = ${col})`;
 
 const PLAN_ITEM_JSON = `json_build_object(
   'id', pi.id, 'caseId', pi.case_id, 'category', pi.category, 'lifeArea', pi.life_area, 'goal', pi.goal, 'action', pi.action,
   'responsibleAgencyId', pi.responsible_agency_id, 'dueDate', pi.due_date::text, 'status', pi.status,
-  'authorAgencyId', pi.author_agency_id, 'authorUserId', pi.author_user_id, 'createdAt', ${ts('pi.created_at')}, 'updatedAt', ${ts('pi.updated_at')},
-  'followUps', (SELECT coalesce(json_agg(json_build_object('id', f.id, 'note', f.note, 'authorUserId', f.author_user_id,
+  'authorAgencyId', pi.author_agency_id, 'authorUserId', pi.author_user_id, 'authorName', ${userName('pi.author_user_id')}, 'createdAt', ${ts('pi.created_at')}, 'updatedAt', ${ts('pi.updated_at')},
+  'followUps', (SELECT coalesce(json_agg(json_build_object('id', f.id, 'note', f.note, 'authorUserId', f.author_user_id, 'authorName', ${userName('f.author_user_id')},
       'authorAgencyId', f.author_agency_id, 'createdAt', ${ts('f.created_at')}) ORDER BY f.created_at, f.id), '[]'::json)
     FROM plan_item_follow_up f WHERE f.plan_item_id = pi.id))`;
 
 const MEETING_JSON = `json_build_object(
   'id', m.id, 'caseId', m.case_id, 'category', m.category, 'date', m.date::text, 'agencyIds', to_json(m.agency_ids), 'people', to_json(m.people),
-  'agenda', m.agenda, 'minutes', m.minutes, 'authorAgencyId', m.author_agency_id, 'authorUserId', m.author_user_id, 'createdAt', ${ts('m.created_at')},
+  'agenda', m.agenda, 'minutes', m.minutes, 'authorAgencyId', m.author_agency_id, 'authorUserId', m.author_user_id, 'authorName', ${userName('m.author_user_id')}, 'createdAt', ${ts('m.created_at')},
   'decisions', (SELECT coalesce(json_agg(json_build_object('id', d.id, 'text', d.text, 'planItemId', d.plan_item_id) ORDER BY d.position), '[]'::json)
     FROM meeting_decision d WHERE d.meeting_id = m.id))`;
 
-const ENTRY_COLUMNS = `e.id, e.case_id AS "caseId", e.category, e.text, e.author_agency_id AS "agencyId", e.author_user_id AS "authorId",
+const ENTRY_COLUMNS = `e.id, e.case_id AS "caseId", e.category, e.text, e.author_agency_id AS "agencyId", e.author_user_id AS "authorId", ${userName('e.author_user_id')} AS "authorName",
   e.corrects_id AS corrects, ${ts('e.created_at')} AS "createdAt"`;
 
 const RECENT_MEETINGS = 5;
 
 // The statements of the hot paths, exported so that the benchmark runs exactly them in pgbench.
 
-/** Facts of one case (param: case id); `lock` in writes, so that a concurrent close waits. */
-export const caseFactsSql = (lock: boolean): string =>
-  `SELECT c.owner_agency_id, c.subject_id, c.status, c.type,
-          ARRAY(SELECT p.agency_id::text FROM case_participant p WHERE p.case_id = c.id ORDER BY p.added_at) AS participants
-   FROM support_case c WHERE c.id = ?${lock ? ' FOR SHARE OF c' : ''}`;
+/**
+ * Facts of one case (param: case id); `lock` in writes, so that a concurrent close waits. A read
+ * adds what it will show as `extra` select-list items on the case row `f` (their params come
+ * first): one round trip for the access decision and the data, which is dropped if denied.
+ */
+export const caseFactsSql = (lock: boolean, extra = ''): string =>
+  `SELECT f.owner_agency_id, f.subject_id, f.status, f.type,
+          ARRAY(SELECT p.agency_id::text FROM case_participant p WHERE p.case_id = f.id ORDER BY p.added_at) AS participants${extra ? `,\n          ${extra}` : ''}
+   FROM support_case f WHERE f.id = ?${lock ? ' FOR SHARE OF f' : ''}`;
 
 /** One case with everything shown on its page (param: case id). */
 export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, c.reason, c.outcome,
@@ -105,13 +121,25 @@ export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, 
        ) r) AS "recentMeetings"
    FROM support_case c JOIN subject s ON s.id = c.subject_id
    WHERE c.id = ?`;
+/** caseFactsSql extra: the case's page (`detail`, as CASE_DETAIL_SQL shapes it; no params). */
+export const CASE_DETAIL_EXTRA = `(SELECT to_json(d) FROM (${CASE_DETAIL_SQL.replace(/WHERE c\.id = \?$/, 'WHERE c.id = f.id')}) d) AS detail`;
 
 /** A page of a case's journal, newest first (params: case id, [categories], limit, offset), and its count. */
 /** Params: case id, [allowed author agencies, their categories (pairwise) when `pairs`], limit, offset. */
 export const entriesPageSql = (pairs: boolean): string =>
   `SELECT ${ENTRY_COLUMNS} FROM journal_entry e WHERE e.case_id = ?${pairs ? ' AND (e.author_agency_id, e.category) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))' : ''} ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?`;
-/** How many entries each agency wrote in each category (param: case id): what the consent gate decides on. */
-export const ENTRY_GROUPS_SQL = 'SELECT author_agency_id AS "authorAgencyId", category, count(*)::int AS n FROM journal_entry WHERE case_id = ? GROUP BY 1, 2';
+const ENTRY_JSON = `json_build_object('id', e.id, 'caseId', e.case_id, 'category', e.category, 'text', e.text, 'agencyId', e.author_agency_id,
+  'authorId', e.author_user_id, 'authorName', ${userName('e.author_user_id')}, 'corrects', e.corrects_id, 'createdAt', ${ts('e.created_at')})`;
+/**
+ * caseFactsSql extra (params: limit, offset): how many entries each agency wrote in each category
+ * (`entryGroups`: what the consent gate decides on), and the journal's page with no entry left
+ * out (`entries`), which serves whenever the gate lets every group through — always for the
+ * owning unit's own entries.
+ */
+export const ENTRIES_EXTRA = `(SELECT coalesce(json_agg(json_build_object('authorAgencyId', g.a, 'category', g.category, 'n', g.n)), '[]'::json)
+     FROM (SELECT author_agency_id AS a, category, count(*)::int AS n FROM journal_entry WHERE case_id = f.id GROUP BY 1, 2) g) AS "entryGroups",
+   (SELECT coalesce(json_agg(x.j ORDER BY x.created_at DESC, x.id DESC), '[]'::json)
+     FROM (SELECT ${ENTRY_JSON} AS j, e.created_at, e.id FROM journal_entry e WHERE e.case_id = f.id ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?) x) AS entries`;
 export const entriesCountSql = (categories: boolean): string =>
   `SELECT count(*)::int AS n FROM journal_entry e WHERE e.case_id = ?${categories ? ' AND e.category = ANY(?::text[])' : ''}`;
 
@@ -120,22 +148,73 @@ export const INSERT_ENTRY_SQL = `INSERT INTO journal_entry AS e (id, case_id, au
    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${ENTRY_COLUMNS}`;
 
 export interface CaseListSql {
+  /** One page of list rows (params: `params`, then limit and offset). */
   items: string;
-  count: string;
-  /** Params of `items`, which then takes limit and offset. */
+  /**
+   * The page and the number of matches in one statement (params: `countParams`, `params`, limit,
+   * offset): every row carries the count in `__total`; with no row on the page, a single row whose
+   * `id` is null carries it. The count stops at LIST_TOTAL_CAP + 1 when `capped`.
+   */
+  pageWithCount: string;
   params: unknown[];
   countParams: unknown[];
+  /** The count stops at LIST_TOTAL_CAP + 1 (a filtered list or search): more means `totalIsEstimate`. */
+  capped: boolean;
+}
+
+export interface CaseListFilter {
+  status?: string;
+  type?: string;
+  area?: string;
+  agencyId?: string;
+  /** Only cases whose owner_user_id is this user ("my cases"). */
+  ownerUserId?: string;
+  /** An exact, normalised personal identity number. */
+  pin?: string;
+  /** Up to four name parts, each matching part of the first or last name. */
+  nameParts?: readonly string[];
 }
 
 /**
- * The list and search statements for an agency's cases. Protected subjects' cases never match an
- * area or agency filter and show no area. `q` is an exact personal identity number (already
- * normalised by the caller) or up to four name parts, each matching first or last name.
+ * Whose cases a list shows: the owning agency's; or, for another agency, the cases it takes part
+ * in that have a consent in force `at` (`today` on the Stockholm calendar) naming identity, the
+ * owner and that agency — a necessary condition only: the consent gate decides each of them.
  */
-export function caseListSql(ownerAgencyId: string, f: { status?: string; type?: string; area?: string; agencyId?: string; pin?: string; nameParts?: readonly string[] }): CaseListSql {
-  const where: string[] = ['c.owner_agency_id = ?'];
-  const params: unknown[] = [ownerAgencyId];
+export type CaseListScope = { ownerAgencyId: string } | { participantAgencyId: string; at: Date; today: string };
+
+const LIST_COLUMNS = `c.id, c.type, c.status, c.phase,
+          CASE WHEN s.protected_identity = 'none' THEN c.area END AS area,
+          s.protected_identity <> 'none' AS "protectedIdentity",
+          json_build_object('id', s.id, 'firstName', s.first_name, 'lastName', s.last_name, 'birthDate', s.birth_date::text) AS subject,
+          c.owner_user_id AS "ownerUserId", ${ts('c.created_at')} AS "createdAt", ${ts('c.updated_at')} AS "updatedAt", ${ts('c.closed_at')} AS "closedAt",
+          c.owner_agency_id AS "ownerAgencyId"`;
+
+/**
+ * The list and search statements. Protected subjects' cases never match an area or agency filter
+ * and show no area. Names are matched on `subject.search_name` (lower-cased "first last", with a
+ * trigram index): a name part has no white space, so it matches there exactly when it matches
+ * the first or the last name. The page is chosen on the cases (and the subject only when a
+ * filter needs it), then only its rows are joined and shaped.
+ */
+export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSql {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  let from = 'support_case c';
+  if ('ownerAgencyId' in scope) {
+    where.push('c.owner_agency_id = ?');
+    params.push(scope.ownerAgencyId);
+  } else {
+    from = 'case_participant cp JOIN support_case c ON c.id = cp.case_id';
+    where.push(`cp.agency_id = ? AND EXISTS (SELECT 1 FROM consent k WHERE k.case_id = c.id AND k.categories @> '{identity}'
+      AND k.agency_ids @> ARRAY[c.owner_agency_id, cp.agency_id] AND k.valid_from <= ?::date AND k.valid_to >= ?::date
+      AND (k.withdrawn_at IS NULL OR k.withdrawn_at > ?))`);
+    params.push(scope.participantAgencyId, scope.today, scope.today, scope.at);
+  }
   let needsSubject = false;
+  if (f.ownerUserId) {
+    where.push('c.owner_user_id = ?');
+    params.push(f.ownerUserId);
+  }
   if (f.status) {
     where.push('c.status = ?');
     params.push(f.status);
@@ -160,29 +239,29 @@ export function caseListSql(ownerAgencyId: string, f: { status?: string; type?: 
     needsSubject = true;
   }
   for (const part of f.nameParts ?? []) {
-    where.push('(s.first_name ILIKE ? OR s.last_name ILIKE ?)');
-    const like = `%${likeEscape(part)}%`;
-    params.push(like, like);
+    where.push('s.search_name LIKE lower(?)');
+    params.push(`%${likeEscape(part)}%`);
     needsSubject = true;
   }
+  if (needsSubject) from += ' JOIN subject s ON s.id = c.subject_id';
   const cond = where.join(' AND ');
-  // Without a subject-side filter the total comes from the trigger-kept counts (one index probe).
-  const counted = !needsSubject && !f.agencyId;
-  const countParams = [ownerAgencyId, ...(f.status ? [f.status] : []), ...(f.type ? [f.type] : [])];
+  // An owner's list filtered at most by status and type is counted exactly by the trigger-kept
+  // counts (one index probe); anything else is counted up to the cap.
+  const counted = 'ownerAgencyId' in scope && !needsSubject && !f.ownerUserId;
+  const countParams = counted ? [(scope as { ownerAgencyId: string }).ownerAgencyId, ...(f.status ? [f.status] : []), ...(f.type ? [f.type] : [])] : params;
+  const count = counted
+    ? `SELECT coalesce(sum(k.n), 0)::int AS n FROM case_count k WHERE k.owner_agency_id = ?${f.status ? ' AND k.status = ?' : ''}${f.type ? ' AND k.type = ?' : ''}`
+    : `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} WHERE ${cond} LIMIT ${LIST_TOTAL_CAP + 1}) m`;
+  const items = `SELECT ${LIST_COLUMNS}
+        FROM (SELECT c.id FROM ${from} WHERE ${cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?) pg
+        JOIN support_case c ON c.id = pg.id JOIN subject s ON s.id = c.subject_id
+        ORDER BY c.created_at DESC, c.id DESC`;
   return {
-    items: `SELECT c.id, c.type, c.status, c.phase,
-          CASE WHEN s.protected_identity = 'none' THEN c.area END AS area,
-          s.protected_identity <> 'none' AS "protectedIdentity",
-          json_build_object('id', s.id, 'firstName', s.first_name, 'lastName', s.last_name, 'birthDate', s.birth_date::text) AS subject,
-          c.owner_user_id AS "ownerUserId", ${ts('c.created_at')} AS "createdAt", ${ts('c.updated_at')} AS "updatedAt", ${ts('c.closed_at')} AS "closedAt"
-        FROM support_case c JOIN subject s ON s.id = c.subject_id
-        WHERE ${cond}
-        ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?`,
-    count: counted
-      ? `SELECT coalesce(sum(k.n), 0)::int AS n FROM case_count k WHERE k.owner_agency_id = ?${f.status ? ' AND k.status = ?' : ''}${f.type ? ' AND k.type = ?' : ''}`
-      : `SELECT count(*)::int AS n FROM support_case c${needsSubject ? ' JOIN subject s ON s.id = c.subject_id' : ''} WHERE ${cond}`,
+    items,
+    pageWithCount: `SELECT n.n AS "__total", x.* FROM (${count}) n LEFT JOIN LATERAL (${items}) x ON true`,
     params,
-    countParams: counted ? countParams : params,
+    countParams,
+    capped: !counted,
   };
 }
 
@@ -227,9 +306,10 @@ export class CasesService {
    * any registered gate. A denial is audited (in `em`'s transaction, if any) and answered null;
    * a missing case is audited the same way: the caller cannot tell the two apart.
    */
-  private async authorize(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext, lock: boolean): Promise<CaseAccess | null> {
-    const [row] = await sql<{ owner_agency_id: string; subject_id: string; status: CaseStatus; type: CaseType; participants: string[] }>(em,
-      caseFactsSql(lock), [caseId]);
+  private async authorize<X extends object = object>(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext, lock: boolean,
+    extra?: { select: string; params: readonly unknown[] }): Promise<(CaseAccess & { extra: X }) | null> {
+    const [row] = await sql<{ owner_agency_id: string; subject_id: string; status: CaseStatus; type: CaseType; participants: string[] } & X>(em,
+      caseFactsSql(lock, extra?.select), [...(extra?.params ?? []), caseId]);
     const resource = { action, resourceType: 'case', resourceId: caseId } as const;
     if (!row) {
       await this.app.audit.record(em, ctx, { ...resource, outcome: 'denied', reason: 'not_found' });
@@ -251,12 +331,16 @@ export class CasesService {
       await this.app.audit.record(em, ctx, { ...resource, caseId, subjectId: facts.subjectId, outcome: 'denied', reason: decision.reason });
       return null;
     }
-    return { facts, decision, consentIds, ...(gate ? { gate } : {}) };
+    return { facts, decision, consentIds, ...(gate ? { gate } : {}), extra: row as unknown as X };
   }
 
-  /** Loads a case for reading, or answers 404 (audited) when it is missing or not the caller's to see. */
-  async loadCaseForActor(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext): Promise<CaseAccess> {
-    const access = await this.authorize(em, actor, caseId, action, ctx, false);
+  /**
+   * Loads a case for reading, or answers 404 (audited) when it is missing or not the caller's to
+   * see. `extra` (caseFactsSql) fetches what the read shows in the same round trip.
+   */
+  async loadCaseForActor<X extends object = object>(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext,
+    extra?: { select: string; params: readonly unknown[] }): Promise<CaseAccess & { extra: X }> {
+    const access = await this.authorize<X>(em, actor, caseId, action, ctx, false, extra);
     if (!access) throw notFound();
     return access;
   }
@@ -284,40 +368,42 @@ export class CasesService {
 
   // ---- validation helpers -----------------------------------------------------------------
 
+  // `path` arguments are JSON pointers into the request body (or query): the field a 400 names.
+
   /** The configured area with this name (case-insensitive), or 400. */
-  private area(name: string): string {
+  private area(name: string, path: string): string {
     const wanted = name.trim().toLocaleLowerCase('sv');
     const found = this.config.areas.areas.find((a) => a.toLocaleLowerCase('sv') === wanted);
-    if (!found) throw badRequest('Unknown area: choose one of the configured areas.', 'unknown_area');
+    if (!found) throw badRequest('Unknown area: choose one of the configured areas.', 'unknown_area', path);
     return found;
   }
 
-  private lifeArea(type: CaseType, lifeArea: string): void {
-    if (!this.config.lifeAreas[type].includes(lifeArea)) throw badRequest(`Unknown life area for a ${type} case: choose one of ${this.config.lifeAreas[type].join(', ')}.`, 'unknown_life_area');
+  private lifeArea(type: CaseType, lifeArea: string, path: string): void {
+    if (!this.config.lifeAreas[type].includes(lifeArea)) throw badRequest(`Unknown life area for a ${type} case: choose one of ${this.config.lifeAreas[type].join(', ')}.`, 'unknown_life_area', path);
   }
 
   /** Agencies named in a plan item or meeting must be the owner or a participant of the case. */
-  private caseAgency(facts: CaseFacts, agencyId: string, what: string): void {
+  private caseAgency(facts: CaseFacts, agencyId: string, what: string, path: string): void {
     if (agencyId !== facts.ownerAgencyId && !facts.participantAgencyIds.includes(agencyId)) {
-      throw badRequest(`The ${what} must be the owning agency or a participant of the case; add the agency as a participant first.`, 'agency_not_in_case');
+      throw badRequest(`The ${what} must be the owning agency or a participant of the case; add the agency as a participant first.`, 'agency_not_in_case', path);
     }
   }
 
-  private async requireAgencies(em: EntityManager, ids: readonly string[]): Promise<void> {
+  private async requireAgencies(em: EntityManager, ids: readonly string[], path: string): Promise<void> {
     if (ids.length === 0) return;
     const [row] = await sql<{ n: number }>(em, 'SELECT count(*)::int AS n FROM agency WHERE id = ANY(?::uuid[])', [uuidArray(ids)]);
-    if (row!.n !== new Set(ids).size) throw badRequest('An agency does not exist; check the agency ids.', 'unknown_agency');
+    if (row!.n !== new Set(ids).size) throw badRequest('An agency does not exist; check the agency ids.', 'unknown_agency', path);
   }
 
   // ---- cases ----------------------------------------------------------------------------
 
   async createCase(em: EntityManager, actor: Actor, body: CreateCaseBody, ctx: AuditContext): Promise<CaseOutT> {
-    const area = this.area(body.area);
+    const area = this.area(body.area, '/area');
     const subject = this.subjects.validate(body.subject);
     const agencyIds = [...new Set(body.agencyIds ?? [])];
-    if (agencyIds.includes(actor.agencyId)) throw badRequest('The owning agency is not listed among the participants.', 'owner_as_participant');
+    if (agencyIds.includes(actor.agencyId)) throw badRequest('The owning agency is not listed among the participants.', 'owner_as_participant', `/agencyIds/${agencyIds.indexOf(actor.agencyId)}`);
     return em.transactional(async (tx) => {
-      await this.requireAgencies(tx, agencyIds);
+      await this.requireAgencies(tx, agencyIds, '/agencyIds');
       const s = await this.subjects.findOrCreate(tx, actor.agencyId, body.subject, subject);
       const id = randomUUID();
       await sql(tx,
@@ -348,10 +434,10 @@ export class CasesService {
    * and what did not is counted in `withheld`.
    */
   async readCase(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<CaseOutT> {
-    const access = await this.loadCaseForActor(em, actor, caseId, 'case.read', ctx);
+    const access = await this.loadCaseForActor<{ detail: Omit<CaseOutT, 'withheld'> | null }>(em, actor, caseId, 'case.read', ctx, { select: CASE_DETAIL_EXTRA, params: [] });
     const { facts } = access;
-    let detail = await this.caseDetail(em, caseId);
-    if (!detail) throw notFound();
+    if (!access.extra.detail) throw notFound();
+    let detail: CaseOutT = { ...access.extra.detail, withheld: [] };
     const authors = [facts.ownerAgencyId, ...detail.planItems.flatMap((p) => [p.authorAgencyId, ...p.followUps.map((f) => f.authorAgencyId)]), ...detail.recentMeetings.map((m) => m.authorAgencyId)];
     const x = await this.app.consents.exchange(em, actor, facts, access.gate, authors);
     if (facts.ownerAgencyId !== actor.agencyId) {
@@ -370,10 +456,10 @@ export class CasesService {
   }
 
   async updateCase(em: EntityManager, actor: Actor, caseId: string, body: UpdateCaseBody, ctx: AuditContext): Promise<CaseOutT> {
-    const area = body.area === undefined ? undefined : this.area(body.area);
+    const area = body.area === undefined ? undefined : this.area(body.area, '/area');
     return this.write(em, actor, caseId, 'case.update', ctx, async (tx, access) => {
       const { facts } = access;
-      if (body.phase !== undefined && facts.type !== 'avhoppare') throw badRequest('Only avhoppare cases have a phase.', 'phase_not_applicable');
+      if (body.phase !== undefined && facts.type !== 'avhoppare') throw badRequest('Only avhoppare cases have a phase.', 'phase_not_applicable', '/phase');
       if (body.status !== undefined && body.status !== facts.status) {
         if (body.status === 'closed') throw conflict('Close a case with POST /cases/{id}/close and an outcome.', 'use_close');
         if (!(facts.status === 'open' && body.status === 'active')) throw conflict(`A case cannot go from ${facts.status} to ${body.status}.`, 'illegal_transition');
@@ -421,9 +507,9 @@ export class CasesService {
 
   async addParticipant(em: EntityManager, actor: Actor, caseId: string, agencyId: string, ctx: AuditContext): Promise<Static<typeof ParticipantOut>[]> {
     return this.write(em, actor, caseId, 'case.participants.write', ctx, async (tx, access) => {
-      if (agencyId === access.facts.ownerAgencyId) throw badRequest('The owning agency takes part in its own case already.', 'owner_as_participant');
+      if (agencyId === access.facts.ownerAgencyId) throw badRequest('The owning agency takes part in its own case already.', 'owner_as_participant', '/agencyId');
       if (access.facts.participantAgencyIds.includes(agencyId)) throw conflict('The agency already takes part in the case.', 'already_participant');
-      await this.requireAgencies(tx, [agencyId]);
+      await this.requireAgencies(tx, [agencyId], '/agencyId');
       await sql(tx, 'INSERT INTO case_participant (case_id, agency_id, added_by_user_id) VALUES (?, ?, ?)', [caseId, agencyId, actor.id]);
       await this.app.audit.record(tx, ctx, { ...this.event(access, 'case.participant.add', 'agency', agencyId) });
       return this.participants(tx, caseId);
@@ -432,7 +518,7 @@ export class CasesService {
 
   async removeParticipant(em: EntityManager, actor: Actor, caseId: string, agencyId: string, ctx: AuditContext): Promise<void> {
     await this.write(em, actor, caseId, 'case.participants.write', ctx, async (tx, access) => {
-      if (!access.facts.participantAgencyIds.includes(agencyId)) throw notFound();
+      if (!access.facts.participantAgencyIds.includes(agencyId)) throw conflict('The agency does not take part in the case; there is nothing to remove.', 'not_participant');
       const [open] = await sql<{ n: number }>(tx,
         "SELECT count(*)::int AS n FROM plan_item WHERE case_id = ? AND responsible_agency_id = ? AND status IN ('planned','in_progress')", [caseId, agencyId]);
       if (open!.n > 0) throw conflict('The agency is responsible for plan items that are not done; give them to another agency or cancel them first.', 'agency_has_plan_items');
@@ -448,13 +534,13 @@ export class CasesService {
     return this.write(em, actor, caseId, 'case.entry.write', ctx, async (tx, access) => {
       if (!category.allow) {
         throw category.reason === 'unknown_category'
-          ? badRequest('Unknown category: choose one of the configured information categories.', 'unknown_category')
-          : badRequest('Your agency cannot write entries of this category.', 'category_not_allowed');
+          ? badRequest('Unknown category: choose one of the configured information categories.', 'unknown_category', '/category')
+          : badRequest('Your agency cannot write entries of this category.', 'category_not_allowed', '/category');
       }
       if (body.corrects) {
         const [target] = await sql<{ author_agency_id: string }>(tx, 'SELECT author_agency_id FROM journal_entry WHERE id = ? AND case_id = ?', [body.corrects, caseId]);
-        if (!target) throw badRequest('The entry to correct is not in this case.', 'corrects_not_in_case');
-        if (target.author_agency_id !== actor.agencyId) throw badRequest('Only the agency that wrote an entry can correct it.', 'corrects_other_agency');
+        if (!target) throw badRequest('The entry to correct is not in this case.', 'corrects_not_in_case', '/corrects');
+        if (target.author_agency_id !== actor.agencyId) throw badRequest('Only the agency that wrote an entry can correct it.', 'corrects_other_agency', '/corrects');
       }
       const id = randomUUID();
       const [entry] = await sql<EntryOutT>(tx, INSERT_ENTRY_SQL,
@@ -466,14 +552,15 @@ export class CasesService {
 
   /** Journal entries the caller may see (by author agency and category, through the consent gate), newest first. */
   async listEntries(em: EntityManager, actor: Actor, caseId: string, page: PageQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
-    const access = await this.loadCaseForActor(em, actor, caseId, 'case.read', ctx);
-    const groups = await sql<{ authorAgencyId: string; category: string; n: number }>(em, ENTRY_GROUPS_SQL, [caseId]);
+    const offset = (page.page - 1) * page.pageSize;
+    const access = await this.loadCaseForActor<{ entryGroups: { authorAgencyId: string; category: string; n: number }[]; entries: EntryOutT[] }>(
+      em, actor, caseId, 'case.read', ctx, { select: ENTRIES_EXTRA, params: [page.pageSize, offset] });
+    const groups = access.extra.entryGroups;
     const x = await this.app.consents.exchange(em, actor, access.facts, access.gate, groups.map((g) => g.authorAgencyId));
     const allowed = x.allowedGroups(groups);
-    const filtered = allowed.length < groups.length;
-    const items = allowed.length === 0 ? [] : await sql<EntryOutT>(em, entriesPageSql(filtered), [
-      caseId, ...(filtered ? [uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`] : []),
-      page.pageSize, (page.page - 1) * page.pageSize]);
+    // Every group allowed: the page read with the facts is the answer; else only the allowed groups'.
+    const items = allowed.length === groups.length ? access.extra.entries : allowed.length === 0 ? [] : await sql<EntryOutT>(em, entriesPageSql(true), [
+      caseId, uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`, page.pageSize, offset]);
     for (const e of items) x.disclose({ itemType: 'entry', itemId: e.id, category: e.category, authorAgencyId: e.agencyId });
     await this.app.consents.recordRead(em, actor, ctx, access.facts, { ...this.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null }, x);
     return { items, total: allowed.reduce((n, g) => n + g.n, 0), page: page.page, pageSize: page.pageSize, withheld: x.withheld };
@@ -486,9 +573,10 @@ export class CasesService {
     return row!.j;
   }
 
-  private async insertPlanItem(tx: EntityManager, actor: Actor, access: CaseAccess, body: PlanItemBody): Promise<string> {
-    this.lifeArea(access.facts.type, body.lifeArea);
-    this.caseAgency(access.facts, body.responsibleAgencyId, 'responsible agency');
+  /** `at`: the JSON pointer of the plan item in the body ('' for the body itself). */
+  private async insertPlanItem(tx: EntityManager, actor: Actor, access: CaseAccess, body: PlanItemBody, at = ''): Promise<string> {
+    this.lifeArea(access.facts.type, body.lifeArea, `${at}/lifeArea`);
+    this.caseAgency(access.facts, body.responsibleAgencyId, 'responsible agency', `${at}/responsibleAgencyId`);
     const id = randomUUID();
     await sql(tx,
       `INSERT INTO plan_item (id, case_id, author_user_id, author_agency_id, responsible_agency_id, life_area, goal, action, due_date, status)
@@ -513,7 +601,7 @@ export class CasesService {
         await this.app.audit.record(tx, ctx, { ...this.event(access, 'plan_item.update', 'plan_item', itemId), outcome: 'denied', reason: 'not_in_case' });
         return DENIED;
       }
-      if (body.responsibleAgencyId !== undefined) this.caseAgency(access.facts, body.responsibleAgencyId, 'responsible agency');
+      if (body.responsibleAgencyId !== undefined) this.caseAgency(access.facts, body.responsibleAgencyId, 'responsible agency', '/responsibleAgencyId');
       const sets: string[] = [];
       const params: unknown[] = [];
       const set = (column: string, value: unknown): void => {
@@ -541,7 +629,7 @@ export class CasesService {
 
   async createMeeting(em: EntityManager, actor: Actor, caseId: string, body: MeetingBody, ctx: AuditContext): Promise<MeetingOutT> {
     return this.write(em, actor, caseId, 'case.meeting.write', ctx, async (tx, access) => {
-      for (const a of body.agencyIds) this.caseAgency(access.facts, a, 'meeting agencies');
+      body.agencyIds.forEach((a, i) => this.caseAgency(access.facts, a, 'meeting agencies', `/agencyIds/${i}`));
       const id = randomUUID();
       await sql(tx,
         `INSERT INTO meeting (id, case_id, author_user_id, author_agency_id, date, agency_ids, people, agenda, minutes)
@@ -550,7 +638,7 @@ export class CasesService {
       const events: AuditEvent[] = [this.event(access, 'meeting.create', 'meeting', id)];
       let position = 0;
       for (const d of body.decisions ?? []) {
-        const planItemId = d.planItem ? await this.insertPlanItem(tx, actor, access, d.planItem) : null;
+        const planItemId = d.planItem ? await this.insertPlanItem(tx, actor, access, d.planItem, `/decisions/${position}/planItem`) : null;
         if (planItemId) events.push(this.event(access, 'plan_item.create', 'plan_item', planItemId));
         await sql(tx, 'INSERT INTO meeting_decision (id, meeting_id, position, text, plan_item_id) VALUES (?, ?, ?, ?, ?)',
           [randomUUID(), id, position++, d.text.trim(), planItemId]);
@@ -581,47 +669,90 @@ export class CasesService {
   // ---- lists and figures -----------------------------------------------------------------
 
   /**
-   * The caller's agency's cases, filtered and paginated. Protected subjects' cases never match an
-   * area or agency filter and show no area: their whereabouts cannot be read off a list. Every
-   * listed case is audited (who saw which person's name), never the query itself.
+   * The cases the caller may list, filtered and paginated: the caller's agency's own cases, or —
+   * for another agency (partners) — the cases it takes part in while the consent gate lets
+   * identity cross from the owning agency to it. Protected subjects' cases never match an area
+   * or agency filter and show no area: their whereabouts cannot be read off a list. Every listed
+   * case is audited (who saw which person's name), never the query itself.
    */
-  async listCases(em: EntityManager, actor: Actor, filter: CaseFilter, action: 'case.list' | 'case.search', ctx: AuditContext): Promise<PageOf<ListItemT>> {
-    const empty = { items: [], total: 0, page: filter.page, pageSize: filter.pageSize };
+  async listCases(em: EntityManager, actor: Actor, filter: CaseFilter, action: 'case.list' | 'case.search', ctx: AuditContext): Promise<CasePageOf<ListItemT>> {
     const scope = this.app.policy.caseAccess(actor, 'case.read', { ownerAgencyId: actor.agencyId });
+    const f = this.listFilter(actor, filter);
+    if (!scope.allow && scope.reason === 'not_owner') return this.participantList(em, actor, f, filter, action, ctx);
     if (!scope.allow) {
-      // Partners: no case is theirs to list until the consent gate opens cases to them.
       await this.app.audit.record(em, ctx, { action, resourceType: 'case', outcome: 'allowed', reason: 'no_owned_cases' });
-      return empty;
+      return { items: [], total: 0, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: false };
     }
+    const stmt = caseListSql({ ownerAgencyId: actor.agencyId }, f);
+    const result = await sql<ListRow & { __total: number }>(em, stmt.pageWithCount, [...stmt.countParams, ...stmt.params, filter.pageSize, (filter.page - 1) * filter.pageSize]);
+    const count = result[0]?.__total ?? 0;
+    const rows = result.filter((r) => r.id !== null);
+    const events: AuditEvent[] = rows.length > 0
+      ? rows.map((r) => ({ action, resourceType: 'case', resourceId: r.id, caseId: r.id, subjectId: r.subject.id, outcome: 'allowed' as const }))
+      : [{ action, resourceType: 'case', outcome: 'allowed' }];
+    await this.app.audit.record(em, ctx, events);
+    const over = stmt.capped && count > LIST_TOTAL_CAP;
+    return { items: rows.map(listItem), total: over ? LIST_TOTAL_CAP : count, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: over };
+  }
+
+  /** The list filter from a request: `q` as an exact personal identity number or name parts; the area as configured. */
+  private listFilter(actor: Actor, filter: CaseFilter): CaseListFilter {
     const q = filter.q?.trim();
     let pin: string | undefined;
     let nameParts: string[] | undefined;
     if (q && /^[0-9+\- ]+$/.test(q)) {
       const parsed = parsePersonalIdentityNumber(q);
-      if (!parsed) throw badRequest('The search looks like a personal identity number but is not a valid one; check the digits.', 'invalid_personal_identity_number');
+      if (!parsed) throw badRequest('The search looks like a personal identity number but is not a valid one; check the digits.', 'invalid_personal_identity_number', '/q');
       pin = parsed.normalized;
     } else if (q) {
       nameParts = q.split(/\s+/).slice(0, 4);
     }
-    const stmt = caseListSql(actor.agencyId, {
+    return {
       status: filter.status, type: filter.type, agencyId: filter.agencyId, pin, nameParts,
-      ...(filter.area !== undefined ? { area: this.area(filter.area) } : {}),
-    });
-    const [rows, [count]] = await Promise.all([
-      sql<ListItemT>(em, stmt.items, [...stmt.params, filter.pageSize, (filter.page - 1) * filter.pageSize]),
-      sql<{ n: number }>(em, stmt.count, stmt.countParams),
-    ]);
-    const events: AuditEvent[] = rows.length > 0
-      ? rows.map((r) => ({ action, resourceType: 'case', resourceId: r.id, caseId: r.id, subjectId: r.subject.id, outcome: 'allowed' as const }))
-      : [{ action, resourceType: 'case', outcome: 'allowed' }];
-    await this.app.audit.record(em, ctx, events);
-    return { items: rows, total: count!.n, page: filter.page, pageSize: filter.pageSize };
+      ...(filter.owner === 'me' ? { ownerUserId: actor.id } : {}),
+      ...(filter.area !== undefined ? { area: this.area(filter.area, '/area') } : {}),
+    };
   }
 
-  /** Counts of the caller's agency's cases: no identities. */
+  /**
+   * Another agency's list: candidates from SQL (participant, with a consent that may open the
+   * case), in batches; each batch's gates come from one query, and the gate decides — exactly as
+   * it decides a read of the case. Listing discloses the subject's identity: each listed case is
+   * recorded in the disclosure ledger with the consents relied on, with the audit events.
+   */
+  private async participantList(em: EntityManager, actor: Actor, f: CaseListFilter, filter: CaseFilter, action: string, ctx: AuditContext): Promise<CasePageOf<ListItemT>> {
+    const at = new Date();
+    const stmt = caseListSql({ participantAgencyId: actor.agencyId, at, today: stockholmDate(at) }, f);
+    const offset = (filter.page - 1) * filter.pageSize;
+    const wanted = offset + filter.pageSize;
+    const open: { row: ListRow; consentIds: readonly string[] }[] = [];
+    let exhausted = false;
+    for (let from = 0; !exhausted && open.length < Math.max(wanted, LIST_TOTAL_CAP); from += PARTICIPANT_BATCH) {
+      const rows = await sql<ListRow>(em, stmt.items, [...stmt.params, PARTICIPANT_BATCH, from]);
+      exhausted = rows.length < PARTICIPANT_BATCH;
+      const gates = await this.app.consents.gatesFor(em, rows.map((r) => ({ id: r.id, subjectId: r.subject.id })), at);
+      for (const row of rows) {
+        const d = gates.get(row.id)?.decide({ fromAgencyId: row.ownerAgencyId, toAgencyId: actor.agencyId, category: 'identity' });
+        if (d?.allow) open.push({ row, consentIds: d.consentIds });
+      }
+    }
+    const shown = open.slice(offset, wanted);
+    const events: AuditEvent[] = shown.length > 0
+      ? shown.map(({ row, consentIds }) => ({ action, resourceType: 'case', resourceId: row.id, caseId: row.id, subjectId: row.subject.id, outcome: 'allowed' as const, consentIds }))
+      : [{ action, resourceType: 'case', outcome: 'allowed' }];
+    await this.app.consents.recordListRead(em, actor, ctx, events, at, shown.map(({ row, consentIds }) => ({
+      itemType: 'case' as const, itemId: row.id, category: 'identity', fromAgencyId: row.ownerAgencyId, consentIds, caseId: row.id, subjectId: row.subject.id,
+    })));
+    return { items: shown.map(({ row }) => listItem(row)), total: open.length, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: !exhausted };
+  }
+
+  /** Counts of the caller's agency's cases, and of the caller's own (`mine`): no identities. */
   async agencyStats(em: EntityManager, actor: Actor, ctx: AuditContext): Promise<Static<typeof CaseStatsOut>> {
-    const rows = await sql<{ type: CaseType; status: CaseStatus; n: number }>(em,
-      'SELECT type, status, n::int AS n FROM case_count WHERE owner_agency_id = ? AND n > 0 ORDER BY type, status', [actor.agencyId]);
+    const [rows, [mine]] = await Promise.all([
+      sql<{ type: CaseType; status: CaseStatus; n: number }>(em,
+        'SELECT type, status, n::int AS n FROM case_count WHERE owner_agency_id = ? AND n > 0 ORDER BY type, status', [actor.agencyId]),
+      sql<{ n: number }>(em, 'SELECT count(*)::int AS n FROM support_case WHERE owner_user_id = ? AND owner_agency_id = ?', [actor.id, actor.agencyId]),
+    ]);
     const byStatus = Object.fromEntries(CASE_STATUSES.map((s) => [s, 0])) as Record<CaseStatus, number>;
     const byType = Object.fromEntries(CASE_TYPES.map((t) => [t, 0])) as Record<CaseType, number>;
     for (const r of rows) {
@@ -629,7 +760,7 @@ export class CasesService {
       byType[r.type] += r.n;
     }
     await this.app.audit.record(em, ctx, { action: 'case.stats.read', resourceType: 'case_stats', outcome: 'allowed' });
-    return { total: rows.reduce((n, r) => n + r.n, 0), byStatus, byType, cells: rows.map((r) => ({ type: r.type, status: r.status, count: r.n })) };
+    return { total: rows.reduce((n, r) => n + r.n, 0), mine: mine!.n, byStatus, byType, cells: rows.map((r) => ({ type: r.type, status: r.status, count: r.n })) };
   }
 
   /**

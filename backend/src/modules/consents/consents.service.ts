@@ -10,7 +10,7 @@ import { sql } from '../subjects/subjects.service.js';
 import { addDays, addMonths, stockholmDate } from './calendar.js';
 import type { ConsentMethodKind, GivenByKind } from './consents.entities.js';
 import type { ConsentMatrixOut, ConsentOut, DisclosureOut, DisclosureQuery, RecordConsentBody } from './consents.schemas.js';
-import { CaseExchange } from './exchange.js';
+import { CaseExchange, type ExchangedItem } from './exchange.js';
 import { consentStatus, type GateConsent, type GateEvaluator, type GateFacts, type GivenBy } from './gate.js';
 import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ConsentReceipt } from './receipt.js';
 
@@ -112,6 +112,36 @@ export class ConsentsService {
     return { subjectBirthDate: row.birth_date, guardians: row.guardians, consents };
   }
 
+  /**
+   * The consent gates of many cases at one instant, from one round trip (guardians and consents
+   * of every case): for lists, where a gate per case would be a query per case.
+   */
+  async gatesFor(em: EntityManager, cases: readonly Pick<CaseFacts, 'id' | 'subjectId'>[], at = new Date()): Promise<Map<string, GateEvaluator>> {
+    const gates = new Map<string, GateEvaluator>();
+    if (cases.length === 0) return gates;
+    const rows = await sql<{ case_id: string; birth_date: string | null; guardians: { id: string; custody: boolean }[]; consents: { id: string; kind: GivenByKind; guardianId: string | null; agencyIds: string[]; categories: string[]; validFrom: string; validTo: string; withdrawnAt: string | null }[] }>(em,
+      `SELECT k.case_id, s.birth_date::text AS birth_date,
+              (SELECT coalesce(json_agg(json_build_object('id', g.id, 'custody', g.custody) ORDER BY g.created_at, g.id), '[]'::json) FROM guardian g WHERE g.subject_id = k.subject_id) AS guardians,
+              (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.given_by_kind, 'guardianId', c.guardian_id, 'agencyIds', c.agency_ids,
+                  'categories', c.categories, 'validFrom', c.valid_from::text, 'validTo', c.valid_to::text, 'withdrawnAt', ${ts('c.withdrawn_at')})), '[]'::json)
+                 FROM consent c WHERE c.case_id = k.case_id) AS consents
+       FROM unnest(?::uuid[], ?::uuid[]) AS k(case_id, subject_id) LEFT JOIN subject s ON s.id = k.subject_id`,
+      [pgArray(cases.map((c) => c.id)), pgArray(cases.map((c) => c.subjectId))]);
+    for (const row of rows) {
+      const consents: GateConsent[] = row.consents.map((c) => ({
+        id: c.id,
+        givenBy: givenByOf(c.kind, c.guardianId),
+        agencyIds: c.agencyIds,
+        categories: c.categories,
+        validFrom: c.validFrom,
+        validTo: c.validTo,
+        withdrawnAt: c.withdrawnAt ? new Date(c.withdrawnAt) : null,
+      }));
+      gates.set(row.case_id, this.app.policy.consentGate({ subjectBirthDate: row.birth_date, guardians: row.guardians, consents, at }));
+    }
+    return gates;
+  }
+
   /** The consent gate for one case now, from what the database says now. */
   async gate(em: EntityManager, c: Pick<CaseFacts, 'id' | 'subjectId'>, at = new Date()): Promise<GateEvaluator> {
     return this.app.policy.consentGate({ ...(await this.gateFacts(em, c.id, c.subjectId)), at });
@@ -136,17 +166,37 @@ export class ConsentsService {
   async recordRead(em: EntityManager, actor: Actor, ctx: AuditContext, c: Pick<CaseFacts, 'id' | 'subjectId'>, event: AuditEvent, x: CaseExchange): Promise<void> {
     const consentIds = [...new Set([...(event.consentIds ?? []), ...x.consentIds])];
     const items = x.disclosures;
+    // Nothing crossed: the audit event alone (one statement, committed before `record` resolves).
+    if (items.length === 0) return this.app.audit.record(em, ctx, { ...event, consentIds });
     await em.transactional(async (tx) => {
       await this.app.audit.record(tx, ctx, { ...event, consentIds });
-      if (items.length === 0) return;
-      await sql(tx,
-        `INSERT INTO disclosure (id, case_id, subject_id, item_type, item_id, category, from_agency_id, to_agency_id, to_user_id, consent_ids, disclosed_at, request_id)
-         SELECT u.id, ?, ?, u.item_type, u.item_id, u.category, u.from_agency_id, ?, ?, u.consent_ids::uuid[], ?, ?
-         FROM unnest(?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::text[]) AS u(id, item_type, item_id, category, from_agency_id, consent_ids)`,
-        [c.id, c.subjectId, actor.agencyId, actor.id, x.gate.at, ctx.requestId,
-          pgArray(items.map(() => randomUUID())), pgArray(items.map((i) => i.itemType)), pgArray(items.map((i) => i.itemId)),
-          pgArray(items.map((i) => i.category)), pgArray(items.map((i) => i.fromAgencyId)), pgArray(items.map((i) => `{${i.consentIds.join(',')}}`))]);
+      await this.insertDisclosures(tx, actor, ctx, x.gate.at, items.map((i) => ({ ...i, caseId: c.id, subjectId: c.subjectId })));
     });
+  }
+
+  /**
+   * Records a read that disclosed items of several cases (a partner's case list): the audit
+   * events and the ledger rows in one transaction, before the caller sends any data.
+   */
+  async recordListRead(em: EntityManager, actor: Actor, ctx: AuditContext, events: readonly AuditEvent[], at: Date,
+    items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[]): Promise<void> {
+    if (items.length === 0) return this.app.audit.record(em, ctx, events);
+    await em.transactional(async (tx) => {
+      await this.app.audit.record(tx, ctx, events);
+      await this.insertDisclosures(tx, actor, ctx, at, items);
+    });
+  }
+
+  private async insertDisclosures(tx: EntityManager, actor: Actor, ctx: AuditContext, at: Date,
+    items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[]): Promise<void> {
+    await sql(tx,
+      `INSERT INTO disclosure (id, case_id, subject_id, item_type, item_id, category, from_agency_id, to_agency_id, to_user_id, consent_ids, disclosed_at, request_id)
+       SELECT u.id, u.case_id, u.subject_id, u.item_type, u.item_id, u.category, u.from_agency_id, ?, ?, u.consent_ids::uuid[], ?, ?
+       FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::text[]) AS u(id, case_id, subject_id, item_type, item_id, category, from_agency_id, consent_ids)`,
+      [actor.agencyId, actor.id, at, ctx.requestId,
+        pgArray(items.map(() => randomUUID())), pgArray(items.map((i) => i.caseId)), pgArray(items.map((i) => i.subjectId)),
+        pgArray(items.map((i) => i.itemType)), pgArray(items.map((i) => i.itemId)),
+        pgArray(items.map((i) => i.category)), pgArray(items.map((i) => i.fromAgencyId)), pgArray(items.map((i) => `{${i.consentIds.join(',')}}`))]);
   }
 
   // ---- consents on a case -------------------------------------------------------------------

@@ -7,18 +7,27 @@ import type { GuardianIn, SubjectIn } from './subjects.schemas.js';
 
 export const ADULT_AGE = 18;
 
-/** Raw SQL in the caller's transaction, if any. */
-export const sql = <T>(em: EntityManager, query: string, params: readonly unknown[] = []): Promise<T[]> =>
-  em.getConnection().execute<T[]>(query, params as unknown[], 'all', em.getTransactionContext());
+/**
+ * Raw SQL in the caller's transaction, if any. The values travel as bind parameters (`?` → `$n`)
+ * rather than being quoted into the text (as `Connection.execute` does): less work in this
+ * process on the hot paths. An undefined value is sent as NULL.
+ */
+export async function sql<T>(em: EntityManager, query: string, params: readonly unknown[] = []): Promise<T[]> {
+  const q = em.getConnection().getKnex().raw(query, params.map((p) => (p === undefined ? null : p)) as never[]);
+  const trx = em.getTransactionContext();
+  if (trx) q.transacting(trx);
+  return ((await q) as { rows: T[] }).rows;
+}
 
 /**
  * Parses a personal identity number from a request: 400 when it is not a valid personnummer or
- * samordningsnummer, or when the birth date it gives lies in the future. Messages never echo it.
+ * samordningsnummer, or when the birth date it gives lies in the future (both on the Stockholm
+ * calendar). Messages never echo it; `path` (a JSON pointer into the body) names the field.
  */
-export function requirePersonalIdentityNumber(input: string, what: string, today = new Date()): PersonalIdentityNumber {
+export function requirePersonalIdentityNumber(input: string, what: string, today = new Date(), path?: string): PersonalIdentityNumber {
   const parsed = parsePersonalIdentityNumber(input, today);
-  if (!parsed) throw badRequest(`The ${what}'s personal identity number is not a valid personnummer or samordningsnummer; check the digits.`, 'invalid_personal_identity_number');
-  if (parsed.birthDate > isoDate(today)) throw badRequest(`The ${what}'s personal identity number gives a birth date in the future; check the digits.`, 'birth_date_in_future');
+  if (!parsed) throw badRequest(`The ${what}'s personal identity number is not a valid personnummer or samordningsnummer; check the digits.`, 'invalid_personal_identity_number', path);
+  if (parsed.birthDate > isoDate(today)) throw badRequest(`The ${what}'s personal identity number gives a birth date in the future; check the digits.`, 'birth_date_in_future', path);
   return parsed;
 }
 
@@ -40,17 +49,21 @@ const stricter = (a: ProtectedIdentity, b: ProtectedIdentity): ProtectedIdentity
 const blankToNull = (v: string | null | undefined): string | null => (v === undefined || v === null || v.trim() === '' ? null : v.trim());
 
 export class SubjectsService {
-  /** Validates a subject from a request before any write (400s leave nothing behind). */
-  validate(input: SubjectIn, today = new Date()): { pin: PersonalIdentityNumber; guardians: ValidatedGuardian[] } {
-    const pin = requirePersonalIdentityNumber(input.personalIdentityNumber, 'subject', today);
-    const guardians = (input.guardians ?? []).map((g) => ({
+  /**
+   * Validates a subject from a request before any write (400s leave nothing behind). `at` is the
+   * JSON pointer of the subject in the body: each 400 names its field (`/subject/guardians/1/…`).
+   */
+  validate(input: SubjectIn, today = new Date(), at = '/subject'): { pin: PersonalIdentityNumber; guardians: ValidatedGuardian[] } {
+    const pin = requirePersonalIdentityNumber(input.personalIdentityNumber, 'subject', today, `${at}/personalIdentityNumber`);
+    const guardians = (input.guardians ?? []).map((g, i) => ({
       ...g,
-      normalized: g.personalIdentityNumber ? requirePersonalIdentityNumber(g.personalIdentityNumber, 'guardian', today).normalized : null,
+      normalized: g.personalIdentityNumber ? requirePersonalIdentityNumber(g.personalIdentityNumber, 'guardian', today, `${at}/guardians/${i}/personalIdentityNumber`).normalized : null,
     }));
     if (guardians.length > 0 && ageOn(pin.birthDate, today) >= ADULT_AGE) {
-      throw badRequest('Guardians are recorded only for a subject under 18.', 'guardians_for_adult');
+      throw badRequest('Guardians are recorded only for a subject under 18.', 'guardians_for_adult', `${at}/guardians`);
     }
-    if (guardians.some((g) => g.normalized === pin.normalized)) throw badRequest('A guardian cannot have the subject\'s own personal identity number.', 'guardian_is_subject');
+    const same = guardians.flatMap((g, i) => (g.normalized === pin.normalized ? [`${at}/guardians/${i}/personalIdentityNumber`] : []));
+    if (same.length > 0) throw badRequest('A guardian cannot have the subject\'s own personal identity number.', 'guardian_is_subject', same);
     return { pin, guardians };
   }
 

@@ -26,7 +26,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
     if (error instanceof HttpProblem) {
       if (error.status >= 500) request.log.error({ code: error.code }, 'request failed');
-      return send(reply, request, { type: `urn:samverka:problem:${error.code}`, title: error.title, status: error.status, ...(error.detail ? { detail: error.detail } : {}) }, error.headers);
+      return send(reply, request, {
+        type: `urn:samverka:problem:${error.code}`, title: error.title, status: error.status,
+        ...(error.detail ? { detail: error.detail } : {}), ...(error.errors?.length ? { errors: [...error.errors] } : {}),
+      }, error.headers);
     }
     const fe = error as FastifyError;
     if (fe.validation) {
