@@ -175,6 +175,10 @@ describe('the access log', () => {
 		const [header, ...lines] = csv.trim().split(/\r\n/);
 		expect(header).toContain('"seq","occurred_at","actor_id","actor_name"');
 		expect(header).toContain('"subject_id"');
+		// The extract for handing out: no client addresses, a proof status per event.
+		expect(header).toContain('"proof"');
+		expect(header).not.toContain('client_ip');
+		expect(lines.every((l) => l.endsWith('"proven"') || l.endsWith('"pending"'))).toBe(true);
 		expect(lines.some((l) => l.includes('"case.create"') && l.includes(caseId))).toBe(true);
 		expect(lines.some((l) => l.includes('"case.read"'))).toBe(true);
 		expect(lines.every((l) => l.includes(subjectId))).toBe(true);
@@ -182,6 +186,41 @@ describe('the access log', () => {
 		expect(csv).not.toContain(SUBJECT.lastName);
 		expect(csv).not.toContain(personnummer.replace('-', ''));
 		expect(csv).not.toContain(personnummer);
+		await context.close();
+	});
+
+	it("finds a person's extract from the personnummer, which never appears in a URL or the page", async () => {
+		const { context, page } = await openPage(browser);
+		await login(page, 'auditor');
+		await page.goto('/audit');
+		const form = page.getByTestId('audit-lookup');
+
+		await page.locator('#lookup-pin').fill('19900101-1234');
+		await form.locator('button[type="submit"]').click();
+		await page.locator('#lookup-error').waitFor();
+		expect(await page.locator('#lookup-pin').getAttribute('aria-invalid')).toBe('true');
+		expect(await page.locator('#lookup-pin').inputValue()).toBe('');
+		expect(await page.locator('main').textContent()).not.toContain('19900101');
+		await expectNoSeriousA11yViolations(page);
+
+		await page.locator('#lookup-pin').fill(personnummer);
+		await form.locator('button[type="submit"]').click();
+		await page.waitForURL(`${baseUrl()}/audit/subjects/${subjectId}`);
+		expect(page.url()).not.toContain(personnummer.slice(0, 8));
+		expect(await page.getByTestId('extract-subject').textContent()).toBe(subjectId);
+		expect(await page.locator('main').textContent()).not.toContain(personnummer);
+		expect(await page.locator('main').textContent()).not.toContain(SUBJECT.lastName);
+		await context.close();
+	});
+
+	it('shows errors as a third, dotted series in the timeline', async () => {
+		const { context, page } = await openPage(browser);
+		await login(page, 'auditor');
+		await page.goto('/audit');
+		const legend = (await page.locator('.audit-legend').textContent()) ?? '';
+		expect(legend).toContain('Tillåtna');
+		expect(legend).toContain('Fel (prickig stapel)');
+		expect(await page.locator('[data-testid="timeline-table"] thead th').count()).toBe(5);
 		await context.close();
 	});
 

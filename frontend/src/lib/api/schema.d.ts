@@ -1242,10 +1242,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recompute hash chain and Merkle tree and check every signed checkpoint */
+        /** Verify the log: incremental (new events, anchors, a sample) or, with full=true, every event against every signed checkpoint */
         get: {
             parameters: {
-                query?: never;
+                query: {
+                    /** @description Recompute every event now instead of the incremental check */
+                    full: boolean;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1273,8 +1276,40 @@ export interface paths {
                                 keyId: string;
                                 signature: string;
                             } | null;
+                            mode: "full" | "incremental";
+                            recomputed: number;
+                            sampled: number;
+                            /** Format: date-time */
+                            verifiedAt: string;
+                            lastFullRun: {
+                                /** Format: date-time */
+                                at: string;
+                                ok: boolean;
+                                size: number;
+                                firstBadSeq?: number;
+                                durationMs: number;
+                            } | null;
                             durationMs: number;
                             eventsPerSecond: number;
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
@@ -1489,7 +1524,7 @@ export interface paths {
                                 resourceId: string | null;
                                 caseId: string | null;
                                 subjectId: string | null;
-                                outcome: string;
+                                outcome: "allowed" | "denied" | "error";
                                 reason: string | null;
                                 consentIds: string[];
                                 requestId: string | null;
@@ -1501,6 +1536,8 @@ export interface paths {
                                 agencyName: string | null;
                             }[];
                             unsequenced: number;
+                            truncated: boolean;
+                            limit: number;
                         };
                     };
                 };
@@ -1571,6 +1608,444 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/subjects/{id}/extract.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subject's log extract as CSV (no client addresses; proof status per event) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/subjects/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Find the subject ids of a personal identity number (ids only, no names) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Any accepted form: YYYYMMDD-NNNC, YYYYMMDDNNNC, YYMMDD-NNNC, YYMMDDNNNC (or + for 100 years or older) */
+                        personalIdentityNumber: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subjects: {
+                                /** Format: uuid */
+                                id: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/agencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agencies, for the auditor's filters */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                kind: "school" | "social_services" | "police" | "leisure" | "other";
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/actors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Staff (id, name, agency), for the auditor's filters */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                displayName: string;
+                                agencyId: string;
+                                agencyName: string;
+                                active: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Action codes in the log and known to the service, for the auditor's filters */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: string[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/timeline": {
         parameters: {
             query?: never;
@@ -1578,7 +2053,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Allowed and denied counts per agency per hour or day */
+        /** Allowed, denied and error counts per agency per hour or day */
         get: {
             parameters: {
                 query: {
@@ -1610,6 +2085,7 @@ export interface paths {
                                 agencyName: string | null;
                                 allowed: number;
                                 denied: number;
+                                error: number;
                             }[];
                         };
                     };
@@ -1724,7 +2200,6 @@ export interface paths {
                                 filter: {
                                     [key: string]: string;
                                 };
-                                href: string;
                             }[];
                         };
                     };
@@ -1897,7 +2372,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My agency's cases. Prefer POST /cases/search for `q`: names and numbers do not belong in URLs */
+        /** My agency's cases (a partner: the cases its agency takes part in, while consent lets identity cross to it). Prefer POST /cases/search for `q`: names and numbers do not belong in URLs */
         get: {
             parameters: {
                 query: {
@@ -1907,6 +2382,8 @@ export interface paths {
                     type?: "sspf" | "avhoppare";
                     area?: string;
                     agencyId?: string;
+                    /** @description `me`: only the cases the caller owns (owner_user_id), "my cases" */
+                    owner?: "me";
                     page: number;
                     pageSize: number;
                 };
@@ -1951,6 +2428,8 @@ export interface paths {
                             total: number;
                             page: number;
                             pageSize: number;
+                            /** @description true when the count stopped at 1000: there are at least `total` matches; narrow the search */
+                            totalIsEstimate: boolean;
                         };
                     };
                 };
@@ -2067,7 +2546,7 @@ export interface paths {
                             type: "sspf" | "avhoppare";
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
-                            area: string;
+                            area: string | null;
                             reason: string;
                             outcome: string | null;
                             /** Format: uuid */
@@ -2131,6 +2610,8 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -2141,6 +2622,8 @@ export interface paths {
                                     note: string;
                                     /** Format: uuid */
                                     authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
                                     /** Format: uuid */
                                     authorAgencyId: string;
                                     /** Format: date-time */
@@ -2170,8 +2653,15 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                            }[];
+                            withheld: {
+                                category: string;
+                                count: number;
+                                reason: "no_consent" | "expired" | "withdrawn" | "no_required_party";
                             }[];
                         };
                     };
@@ -2250,7 +2740,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Search my agency's cases by name or personal identity number (filters in the body) */
+        /** Search the cases of GET /cases by name or personal identity number (filters in the body) */
         post: {
             parameters: {
                 query?: never;
@@ -2268,6 +2758,11 @@ export interface paths {
                         area?: string;
                         /** Format: uuid */
                         agencyId?: string;
+                        /**
+                         * @description `me`: only the cases the caller owns (owner_user_id), "my cases"
+                         * @enum {string}
+                         */
+                        owner?: "me";
                         /** @default 1 */
                         page: number;
                         /** @default 20 */
@@ -2311,6 +2806,8 @@ export interface paths {
                             total: number;
                             page: number;
                             pageSize: number;
+                            /** @description true when the count stopped at 1000: there are at least `total` matches; narrow the search */
+                            totalIsEstimate: boolean;
                         };
                     };
                 };
@@ -2404,6 +2901,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             total: number;
+                            mine: number;
                             byStatus: {
                                 open: number;
                                 active: number;
@@ -2585,7 +3083,7 @@ export interface paths {
                             type: "sspf" | "avhoppare";
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
-                            area: string;
+                            area: string | null;
                             reason: string;
                             outcome: string | null;
                             /** Format: uuid */
@@ -2649,6 +3147,8 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -2659,6 +3159,8 @@ export interface paths {
                                     note: string;
                                     /** Format: uuid */
                                     authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
                                     /** Format: uuid */
                                     authorAgencyId: string;
                                     /** Format: date-time */
@@ -2688,8 +3190,15 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                            }[];
+                            withheld: {
+                                category: string;
+                                count: number;
+                                reason: "no_consent" | "expired" | "withdrawn" | "no_required_party";
                             }[];
                         };
                     };
@@ -2791,7 +3300,7 @@ export interface paths {
                             type: "sspf" | "avhoppare";
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
-                            area: string;
+                            area: string | null;
                             reason: string;
                             outcome: string | null;
                             /** Format: uuid */
@@ -2855,6 +3364,8 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -2865,6 +3376,8 @@ export interface paths {
                                     note: string;
                                     /** Format: uuid */
                                     authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
                                     /** Format: uuid */
                                     authorAgencyId: string;
                                     /** Format: date-time */
@@ -2894,8 +3407,15 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                            }[];
+                            withheld: {
+                                category: string;
+                                count: number;
+                                reason: "no_consent" | "expired" | "withdrawn" | "no_required_party";
                             }[];
                         };
                     };
@@ -3019,7 +3539,7 @@ export interface paths {
                             type: "sspf" | "avhoppare";
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
-                            area: string;
+                            area: string | null;
                             reason: string;
                             outcome: string | null;
                             /** Format: uuid */
@@ -3083,6 +3603,8 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -3093,6 +3615,8 @@ export interface paths {
                                     note: string;
                                     /** Format: uuid */
                                     authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
                                     /** Format: uuid */
                                     authorAgencyId: string;
                                     /** Format: date-time */
@@ -3122,8 +3646,15 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                            }[];
+                            withheld: {
+                                category: string;
+                                count: number;
+                                reason: "no_consent" | "expired" | "withdrawn" | "no_required_party";
                             }[];
                         };
                     };
@@ -3245,7 +3776,7 @@ export interface paths {
                             type: "sspf" | "avhoppare";
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
-                            area: string;
+                            area: string | null;
                             reason: string;
                             outcome: string | null;
                             /** Format: uuid */
@@ -3309,6 +3840,8 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -3319,6 +3852,8 @@ export interface paths {
                                     note: string;
                                     /** Format: uuid */
                                     authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
                                     /** Format: uuid */
                                     authorAgencyId: string;
                                     /** Format: date-time */
@@ -3348,8 +3883,15 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
+                            }[];
+                            withheld: {
+                                category: string;
+                                count: number;
+                                reason: "no_consent" | "expired" | "withdrawn" | "no_required_party";
                             }[];
                         };
                     };
@@ -3576,7 +4118,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a participating agency */
+        /** Remove a participating agency (409 `not_participant` if it does not take part) */
         delete: {
             parameters: {
                 query?: never;
@@ -3719,6 +4261,8 @@ export interface paths {
                                 agencyId: string;
                                 /** Format: uuid */
                                 authorId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: uuid */
                                 corrects: string | null;
                                 /** Format: date-time */
@@ -3727,6 +4271,11 @@ export interface paths {
                             total: number;
                             page: number;
                             pageSize: number;
+                            withheld: {
+                                category: string;
+                                count: number;
+                                reason: "no_consent" | "expired" | "withdrawn" | "no_required_party";
+                            }[];
                         };
                     };
                 };
@@ -3828,6 +4377,8 @@ export interface paths {
                             agencyId: string;
                             /** Format: uuid */
                             authorId: string;
+                            /** @description Display name of the staff member who wrote it */
+                            authorName: string | null;
                             /** Format: uuid */
                             corrects: string | null;
                             /** Format: date-time */
@@ -3977,6 +4528,8 @@ export interface paths {
                             authorAgencyId: string;
                             /** Format: uuid */
                             authorUserId: string;
+                            /** @description Display name of the staff member who wrote it */
+                            authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -3987,6 +4540,8 @@ export interface paths {
                                 note: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: uuid */
                                 authorAgencyId: string;
                                 /** Format: date-time */
@@ -4142,6 +4697,8 @@ export interface paths {
                             authorAgencyId: string;
                             /** Format: uuid */
                             authorUserId: string;
+                            /** @description Display name of the staff member who wrote it */
+                            authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -4152,6 +4709,8 @@ export interface paths {
                                 note: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: uuid */
                                 authorAgencyId: string;
                                 /** Format: date-time */
@@ -4292,12 +4851,19 @@ export interface paths {
                                 authorAgencyId: string;
                                 /** Format: uuid */
                                 authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                             }[];
                             total: number;
                             page: number;
                             pageSize: number;
+                            withheld: {
+                                category: string;
+                                count: number;
+                                reason: "no_consent" | "expired" | "withdrawn" | "no_required_party";
+                            }[];
                         };
                     };
                 };
@@ -4426,6 +4992,8 @@ export interface paths {
                             authorAgencyId: string;
                             /** Format: uuid */
                             authorUserId: string;
+                            /** @description Display name of the staff member who wrote it */
+                            authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
                         };

@@ -1,6 +1,7 @@
 import { env } from '$env/dynamic/private';
 import type { paths } from '$lib/api/schema';
 import { createCasesApi } from './cases';
+import { createConsentsApi } from './consents';
 
 /**
  * Typed client for the Samverka API. Server-side only: the access token never reaches the
@@ -166,7 +167,10 @@ export function createApi(ctx: ApiContext) {
 		},
 
 		/** Cases (`./cases.ts`). */
-		cases: createCasesApi((method, path, body, options) => request(ctx, method, path, body, options))
+		cases: createCasesApi((method, path, body, options) => request(ctx, method, path, body, options)),
+
+		/** Consents, receipts, the consent matrix and the disclosure ledger (`./consents.ts`). */
+		consents: createConsentsApi((method, path, body, options) => request(ctx, method, path, body, options))
 	};
 }
 

@@ -25,6 +25,10 @@ export type AuditTimelinePoint = AuditTimeline['points'][number];
 export type AuditAnomaliesQuery = NonNullable<paths['/api/audit/anomalies']['get']['parameters']['query']>;
 export type AuditAnomalies = Json<paths['/api/audit/anomalies']['get']['responses'][200]>;
 export type AuditAnomaly = AuditAnomalies['items'][number];
+export type AuditSubjectLookup = Json<paths['/api/audit/subjects/lookup']['post']['responses'][200]>;
+export type AuditAgencies = Json<paths['/api/audit/agencies']['get']['responses'][200]>;
+export type AuditActors = Json<paths['/api/audit/actors']['get']['responses'][200]>;
+export type AuditActions = Json<paths['/api/audit/actions']['get']['responses'][200]>;
 
 /** The API context of this request, as `hooks.server.ts` builds it for `locals.api`. */
 function contextOf(event: RequestEvent): ApiContext {
@@ -68,6 +72,14 @@ export function auditApi(event: RequestEvent) {
 		timeline: (query: AuditTimelineQuery) => get<AuditTimeline>('/api/audit/timeline', { query: query as Query }),
 		anomalies: (query: AuditAnomaliesQuery) => get<AuditAnomalies>('/api/audit/anomalies', { query: query as Query }),
 		extract: (subjectId: string) => get<AuditExtract>('/api/audit/subjects/{id}/extract', { params: { id: subjectId } }),
+		/** The filter lists: agencies, staff (names are fine for the auditor) and action codes. */
+		agencies: () => get<AuditAgencies>('/api/audit/agencies'),
+		actors: () => get<AuditActors>('/api/audit/actors'),
+		actions: () => get<AuditActions>('/api/audit/actions'),
+		/** GDPR art. 15: a personnummer (in the body, never a URL) to the person's subject ids. 400: not a valid number. */
+		lookupSubjects: async (personalIdentityNumber: string) =>
+			(await (await request(ctx, 'POST', '/api/audit/subjects/lookup', { personalIdentityNumber })).json()) as AuditSubjectLookup,
+		extractCsv: (subjectId: string) => request(ctx, 'GET', '/api/audit/subjects/{id}/extract.csv', undefined, { params: { id: subjectId } }),
 		/** The API's response, to stream on unread (CSV, or the extract as JSON for offline checks). */
 		exportCsv: (query: AuditCsvQuery) => request(ctx, 'GET', '/api/audit/export.csv', undefined, { query: query as Query }),
 		extractRaw: (subjectId: string) => request(ctx, 'GET', '/api/audit/subjects/{id}/extract', undefined, { params: { id: subjectId } })

@@ -8,6 +8,8 @@ export const load: LayoutServerLoad = async ({ locals, params, parent }) => {
 	return {
 		detail,
 		options,
+		/** The owning unit's social worker: consents, the matrix and the disclosure ledger are theirs. */
+		owner,
 		/** The owning social worker may change the case, as long as it is not closed. */
 		canEdit: owner && detail.status !== 'closed',
 		canReopen: owner && detail.status === 'closed',

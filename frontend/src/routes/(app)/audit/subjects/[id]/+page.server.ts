@@ -25,6 +25,8 @@ export const load: PageServerLoad = async (event) => {
 		checkpoint: extract.checkpoint,
 		keyId: extract.publicKey.keyId,
 		unsequenced: extract.unsequenced,
+		truncated: extract.truncated,
+		limit: extract.limit,
 		// Newest first, as in the log search; without proof material the page does not show.
 		events: extract.events
 			.map(({ inclusionProof: _p, leafHash: _h, leafIndex: _i, clientIp: _ip, ...e }) => e)
