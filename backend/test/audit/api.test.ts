@@ -34,6 +34,7 @@ describe('auditor API', () => {
   const endpoints = [
     '/api/audit/events', '/api/audit/verify', '/api/audit/checkpoints', '/api/audit/subjects/00000000-0000-4000-8000-000000000001/extract',
     '/api/audit/export.csv', '/api/audit/export', '/api/audit/timeline?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z', '/api/audit/anomalies',
+    '/api/audit/subjects/00000000-0000-4000-8000-000000000001/extract.csv', '/api/audit/agencies', '/api/audit/actors', '/api/audit/actions',
   ];
 
   it.each(endpoints)('GET %s requires authentication (401)', async (url) => {
@@ -49,7 +50,8 @@ describe('auditor API', () => {
   it('an admin may verify and list checkpoints, but not read the log (403)', async () => {
     expect((await t.app.inject({ url: '/api/audit/verify', headers: bearer(admin) })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/api/audit/checkpoints', headers: bearer(admin) })).statusCode).toBe(200);
-    for (const url of ['/api/audit/events', '/api/audit/export', '/api/audit/export.csv', `/api/audit/subjects/${subject}/extract`, '/api/audit/anomalies']) {
+    for (const url of ['/api/audit/events', '/api/audit/export', '/api/audit/export.csv', `/api/audit/subjects/${subject}/extract`, `/api/audit/subjects/${subject}/extract.csv`,
+      '/api/audit/anomalies', '/api/audit/agencies', '/api/audit/actors', '/api/audit/actions']) {
       expect((await t.app.inject({ url, headers: bearer(admin) })).statusCode, url).toBe(403);
     }
   });

@@ -50,7 +50,7 @@ describe('checkpoints and inclusion proofs', () => {
     expect(body.keyId).toBe(t.app.keys.signing.kid);
     expect(await t.app.auditQueries.verify(t.orm.em.fork())).toMatchObject({ ok: true, size: 25 }); // 24 + the auditor's sign-in
     const other = forge.pki.ed25519.generateKeyPair({ seed: Buffer.alloc(32, 9) });
-    const bad = await t.app.auditQueries.verify(t.orm.em.fork(), other.publicKey);
+    const bad = await t.app.auditQueries.verifyWithKey(t.orm.em.fork(), other.publicKey);
     expect(bad).toMatchObject({ ok: false, firstBadSeq: 1 });
     expect(bad.problem).toMatch(/signature/);
   });

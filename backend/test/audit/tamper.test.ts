@@ -8,6 +8,7 @@ import { verifyExportFile } from '../../src/cli/audit-verify.js';
 import { canonicalEvent, chainHash, leafHash, ZERO_HASH } from '../../src/modules/audit/audit.crypto.js';
 import { EVENT_COLUMNS, rowToEvent } from '../../src/modules/audit/audit.sql.js';
 import { exportLinesOn, verifyLogOn } from '../../src/modules/audit/audit.service.js';
+import { stopVerifyWorkers } from '../../src/modules/audit/audit.verifier.js';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { recordEvents, sequencer } from './helpers.js';
 
@@ -34,6 +35,7 @@ describe('tamper evidence', () => {
   });
   afterAll(async () => {
     fs.rmSync(tmp, { recursive: true, force: true });
+    await stopVerifyWorkers();
     await t.close();
   });
 
@@ -45,6 +47,8 @@ describe('tamper evidence', () => {
       await c.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
       await tamper(c);
       const online = await verifyLogOn(c, pub);
+      // The parallel path (worker threads, aligned batches of 8) must report exactly the same.
+      expect(await verifyLogOn(c, pub, { workers: 2, batch: 8, minEvents: 0 })).toEqual(online);
       const out = file ?? path.join(tmp, `export-${Math.random().toString(16).slice(2)}.jsonl`);
       let text = '';
       for await (const chunk of exportLinesOn(c, t.app.auditQueries.publicKey())) text += chunk;

@@ -53,7 +53,6 @@ export interface Anomaly {
   count: number;
   /** Filters for GET /api/audit/events that list the events behind this anomaly. */
   filter: Record<string, string>;
-  href: string;
 }
 
 export interface DeniedEvent {

@@ -143,6 +143,24 @@ export class MerkleFrontier {
     }
   }
 
+  /** Appends the root of a perfect subtree of 2^level leaves; the size must be a multiple of 2^level. */
+  appendSubtree(level: number, hash: Buffer): void {
+    if (this.size % 2 ** level !== 0) throw new Error('subtree not aligned with the frontier');
+    this.stack.push({ level, hash });
+    this.size += 2 ** level;
+    while (this.stack.length >= 2) {
+      const right = this.stack[this.stack.length - 1]!;
+      const left = this.stack[this.stack.length - 2]!;
+      if (left.level !== right.level) break;
+      this.stack.length -= 2;
+      this.stack.push({ level: left.level + 1, hash: nodeHash(left.hash, right.hash) });
+    }
+  }
+
+  hashes(): Buffer[] {
+    return this.stack.map((s) => s.hash);
+  }
+
   root(): Buffer {
     if (this.stack.length === 0) return EMPTY_ROOT;
     let acc = this.stack[this.stack.length - 1]!.hash;
@@ -271,6 +289,17 @@ export function keyId(raw: Uint8Array): string {
   return createHash('sha256').update(Buffer.from(raw)).digest('hex').slice(0, 16);
 }
 
+/** A prefix of the log proven earlier: enough state to continue verifying from its end. */
+export interface VerifiedPrefix {
+  size: number;
+  chain: Buffer;
+  /** Roots of the perfect subtrees of the tree of `size` leaves (frontierRefs order). */
+  frontier: Buffer[];
+  lastGoodCheckpointSize: number;
+  checkpointsVerified: number;
+  lastCheckpoint: Checkpoint | null;
+}
+
 export interface VerifyResult {
   ok: boolean;
   /** Number of events examined (the stored log's size). */
@@ -298,10 +327,24 @@ export class StreamingVerifier {
   private checkpointsVerified = 0;
   private bad: { seq: number; problem: string } | null = null;
   private seen = 0;
+  private readonly previous: Checkpoint | null;
+  private readonly startSize: number;
 
-  constructor(private readonly publicKey: Uint8Array, checkpoints: Checkpoint[]) {
+  /**
+   * `resume` continues from a prefix verified earlier (its size, chain head, frontier, the last
+   * checkpoint it checked); `checkpoints` are then only those signed since.
+   */
+  constructor(private readonly publicKey: Uint8Array, checkpoints: Checkpoint[], resume?: VerifiedPrefix) {
     this.checkpoints = checkpoints;
-    let prev: Checkpoint | null = null;
+    this.previous = resume?.lastCheckpoint ?? null;
+    this.startSize = resume?.size ?? 0;
+    if (resume) {
+      this.frontier = MerkleFrontier.from(resume.size, resume.frontier);
+      this.chain = resume.chain;
+      this.lastGoodCheckpointSize = resume.lastGoodCheckpointSize;
+      this.checkpointsVerified = resume.checkpointsVerified;
+    }
+    let prev: Checkpoint | null = this.previous;
     for (const c of checkpoints) {
       if (!verifyCheckpointSignature(publicKey, c) || c.keyId !== keyId(publicKey)) {
         this.fail(this.lastGoodBefore(c), `checkpoint at size ${c.treeSize} has an invalid signature`);
@@ -311,17 +354,28 @@ export class StreamingVerifier {
         this.fail(this.lastGoodBefore(c), `checkpoint at size ${c.treeSize} goes back in size or time`);
         break;
       }
+      if (resume && c.treeSize < resume.size) {
+        // Signed after the prefix was verified but for a size inside it: the caller checks it
+        // against the stored tree (checkpointsInsidePrefix).
+        prev = c;
+        continue;
+      }
       prev = c;
       const list = this.bySize.get(c.treeSize) ?? [];
       list.push(c);
       this.bySize.set(c.treeSize, list);
     }
-    const zero = this.bySize.get(0);
-    if (zero) this.checkAt(0, zero);
+    const here = this.bySize.get(this.frontier.size);
+    if (here) this.checkAt(this.frontier.size, here);
+  }
+
+  /** Checkpoints signed since the resumed prefix but for a size inside it (the caller checks them against the stored tree). */
+  checkpointsInsidePrefix(): Checkpoint[] {
+    return this.startSize > 0 ? this.checkpoints.filter((c) => c.treeSize < this.startSize) : [];
   }
 
   private lastGoodBefore(c: Checkpoint): number {
-    let best = 0;
+    let best = this.previous && this.previous.treeSize <= c.treeSize ? this.previous.treeSize : 0;
     for (const o of this.checkpoints) if (o !== c && o.treeSize < c.treeSize) best = Math.max(best, o.treeSize);
     return Math.min(best + 1, Math.max(c.treeSize, 1));
   }
@@ -334,9 +388,9 @@ export class StreamingVerifier {
     return this.bad !== null;
   }
 
-  private checkAt(size: number, list: Checkpoint[]): void {
-    const root = this.frontier.root().toString('hex');
-    const chain = this.chain.toString('hex');
+  private checkAt(size: number, list: Checkpoint[], frontier = this.frontier, chainHead = this.chain): void {
+    const root = frontier.root().toString('hex');
+    const chain = chainHead.toString('hex');
     for (const c of list) {
       if (c.rootHash !== root || c.chainHash !== chain) {
         this.fail(this.lastGoodCheckpointSize + 1, `checkpoint at size ${size} does not match the stored events`);
@@ -350,20 +404,29 @@ export class StreamingVerifier {
   /** Returns false once verification has failed (the caller may stop streaming). */
   push(e: LogEvent, storedLeaf?: Buffer | null, storedChain?: Buffer | null): boolean {
     if (this.bad && this.bad.seq <= this.frontier.size + 1) return false;
+    if (e.seq !== this.frontier.size + 1) return this.pushLeaf(e.seq, ZERO_HASH, storedLeaf, storedChain);
+    return this.pushLeaf(e.seq, eventLeafHash(e), storedLeaf, storedChain);
+  }
+
+  /**
+   * The same as `push` for a leaf hash the caller computed from the event's canonical bytes
+   * (the server's fast path builds those bytes straight from the database's binary rows).
+   */
+  pushLeaf(seq: number, leaf: Buffer, storedLeaf?: Buffer | null, storedChain?: Buffer | null): boolean {
+    if (this.bad && this.bad.seq <= this.frontier.size + 1) return false;
     this.seen += 1;
     const expected = this.frontier.size + 1;
-    if (e.seq !== expected) {
-      this.fail(expected, e.seq > expected ? `event ${expected} is missing` : `event ${e.seq} is out of order or duplicated`);
+    if (seq !== expected) {
+      this.fail(expected, seq > expected ? `event ${expected} is missing` : `event ${seq} is out of order or duplicated`);
       return false;
     }
-    const leaf = eventLeafHash(e);
     if (storedLeaf && !storedLeaf.equals(leaf)) {
-      this.fail(e.seq, `event ${e.seq} does not match its leaf hash`);
+      this.fail(seq, `event ${seq} does not match its leaf hash`);
       return false;
     }
     const chain = chainHash(this.chain, leaf);
     if (storedChain && !storedChain.equals(chain)) {
-      this.fail(e.seq, `event ${e.seq} does not match the hash chain`);
+      this.fail(seq, `event ${seq} does not match the hash chain`);
       return false;
     }
     this.chain = chain;
@@ -373,6 +436,58 @@ export class StreamingVerifier {
     return !this.bad || this.bad.seq > this.frontier.size + 1;
   }
 
+  /**
+   * Pushes a range of events checked elsewhere (a worker): every leaf was recomputed from its
+   * event and matched the stored leaf, and every chain link inside the range matched the stored
+   * chain. Here: the first link, the checkpoints inside the range (from the perfect subtrees up
+   * to each one's size and the stored chain there), then the range's subtrees.
+   */
+  pushRange(r: {
+    count: number; firstLeaf: Buffer; firstChain: Buffer; lastChain: Buffer; subtrees: { level: number; hash: Buffer }[];
+    checkpoints: { size: number; subtrees: { level: number; hash: Buffer }[]; chain: Buffer }[];
+  }): boolean {
+    if (this.bad && this.bad.seq <= this.frontier.size + 1) return false;
+    const first = this.frontier.size + 1;
+    if (!chainHash(this.chain, r.firstLeaf).equals(r.firstChain)) {
+      this.seen += 1;
+      this.fail(first, `event ${first} does not match the hash chain`);
+      return false;
+    }
+    for (const c of r.checkpoints) {
+      const list = this.bySize.get(c.size);
+      if (!list) continue;
+      const f = this.frontier.clone();
+      for (const s of c.subtrees) f.appendSubtree(s.level, s.hash);
+      this.checkAt(c.size, list, f, c.chain);
+      if (this.bad && this.bad.seq <= c.size + 1) {
+        // The sequential verifier stops at this size too.
+        this.seen += c.size - this.frontier.size;
+        this.frontier = f;
+        this.chain = c.chain;
+        return false;
+      }
+    }
+    for (const s of r.subtrees) this.frontier.appendSubtree(s.level, s.hash);
+    this.chain = r.lastChain;
+    this.seen += r.count;
+    return !this.bad || this.bad.seq > this.frontier.size + 1;
+  }
+
+  /** Records a problem found outside the stream (e.g. a checkpoint inside a resumed prefix). */
+  reject(seq: number, problem: string): void {
+    this.fail(seq, problem);
+  }
+
+  /** What was proven so far, to resume from later; null once verification has failed. */
+  prefix(): VerifiedPrefix | null {
+    if (this.bad) return null;
+    const lastCheckpoint = this.checkpoints.length ? this.checkpoints[this.checkpoints.length - 1]! : this.previous;
+    return {
+      size: this.frontier.size, chain: this.chain, frontier: this.frontier.hashes(), lastGoodCheckpointSize: this.lastGoodCheckpointSize,
+      checkpointsVerified: this.checkpointsVerified, lastCheckpoint,
+    };
+  }
+
   /** `total` is the number of events the source holds (defaults to those pushed). */
   finish(total = this.seen): VerifyResult {
     const size = this.frontier.size;
@@ -380,7 +495,7 @@ export class StreamingVerifier {
       const beyond = this.checkpoints.find((c) => c.treeSize > size);
       if (beyond) this.fail(size + 1, `a checkpoint covers ${beyond.treeSize} events but only ${size} are stored`);
     }
-    const last = this.checkpoints.length ? this.checkpoints[this.checkpoints.length - 1]! : null;
+    const last = this.checkpoints.length ? this.checkpoints[this.checkpoints.length - 1]! : this.previous;
     if (this.bad) {
       return {
         ok: false, size: Math.max(total, size), firstBadSeq: this.bad.seq, verifiedUpTo: Math.min(this.bad.seq - 1, size),

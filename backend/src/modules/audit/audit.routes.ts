@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { parsePersonalIdentityNumber } from '../../lib/personnummer.js';
+import { badRequest } from '../../lib/problem.js';
 import { auditContextOf } from '../../plugins/app/audit.js';
 import {
   AnomaliesOut, AnomaliesQuery, CheckpointsOut, CheckpointsQuery, CsvQuery, errorResponses, EventsPage, EventsQuery, ExtractOut,
-  PublicKeyOut, SubjectParams, TimelineOut, TimelineQuery, VerifyOut,
+  PublicKeyOut, SubjectParams, TimelineOut, TimelineQuery, VerifyOut, VerifyQuery, SubjectLookupBody, SubjectLookupOut, AgenciesOut, ActorsOut, ActionsOut,
 } from './audit.schemas.js';
 
 /**
@@ -15,6 +17,7 @@ import {
  */
 export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const service = app.auditQueries;
+  app.addHook('onClose', async () => service.verifier.idle());
   const loadedTz = service.timezone;
   const tags = ['audit'];
 
@@ -69,11 +72,16 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/audit/verify', {
     config: { audit: { action: 'audit.verify', resourceType: 'audit_log' } },
-    schema: { tags, summary: 'Recompute hash chain and Merkle tree and check every signed checkpoint', response: { 200: VerifyOut, ...errorResponses(401, 403) } },
+    schema: {
+      tags, summary: 'Verify the log: incremental (new events, anchors, a sample) or, with full=true, every event against every signed checkpoint',
+      querystring: VerifyQuery, response: { 200: VerifyOut, ...errorResponses(400, 401, 403) },
+    },
   }, async (request) => {
     await app.requireAction(request, 'audit.verify', 'audit_log');
-    await app.audit.record(request.em, auditContextOf(request), { action: 'audit.verify', resourceType: 'audit_log', outcome: 'allowed', reason: 'role' });
-    const r = await service.verify(request.em);
+    await app.audit.record(request.em, auditContextOf(request), {
+      action: 'audit.verify', resourceType: 'audit_log', outcome: 'allowed', reason: request.query.full ? 'role_full' : 'role',
+    });
+    const r = await service.verify(request.em, { full: request.query.full });
     if (!r.ok) request.log.warn({ firstBadSeq: r.firstBadSeq, size: r.size }, 'audit log verification failed');
     return r;
   });
@@ -99,9 +107,79 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { format: 'samverka-audit-extract/v1' as const, subjectId, generatedAt: new Date().toISOString(), publicKey: service.publicKey(), ...x };
   });
 
+  app.get('/audit/subjects/:id/extract.csv', {
+    config: { audit: { action: 'audit.extract_csv', resourceType: 'subject' } },
+    schema: {
+      tags, summary: "A subject's log extract as CSV (no client addresses; proof status per event)", params: SubjectParams, produces: ['text/csv'],
+      response: { 200: Type.String(), ...errorResponses(400, 401, 403) },
+    },
+  }, async (request, reply) => {
+    await app.requireAction(request, 'audit.read', 'subject');
+    const subjectId = request.params.id;
+    await app.audit.record(request.em, auditContextOf(request), { action: 'audit.extract_csv', resourceType: 'subject', resourceId: subjectId, subjectId, outcome: 'allowed', reason: 'role' });
+    const { body, truncated } = await service.extractCsv(request.em, subjectId);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="samverka-loggutdrag-${subjectId}.csv"`)
+      .header('x-truncated', String(truncated))
+      .send(body);
+  });
+
+  // GDPR art. 15: the auditor has a person's personnummer and needs the subject ids to take out
+  // their extract. The number travels in the body only, is never logged nor recorded: the audit
+  // event names the subjects found (so each one's own extract shows the lookup), or none.
+  app.post('/audit/subjects/lookup', {
+    config: { audit: { action: 'audit.subject.lookup', resourceType: 'subject' } },
+    schema: {
+      tags, summary: 'Find the subject ids of a personal identity number (ids only, no names)', body: SubjectLookupBody,
+      response: { 200: SubjectLookupOut, ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => {
+    await app.requireAction(request, 'audit.read', 'subject');
+    const ctx = auditContextOf(request);
+    const pin = parsePersonalIdentityNumber(request.body.personalIdentityNumber);
+    if (!pin) {
+      await app.audit.record(request.em, ctx, { action: 'audit.subject.lookup', resourceType: 'subject', outcome: 'denied', reason: 'invalid_number' });
+      throw badRequest('That is not a valid personal identity number or coordination number. Check the digits and try again.', 'invalid_personal_identity_number', 'body/personalIdentityNumber');
+    }
+    const subjects = await service.subjectsByPersonalIdentityNumber(request.em, pin.normalized);
+    await app.audit.record(request.em, ctx, subjects.length
+      ? subjects.map((x) => ({ action: 'audit.subject.lookup', resourceType: 'subject', resourceId: x.id, subjectId: x.id, outcome: 'allowed' as const, reason: 'role' }))
+      : [{ action: 'audit.subject.lookup', resourceType: 'subject', outcome: 'allowed' as const, reason: 'no_match' }]);
+    request.log.info({ found: subjects.length }, 'audit subject lookup');
+    return { subjects };
+  });
+
+  app.get('/audit/agencies', {
+    config: { audit: { action: 'audit.agencies', resourceType: 'agency' } },
+    schema: { tags, summary: 'Agencies, for the auditor\'s filters', response: { 200: AgenciesOut, ...errorResponses(401, 403) } },
+  }, async (request) => {
+    await app.requireAction(request, 'audit.read', 'audit_log');
+    await app.audit.record(request.em, auditContextOf(request), { action: 'audit.agencies', resourceType: 'agency', outcome: 'allowed', reason: 'role' });
+    return { items: await service.agencies(request.em) };
+  });
+
+  app.get('/audit/actors', {
+    config: { audit: { action: 'audit.actors', resourceType: 'app_user' } },
+    schema: { tags, summary: 'Staff (id, name, agency), for the auditor\'s filters', response: { 200: ActorsOut, ...errorResponses(401, 403) } },
+  }, async (request) => {
+    await app.requireAction(request, 'audit.read', 'audit_log');
+    await app.audit.record(request.em, auditContextOf(request), { action: 'audit.actors', resourceType: 'app_user', outcome: 'allowed', reason: 'role' });
+    return { items: await service.actors(request.em) };
+  });
+
+  app.get('/audit/actions', {
+    config: { audit: { action: 'audit.actions', resourceType: 'audit_log' } },
+    schema: { tags, summary: 'Action codes in the log and known to the service, for the auditor\'s filters', response: { 200: ActionsOut, ...errorResponses(401, 403) } },
+  }, async (request) => {
+    await app.requireAction(request, 'audit.read', 'audit_log');
+    await app.audit.record(request.em, auditContextOf(request), { action: 'audit.actions', resourceType: 'audit_log', outcome: 'allowed', reason: 'role' });
+    return { items: await service.actions(request.em) };
+  });
+
   app.get('/audit/timeline', {
     config: { audit: { action: 'audit.timeline', resourceType: 'audit_log' } },
-    schema: { tags, summary: 'Allowed and denied counts per agency per hour or day', querystring: TimelineQuery, response: { 200: TimelineOut, ...errorResponses(400, 401, 403) } },
+    schema: { tags, summary: 'Allowed, denied and error counts per agency per hour or day', querystring: TimelineQuery, response: { 200: TimelineOut, ...errorResponses(400, 401, 403) } },
   }, async (request) => {
     await app.requireAction(request, 'audit.read', 'audit_log');
     await app.audit.record(request.em, auditContextOf(request), { action: 'audit.timeline', resourceType: 'audit_log', resourceId: request.query.agencyId ?? null, outcome: 'allowed', reason: 'role' });

@@ -76,9 +76,25 @@ export const VerifyOut = Type.Object({
   problem: Type.Optional(Type.String()),
   checkpointsVerified: Type.Integer(),
   lastCheckpoint: Type.Union([CheckpointOut, Type.Null()]),
+  /** `full`: every event recomputed by this call; `incremental`: the events new since this process last verified, plus anchors and a sample. */
+  mode: Type.Union([Type.Literal('full'), Type.Literal('incremental')]),
+  /** Events whose leaf hash this call recomputed from their fields (tail + sample, or all). */
+  recomputed: Type.Integer(),
+  /** Events of the already verified prefix spot-checked by this call (incremental only). */
+  sampled: Type.Integer(),
+  verifiedAt: Type.String({ format: 'date-time' }),
+  /** The last run in this process that recomputed every event. */
+  lastFullRun: Type.Union([Type.Object({
+    at: Type.String({ format: 'date-time' }), ok: Type.Boolean(), size: Type.Integer(), firstBadSeq: Type.Optional(Type.Integer()), durationMs: Type.Number(),
+  }), Type.Null()]),
   durationMs: Type.Number(),
   eventsPerSecond: Type.Number(),
 });
+
+export const VerifyQuery = Type.Object(
+  { full: Type.Boolean({ default: false, description: 'Recompute every event now instead of the incremental check' }) },
+  { additionalProperties: false },
+);
 
 export const CheckpointsQuery = Type.Object(
   { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) },
@@ -92,7 +108,7 @@ export const SubjectParams = Type.Object({ id: Uuid }, { additionalProperties: f
 
 const LogEventOut = Type.Object({
   seq: Type.Integer(), eventId: Type.String(), occurredAt: Type.String(), actorId: NStr, actorAgencyId: NStr, actorRole: NStr,
-  action: Type.String(), resourceType: Type.String(), resourceId: NStr, caseId: NStr, subjectId: NStr, outcome: Type.String(),
+  action: Type.String(), resourceType: Type.String(), resourceId: NStr, caseId: NStr, subjectId: NStr, outcome: Outcome,
   reason: NStr, consentIds: Type.Array(Type.String()), requestId: NStr, clientIp: NStr,
 });
 
@@ -108,6 +124,29 @@ export const ExtractOut = Type.Object({
   })])),
   /** Events of this subject recorded but not yet sequenced (they appear in the next extract). */
   unsequenced: Type.Integer(),
+  /** The extract holds at most `limit` events (the oldest first); `truncated`: the subject has more. */
+  truncated: Type.Boolean(),
+  limit: Type.Integer(),
+});
+
+export const SubjectLookupBody = Type.Object(
+  { personalIdentityNumber: Type.String({ minLength: 10, maxLength: 13, description: 'Any accepted form: YYYYMMDD-NNNC, YYYYMMDDNNNC, YYMMDD-NNNC, YYMMDDNNNC (or + for 100 years or older)' }) },
+  { additionalProperties: false },
+);
+export const SubjectLookupOut = Type.Object({
+  /** The person's subject ids (one per agency that registered the person); no names. */
+  subjects: Type.Array(Type.Object({ id: Type.String({ format: 'uuid' }) })),
+});
+
+export const AgenciesOut = Type.Object({
+  items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), kind: Type.Union(['school', 'social_services', 'police', 'leisure', 'other'].map((k) => Type.Literal(k))) })),
+});
+export const ActorsOut = Type.Object({
+  items: Type.Array(Type.Object({ id: Type.String(), displayName: Type.String(), agencyId: Type.String(), agencyName: Type.String(), active: Type.Boolean() })),
+});
+export const ActionsOut = Type.Object({
+  /** Action codes present in the log and those the service is known to record, sorted. */
+  items: Type.Array(Type.String()),
 });
 
 export const TimelineQuery = Type.Object(
@@ -120,7 +159,7 @@ export const TimelineOut = Type.Object({
   timezone: Type.String(),
   from: Type.String(),
   to: Type.String(),
-  points: Type.Array(Type.Object({ at: Type.String(), agencyId: NStr, agencyName: NStr, allowed: Type.Integer(), denied: Type.Integer() })),
+  points: Type.Array(Type.Object({ at: Type.String(), agencyId: NStr, agencyName: NStr, allowed: Type.Integer(), denied: Type.Integer(), error: Type.Integer() })),
 });
 
 export const AnomaliesQuery = Type.Object({ from: Type.Optional(DateTime), to: Type.Optional(DateTime) }, { additionalProperties: false });
@@ -128,7 +167,7 @@ export const AnomalyOut = Type.Object({
   rule: Type.Union([Type.Literal('deniedBurst'), Type.Literal('noInvolvement'), Type.Literal('offHours'), Type.Literal('bulkRead')]),
   actorId: NStr, actorName: NStr, agencyId: NStr, agencyName: NStr, caseId: NStr,
   from: Type.String(), to: Type.String(), count: Type.Integer(),
+  /** The event search filter (GET /audit/events query) that lists the anomaly's events. */
   filter: Type.Record(Type.String(), Type.String()),
-  href: Type.String(),
 });
 export const AnomaliesOut = Type.Object({ from: Type.String(), to: Type.String(), timezone: Type.String(), items: Type.Array(AnomalyOut) });

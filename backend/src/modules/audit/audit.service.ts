@@ -8,33 +8,13 @@ import type pg from 'pg';
 import type { SigningKey } from '../../lib/keys.js';
 import { badRequest } from '../../lib/problem.js';
 import { deniedBursts, type AnomaliesPolicy, type Anomaly } from './audit.anomalies.js';
-import {
-  evalPlan, pathPlans, planRefs, publicKeyPem, StreamingVerifier, type Checkpoint, type ExtractEvent, type VerifyResult,
-} from './audit.crypto.js';
+import type { AuditOutcome } from '../../plugins/app/audit.js';
+import { evalPlan, pathPlans, planRefs, publicKeyPem, verifyInclusion, type Checkpoint, type ExtractEvent, type VerifyResult } from './audit.crypto.js';
+import { acquireRaw, LogVerifier, verifyLogOn, type LogVerifierOptions, type VerifyOutcome } from './audit.verifier.js';
 import {
   arrayQuery, CHECKPOINT_SELECT, EVENT_COLUMNS, fetchSubtrees, rowToCheckpoint, rowToEvent, subtreeKey, type ArrayQuery,
 } from './audit.sql.js';
 import type { EventFilter, EventOut, EventsQuery, TimelineQuery } from './audit.schemas.js';
-
-interface KnexClientLike {
-  acquireConnection(): Promise<pg.ClientBase>;
-  releaseConnection(c: pg.ClientBase): Promise<unknown>;
-}
-
-/** A raw pooled connection (rowMode 'array', cursors) for the heavy reads. */
-export async function acquireRaw(em: EntityManager): Promise<{ client: pg.ClientBase; release: () => Promise<void> }> {
-  const knexClient = (em.getConnection().getKnex() as unknown as { client: KnexClientLike }).client;
-  const client = await knexClient.acquireConnection();
-  let released = false;
-  return {
-    client,
-    release: async () => {
-      if (released) return;
-      released = true;
-      await knexClient.releaseConnection(client);
-    },
-  };
-}
 
 async function withRaw<T>(em: EntityManager, fn: (q: ArrayQuery, client: pg.ClientBase) => Promise<T>): Promise<T> {
   const { client, release } = await acquireRaw(em);
@@ -81,6 +61,23 @@ function eventOut(r: unknown[]): EventOut {
 
 const TOTAL_CAP = 100_000;
 
+/** Hard cap of a subject's extract (events, oldest first); the answer says when it is reached. */
+export const EXTRACT_LIMIT = 10_000;
+
+/** Actions the service records, offered in the auditor's filter even before they occur in the log. */
+export const KNOWN_ACTIONS = [
+  'admin.agency.create', 'admin.user.create', 'admin.user.deactivate', 'admin.user.list', 'audit.actions', 'audit.actors', 'audit.agencies',
+  'audit.anomalies', 'audit.checkpoints', 'audit.export', 'audit.export_csv', 'audit.extract', 'audit.extract_csv', 'audit.search',
+  'audit.subject.lookup', 'audit.timeline', 'audit.verify', 'auth.login', 'auth.logout', 'case.close', 'case.create', 'case.list',
+  'case.participant.add', 'case.participant.remove', 'case.read', 'case.reopen', 'case.search', 'case.stats.read', 'case.update',
+  'consent.expiring', 'consent.list', 'consent.matrix', 'consent.receipt.read', 'consent.receipt.verify', 'consent.record',
+  'consent.withdraw', 'disclosure.read', 'entry.create', 'entry.list', 'meeting.create', 'meeting.list', 'plan_item.create',
+  'plan_item.update', 'stats.groups.read', 'subject.create',
+];
+
+const EXTRACT_CSV_HEADER = ['seq', 'occurred_at', 'actor_id', 'actor_name', 'agency_id', 'agency_name', 'actor_role', 'action', 'resource_type', 'resource_id',
+  'case_id', 'subject_id', 'outcome', 'reason', 'consent_ids', 'request_id', 'proof'];
+
 /** Formula-injection-safe CSV cell: always quoted; a leading = + - @ tab or CR is neutralised. */
 export function csvCell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '""';
@@ -91,8 +88,18 @@ export function csvCell(v: string | number | null | undefined): string {
 
 const CSV_HEADER = ['seq', 'occurred_at', 'actor_id', 'actor_name', 'agency_id', 'agency_name', 'actor_role', 'action', 'resource_type', 'resource_id', 'case_id', 'subject_id', 'outcome', 'reason', 'consent_ids', 'request_id', 'client_ip'];
 
+export { acquireRaw, verifyLogOn };
+
 export class AuditQueryService {
-  constructor(private readonly signing: SigningKey, private readonly anomalies: AnomaliesPolicy, private readonly exportMaxRows: number) {}
+  /** This process's verification state (verified prefix, last full run). */
+  readonly verifier: LogVerifier;
+
+  constructor(
+    private readonly signing: SigningKey, private readonly anomalies: AnomaliesPolicy, private readonly exportMaxRows: number,
+    verifierOptions: LogVerifierOptions = {},
+  ) {
+    this.verifier = new LogVerifier(signing.publicKey, verifierOptions);
+  }
 
   get timezone(): string {
     return this.anomalies.timezone;
@@ -150,10 +157,17 @@ export class AuditQueryService {
     }));
   }
 
-  /** Recomputes chain and tree from the stored events and checks every checkpoint (one snapshot). */
-  async verify(em: EntityManager, publicKey: Uint8Array = this.signing.publicKey): Promise<VerifyResult & { durationMs: number; eventsPerSecond: number }> {
-    const started = performance.now();
-    const result = await withRaw(em, async (_q, client) => {
+  /**
+   * Verifies the log: the events appended since this process last verified it, the verified
+   * prefix's anchors and a random sample — or every event (`full`, small logs, periodically).
+   */
+  async verify(em: EntityManager, opts: { full?: boolean } = {}): Promise<VerifyOutcome> {
+    return this.verifier.verify(em, opts);
+  }
+
+  /** A one-off full verification against another public key (e.g. a key pinned elsewhere); keeps no state. */
+  async verifyWithKey(em: EntityManager, publicKey: Uint8Array): Promise<VerifyResult> {
+    return withRaw(em, async (_q, client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         return await verifyLogOn(client, publicKey);
@@ -161,8 +175,6 @@ export class AuditQueryService {
         await client.query('ROLLBACK').catch(() => {});
       }
     });
-    const durationMs = performance.now() - started;
-    return { ...result, durationMs: Math.round(durationMs), eventsPerSecond: Math.round(result.verifiedUpTo / Math.max(durationMs / 1000, 1e-6)) };
   }
 
   /**
@@ -182,8 +194,10 @@ export class AuditQueryService {
 
   /** A subject's events, each with its RFC 6962 audit path against the latest signed checkpoint. */
   async extract(em: EntityManager, subjectId: string): Promise<{
-    checkpoint: Checkpoint | null; events: (ExtractEvent & { actorName: string | null; agencyName: string | null })[]; unsequenced: number;
+    checkpoint: Checkpoint | null; events: (ExtractEvent & { actorName: string | null; agencyName: string | null; outcome: AuditOutcome })[]; unsequenced: number;
+    truncated: boolean; limit: number;
   }> {
+    const limit = EXTRACT_LIMIT;
     return withRaw(em, async (q, client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
@@ -192,9 +206,11 @@ export class AuditQueryService {
         const rows = await q(
           `SELECT l.seq, encode(l.leaf_hash, 'hex'), u.display_name, ${EVENT_COLUMNS('l.')}, a.name FROM audit_log l
            LEFT JOIN app_user u ON u.id = l.actor_id LEFT JOIN agency a ON a.id = l.actor_agency_id
-           WHERE l.subject_id = $1 ORDER BY l.seq LIMIT 10000`,
-          [subjectId],
+           WHERE l.subject_id = $1 ORDER BY l.seq LIMIT $2`,
+          [subjectId, limit + 1],
         );
+        const truncated = rows.length > limit;
+        if (truncated) rows.length = limit;
         const unseq = await q('SELECT count(*) FROM audit_event_v WHERE seq IS NULL AND subject_id = $1', [subjectId]);
         const size = checkpoint?.treeSize ?? 0;
         const plans = rows.map((r) => (Number(r[0]) <= size ? pathPlans(Number(r[0]) - 1, 0, size) : null));
@@ -205,18 +221,63 @@ export class AuditQueryService {
           const e = rowToEvent(Number(r[0]), r, 3);
           const plan = plans[i];
           return {
-            ...e, leafIndex: e.seq - 1, leafHash: r[1] as string, actorName: (r[2] as string | null) ?? null, agencyName: (r[18] as string | null) ?? null,
+            ...e, outcome: e.outcome as AuditOutcome, leafIndex: e.seq - 1, leafHash: r[1] as string, actorName: (r[2] as string | null) ?? null, agencyName: (r[18] as string | null) ?? null,
             inclusionProof: plan ? plan.map((p) => evalPlan(p, (ref) => hashes.get(subtreeKey(ref))!).toString('hex')) : null,
           };
         });
-        return { checkpoint, events, unsequenced: Number(unseq[0]![0]) };
+        return { checkpoint, events, unsequenced: Number(unseq[0]![0]), truncated, limit };
       } finally {
         await client.query('ROLLBACK').catch(() => {});
       }
     });
   }
 
-  async timeline(em: EntityManager, query: TimelineQuery): Promise<{ points: { at: string; agencyId: string | null; agencyName: string | null; allowed: number; denied: number }[] }> {
+  /**
+   * A subject's extract as CSV for handing out (GDPR art. 15): no client addresses; `proof` is
+   * `proven` when the event's inclusion proof verifies against the latest signed checkpoint,
+   * `pending` when it is newer than that checkpoint (`failed` would mean the proof does not verify).
+   */
+  async extractCsv(em: EntityManager, subjectId: string): Promise<{ body: string; truncated: boolean }> {
+    const x = await this.extract(em, subjectId);
+    const root = x.checkpoint ? Buffer.from(x.checkpoint.rootHash, 'hex') : null;
+    const lines = [EXTRACT_CSV_HEADER.map(csvCell).join(',')];
+    for (const e of x.events) {
+      const proof = !e.inclusionProof || !x.checkpoint || !root ? 'pending'
+        : verifyInclusion(e.leafIndex, x.checkpoint.treeSize, Buffer.from(e.leafHash, 'hex'), e.inclusionProof.map((h) => Buffer.from(h, 'hex')), root) ? 'proven' : 'failed';
+      lines.push([e.seq, e.occurredAt, e.actorId, e.actorName, e.actorAgencyId, e.agencyName, e.actorRole, e.action, e.resourceType, e.resourceId, e.caseId,
+        e.subjectId, e.outcome, e.reason, e.consentIds.join(' '), e.requestId, proof].map(csvCell).join(','));
+    }
+    return { body: `\ufeff${lines.join('\r\n')}\r\n`, truncated: x.truncated };
+  }
+
+  /** The ids of the subjects registered with this personal identity number (normalised, 12 digits). */
+  async subjectsByPersonalIdentityNumber(em: EntityManager, normalized: string): Promise<{ id: string }[]> {
+    return withRaw(em, async (q) => (await q('SELECT id FROM subject WHERE personal_identity_number = $1 ORDER BY created_at, id', [normalized])).map((r) => ({ id: r[0] as string })));
+  }
+
+  async agencies(em: EntityManager): Promise<{ id: string; name: string; kind: 'school' | 'social_services' | 'police' | 'leisure' | 'other' }[]> {
+    return withRaw(em, async (q) => (await q('SELECT id, name, kind FROM agency ORDER BY name', [])).map((r) => ({
+      id: r[0] as string, name: r[1] as string, kind: r[2] as 'school' | 'social_services' | 'police' | 'leisure' | 'other',
+    })));
+  }
+
+  async actors(em: EntityManager): Promise<{ id: string; displayName: string; agencyId: string; agencyName: string; active: boolean }[]> {
+    return withRaw(em, async (q) => (await q(
+      'SELECT u.id, u.display_name, u.agency_id, a.name, u.active FROM app_user u JOIN agency a ON a.id = u.agency_id ORDER BY u.display_name, u.id', [],
+    )).map((r) => ({ id: r[0] as string, displayName: r[1] as string, agencyId: r[2] as string, agencyName: r[3] as string, active: r[4] as boolean })));
+  }
+
+  /** Distinct actions in the log (an index skip scan, cheap on a large log) and the known ones. */
+  async actions(em: EntityManager): Promise<string[]> {
+    const rows = await withRaw(em, (q) => q(`WITH RECURSIVE a(action) AS (
+        SELECT min(action) FROM audit_log
+        UNION ALL
+        SELECT (SELECT min(l.action) FROM audit_log l WHERE l.action > a.action) FROM a WHERE a.action IS NOT NULL
+      ) SELECT action FROM a WHERE action IS NOT NULL`, []));
+    return [...new Set([...KNOWN_ACTIONS, ...rows.map((r) => r[0] as string)])].sort();
+  }
+
+  async timeline(em: EntityManager, query: TimelineQuery): Promise<{ points: { at: string; agencyId: string | null; agencyName: string | null; allowed: number; denied: number; error: number }[] }> {
     checkPeriod(query.from, query.to);
     const spanDays = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000;
     if (spanDays > (query.bucket === 'hour' ? 31 : 731)) throw badRequest(query.bucket === 'hour' ? 'Hourly timelines cover at most 31 days.' : 'Timelines cover at most two years.', 'bad_period');
@@ -227,15 +288,16 @@ export class AuditQueryService {
       agency = `AND actor_agency_id = $${params.length}`;
     }
     const rows = await withRaw(em, (q) => q(
-      `SELECT to_char(b.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), b.actor_agency_id, a.name, b.allowed, b.denied FROM (
+      `SELECT to_char(b.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), b.actor_agency_id, a.name, b.allowed, b.denied, b.error FROM (
          SELECT date_trunc($1, occurred_at, $2) AS at, actor_agency_id,
-                count(*) FILTER (WHERE outcome = 'allowed')::int AS allowed, count(*) FILTER (WHERE outcome = 'denied')::int AS denied
+                count(*) FILTER (WHERE outcome = 'allowed')::int AS allowed, count(*) FILTER (WHERE outcome = 'denied')::int AS denied,
+                count(*) FILTER (WHERE outcome = 'error')::int AS error
          FROM audit_event_v WHERE occurred_at >= $3::timestamptz AND occurred_at < $4::timestamptz ${agency}
          GROUP BY 1, 2) b
        LEFT JOIN agency a ON a.id = b.actor_agency_id ORDER BY b.at, a.name NULLS LAST`,
       params,
     ));
-    return { points: rows.map((r) => ({ at: r[0] as string, agencyId: (r[1] as string | null) ?? null, agencyName: (r[2] as string | null) ?? null, allowed: Number(r[3]), denied: Number(r[4]) })) };
+    return { points: rows.map((r) => ({ at: r[0] as string, agencyId: (r[1] as string | null) ?? null, agencyName: (r[2] as string | null) ?? null, allowed: Number(r[3]), denied: Number(r[4]), error: Number(r[5]) })) };
   }
 
   async detectAnomalies(em: EntityManager, from: string, to: string): Promise<Anomaly[]> {
@@ -247,11 +309,10 @@ export class AuditQueryService {
       return `${col} LIKE ANY($${params.length}::text[])`;
     };
     const out: Anomaly[] = [];
-    const link = (filter: Record<string, string>): string => `/api/audit/events?${new URLSearchParams(filter).toString()}`;
     const iso = (v: unknown): string => new Date(v as string).toISOString();
-    const push = (a: Omit<Anomaly, 'filter' | 'href' | 'actorName' | 'agencyName'>, extra: Record<string, string> = {}): void => {
+    const push = (a: Omit<Anomaly, 'filter' | 'actorName' | 'agencyName'>, extra: Record<string, string> = {}): void => {
       const filter: Record<string, string> = { ...(a.actorId ? { actorId: a.actorId } : {}), ...(a.caseId ? { caseId: a.caseId } : {}), from: a.from, to: a.to, ...extra };
-      out.push({ ...a, actorName: null, agencyName: null, filter, href: link(filter) });
+      out.push({ ...a, actorName: null, agencyName: null, filter });
     };
     await withRaw(em, async (q) => {
       if (rules.deniedBurst.enabled) {
@@ -318,43 +379,6 @@ export class AuditQueryService {
       }
     });
     return out;
-  }
-}
-
-/** Verifies the log on `client`, which must be inside a transaction (a cursor streams the rows). */
-export async function verifyLogOn(client: pg.ClientBase, publicKey: Uint8Array): Promise<VerifyResult> {
-  const q = arrayQuery(client);
-  const cps = (await q(`${CHECKPOINT_SELECT} ORDER BY id`, [])).map((r) => {
-    const { id: _id, ...c } = rowToCheckpoint(r);
-    return c;
-  });
-  const verifier = new StreamingVerifier(publicKey, cps);
-  await client.query(`DECLARE audit_verify NO SCROLL CURSOR FOR SELECT seq, leaf_hash, chain_hash, ${EVENT_COLUMNS()} FROM audit_log ORDER BY seq`);
-  try {
-    // The next batch is fetched while this one is hashed.
-    let next = q('FETCH 20000 FROM audit_verify', []);
-    let pushed = 0;
-    for (;;) {
-      const rows = await next;
-      if (rows.length === 0) break;
-      next = q('FETCH 20000 FROM audit_verify', []);
-      let going = true;
-      for (const r of rows) {
-        pushed += 1;
-        if (!verifier.push(rowToEvent(Number(r[0]), r, 3), r[1] as Buffer, r[2] as Buffer)) {
-          going = false;
-          break;
-        }
-      }
-      if (!going) {
-        await next.catch(() => []);
-        break;
-      }
-    }
-    const total = verifier.failed ? Number((await q('SELECT count(*) FROM audit_log', []))[0]![0]) : pushed;
-    return verifier.finish(total);
-  } finally {
-    await client.query('CLOSE audit_verify').catch(() => {});
   }
 }
 
