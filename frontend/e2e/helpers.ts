@@ -28,6 +28,19 @@ export function launchBrowser(): Promise<Browser> {
 export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
 	const context = await browser.newContext({ baseURL: baseUrl(), locale: 'sv-SE', ...options });
 	const page = await context.newPage();
+	if (options.javaScriptEnabled !== false) {
+		// Wait for hydration after every page load: text typed into a server-rendered field
+		// before hydration can be lost, and a click can then submit an empty form.
+		const goto = page.goto.bind(page);
+		page.goto = async (url, gotoOptions) => {
+			const response = await goto(url, gotoOptions);
+			// Only app pages hydrate (not downloads, nor the static fallback error page).
+			if (response?.headers()['content-type']?.includes('text/html')) {
+				await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 10_000 }).catch(() => undefined);
+			}
+			return response;
+		};
+	}
 	return { context, page };
 }
 
