@@ -34,7 +34,8 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiPro
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-bench-'));
   fs.chmodSync(tmp, 0o755);
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const nodeFlags = (process.env.BENCH_API_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/server.ts'], {
     cwd: backendDir,
     env: {
       ...process.env,
