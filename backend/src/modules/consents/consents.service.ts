@@ -168,10 +168,7 @@ export class ConsentsService {
     const items = x.disclosures;
     // Nothing crossed: the audit event alone (one statement, committed before `record` resolves).
     if (items.length === 0) return this.app.audit.record(em, ctx, { ...event, consentIds });
-    await em.transactional(async (tx) => {
-      await this.app.audit.record(tx, ctx, { ...event, consentIds });
-      await this.insertDisclosures(tx, actor, ctx, x.gate.at, items.map((i) => ({ ...i, caseId: c.id, subjectId: c.subjectId })));
-    });
+    await this.insertDisclosures(em, actor, ctx, x.gate.at, items.map((i) => ({ ...i, caseId: c.id, subjectId: c.subjectId })), [{ ...event, consentIds }]);
   }
 
   /**
@@ -181,19 +178,22 @@ export class ConsentsService {
   async recordListRead(em: EntityManager, actor: Actor, ctx: AuditContext, events: readonly AuditEvent[], at: Date,
     items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[]): Promise<void> {
     if (items.length === 0) return this.app.audit.record(em, ctx, events);
-    await em.transactional(async (tx) => {
-      await this.app.audit.record(tx, ctx, events);
-      await this.insertDisclosures(tx, actor, ctx, at, items);
-    });
+    await this.insertDisclosures(em, actor, ctx, at, items, events);
   }
 
-  private async insertDisclosures(tx: EntityManager, actor: Actor, ctx: AuditContext, at: Date,
-    items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[]): Promise<void> {
-    await sql(tx,
-      `INSERT INTO disclosure (id, case_id, subject_id, item_type, item_id, category, from_agency_id, to_agency_id, to_user_id, consent_ids, disclosed_at, request_id)
+  /**
+   * The ledger rows and the read's audit events in ONE statement (the audit INSERT as a CTE):
+   * atomic without an explicit transaction, and one round trip.
+   */
+  private async insertDisclosures(em: EntityManager, actor: Actor, ctx: AuditContext, at: Date,
+    items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[], events: readonly AuditEvent[]): Promise<void> {
+    const audit = this.app.audit.insertStatement(ctx, events);
+    await sql(em,
+      `WITH audit AS (${audit.text})
+       INSERT INTO disclosure (id, case_id, subject_id, item_type, item_id, category, from_agency_id, to_agency_id, to_user_id, consent_ids, disclosed_at, request_id)
        SELECT u.id, u.case_id, u.subject_id, u.item_type, u.item_id, u.category, u.from_agency_id, ?, ?, u.consent_ids::uuid[], ?, ?
        FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::text[]) AS u(id, case_id, subject_id, item_type, item_id, category, from_agency_id, consent_ids)`,
-      [actor.agencyId, actor.id, at, ctx.requestId,
+      [...audit.params, actor.agencyId, actor.id, at, ctx.requestId,
         pgArray(items.map(() => randomUUID())), pgArray(items.map((i) => i.caseId)), pgArray(items.map((i) => i.subjectId)),
         pgArray(items.map((i) => i.itemType)), pgArray(items.map((i) => i.itemId)),
         pgArray(items.map((i) => i.category)), pgArray(items.map((i) => i.fromAgencyId)), pgArray(items.map((i) => `{${i.consentIds.join(',')}}`))]);

@@ -116,6 +116,20 @@ class GroupCommit {
 export class AuditService {
   private readonly groups = new WeakMap<object, GroupCommit>();
 
+  /**
+   * The INSERT of these events as one SQL statement (`?` placeholders), for a caller that must
+   * write them atomically with other rows in a single statement (as a CTE): one round trip
+   * instead of BEGIN, two INSERTs and COMMIT.
+   */
+  insertStatement(ctx: AuditContext, events: readonly AuditEvent[]): { text: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const values = rowsOf(ctx, events).map((r) => {
+      for (const v of r) params.push(v);
+      return `(${r.map(() => '?').join(',')})`;
+    });
+    return { text: `INSERT INTO audit_queue (${COLUMNS.join(',')}) VALUES ${values.join(',')}`, params };
+  }
+
   async record(em: EntityManager, ctx: AuditContext, events: AuditEvent | readonly AuditEvent[]): Promise<void> {
     const list = Array.isArray(events) ? (events as readonly AuditEvent[]) : [events as AuditEvent];
     if (list.length === 0) return;
