@@ -34,7 +34,8 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiPro
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-bench-'));
   fs.chmodSync(tmp, 0o755);
   const port = await freePort();
-  const nodeFlags = (process.env.BENCH_API_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // The same heap bound as `npm start` (API_MAX_HEAP_MB, default 256).
+  const nodeFlags = (process.env.BENCH_API_NODE_FLAGS ?? `--max-old-space-size=${process.env.API_MAX_HEAP_MB ?? 256}`).split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/server.ts'], {
     cwd: backendDir,
     env: {
