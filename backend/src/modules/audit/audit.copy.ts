@@ -318,14 +318,6 @@ export class LeafBuilder {
   }
 }
 
-function needsEscape(b: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = b[i]!;
-    if (c < 0x20 || c === 0x22 || c === 0x5c) return true;
-  }
-  return false;
-}
-
 /** Copies the field between quotes, checking each byte on the way (no Buffer.copy call for short fields). */
 function writeString(out: Buffer, w: number, b: Buffer, start: number, len: number): number {
   const end = start + len;

@@ -334,7 +334,7 @@ export class StreamingVerifier {
    * `resume` continues from a prefix verified earlier (its size, chain head, frontier, the last
    * checkpoint it checked); `checkpoints` are then only those signed since.
    */
-  constructor(private readonly publicKey: Uint8Array, checkpoints: Checkpoint[], resume?: VerifiedPrefix) {
+  constructor(publicKey: Uint8Array, checkpoints: Checkpoint[], resume?: VerifiedPrefix) {
     this.checkpoints = checkpoints;
     this.previous = resume?.lastCheckpoint ?? null;
     this.startSize = resume?.size ?? 0;
