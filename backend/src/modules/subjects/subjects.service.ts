@@ -2,22 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ageOn, isoDate, parsePersonalIdentityNumber, type PersonalIdentityNumber } from '../../lib/personnummer.js';
 import { badRequest } from '../../lib/problem.js';
+import { sql } from '../../db/sql.js';
 import { PROTECTED_IDENTITY, type ProtectedIdentity } from './subjects.entities.js';
 import type { GuardianIn, SubjectIn } from './subjects.schemas.js';
 
 export const ADULT_AGE = 18;
 
-/**
- * Raw SQL in the caller's transaction, if any. The values travel as bind parameters (`?` → `$n`)
- * rather than being quoted into the text (as `Connection.execute` does): less work in this
- * process on the hot paths. An undefined value is sent as NULL.
- */
-export async function sql<T>(em: EntityManager, query: string, params: readonly unknown[] = []): Promise<T[]> {
-  const q = em.getConnection().getKnex().raw(query, params.map((p) => (p === undefined ? null : p)) as never[]);
-  const trx = em.getTransactionContext();
-  if (trx) q.transacting(trx);
-  return ((await q) as { rows: T[] }).rows;
-}
+/** Raw SQL in the caller's transaction, if any, as prepared statements: see src/db/sql.ts. */
+export { sql };
 
 /**
  * Parses a personal identity number from a request: 400 when it is not a valid personnummer or

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { sql } from '../../db/sql.js';
 import { HttpProblem } from '../../lib/problem.js';
 
 export type AuditOutcome = 'allowed' | 'denied' | 'error';
@@ -43,8 +44,8 @@ const COLUMNS = [
   'case_id', 'subject_id', 'outcome', 'reason', 'consent_ids', 'request_id', 'client_ip',
 ] as const;
 
-type QueueRow = unknown[];
-type Connection = ReturnType<EntityManager['getConnection']>;
+/** One queue row: the values of COLUMNS, in order (consent ids as an array literal). */
+type QueueRow = (string | null)[];
 
 function rowsOf(ctx: AuditContext, list: readonly AuditEvent[]): QueueRow[] {
   return list.map((e) => [
@@ -54,13 +55,21 @@ function rowsOf(ctx: AuditContext, list: readonly AuditEvent[]): QueueRow[] {
   ]);
 }
 
-async function insertRows(conn: Connection, rows: QueueRow[], trx?: unknown): Promise<void> {
-  const params: unknown[] = [];
-  const values = rows.map((r) => {
-    for (const v of r) params.push(v);
-    return `(${r.map(() => '?').join(',')})`;
-  });
-  await conn.execute(`INSERT INTO audit_queue (${COLUMNS.join(',')}) VALUES ${values.join(',')}`, params, 'run', trx as never);
+/**
+ * The INSERT of any number of rows as one fixed statement text (one array per column, unnested
+ * together), so that it is prepared once per connection whatever the number of rows.
+ */
+const COLUMN_TYPES = ['uuid', 'uuid', 'uuid', 'text', 'text', 'text', 'text', 'uuid', 'uuid', 'text', 'text', 'text', 'text', 'text'] as const;
+const INSERT_SQL = `INSERT INTO audit_queue (${COLUMNS.join(', ')})
+  SELECT ${COLUMNS.map((c) => (c === 'consent_ids' ? 'x.consent_ids::uuid[]' : `x.${c}`)).join(', ')}
+  FROM unnest(${COLUMN_TYPES.map((t) => `?::${t}[]`).join(', ')}) AS x(${COLUMNS.join(', ')})`;
+
+function columnsOf(rows: readonly QueueRow[]): (string | null)[][] {
+  return COLUMNS.map((_, i) => rows.map((r) => r[i] ?? null));
+}
+
+async function insertRows(em: EntityManager, rows: QueueRow[]): Promise<void> {
+  await sql(em, INSERT_SQL, columnsOf(rows));
 }
 
 /**
@@ -74,7 +83,8 @@ class GroupCommit {
   private queue: { rows: QueueRow[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private inFlight = 0;
 
-  constructor(private readonly conn: Connection, private readonly maxInFlight = 2, private readonly maxRows = 1000) {}
+  /** `em`: an EntityManager outside any transaction (each INSERT commits on its own). */
+  constructor(private readonly em: EntityManager, private readonly maxInFlight = 2, private readonly maxRows = 1000) {}
 
   add(rows: QueueRow[]): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -93,12 +103,12 @@ class GroupCommit {
       batch.push(item);
     }
     this.inFlight += 1;
-    insertRows(this.conn, batch.flatMap((b) => b.rows))
+    insertRows(this.em, batch.flatMap((b) => b.rows))
       .then(
         () => batch.forEach((b) => b.resolve()),
         async (e: unknown) => {
           if (batch.length === 1) return batch[0]!.reject(e);
-          for (const b of batch) await insertRows(this.conn, b.rows).then(b.resolve, b.reject);
+          for (const b of batch) await insertRows(this.em, b.rows).then(b.resolve, b.reject);
         },
       )
       .finally(() => {
@@ -122,24 +132,18 @@ export class AuditService {
    * instead of BEGIN, two INSERTs and COMMIT.
    */
   insertStatement(ctx: AuditContext, events: readonly AuditEvent[]): { text: string; params: unknown[] } {
-    const params: unknown[] = [];
-    const values = rowsOf(ctx, events).map((r) => {
-      for (const v of r) params.push(v);
-      return `(${r.map(() => '?').join(',')})`;
-    });
-    return { text: `INSERT INTO audit_queue (${COLUMNS.join(',')}) VALUES ${values.join(',')}`, params };
+    return { text: INSERT_SQL, params: columnsOf(rowsOf(ctx, events)) };
   }
 
   async record(em: EntityManager, ctx: AuditContext, events: AuditEvent | readonly AuditEvent[]): Promise<void> {
     const list = Array.isArray(events) ? (events as readonly AuditEvent[]) : [events as AuditEvent];
     if (list.length === 0) return;
     const rows = rowsOf(ctx, list);
+    if (em.getTransactionContext()) return insertRows(em, rows);
     const conn = em.getConnection();
-    const trx = em.getTransactionContext();
-    if (trx) return insertRows(conn, rows, trx);
     let group = this.groups.get(conn);
     if (!group) {
-      group = new GroupCommit(conn);
+      group = new GroupCommit(em.fork());
       this.groups.set(conn, group);
     }
     return group.add(rows);
