@@ -105,3 +105,41 @@ export async function sql<T>(em: EntityManager, query: string, params: readonly 
     await client.releaseConnection(conn);
   }
 }
+
+/** The transaction context `transaction` gives its EntityManager: enough for `sql`, nothing else. */
+interface RawTransactionContext {
+  readonly client: KnexClientLike;
+  readonly samverkaRawTransaction: true;
+}
+
+/**
+ * A transaction on one pooled connection (BEGIN … COMMIT, or ROLLBACK when `fn` throws), with
+ * an EntityManager whose statements through `sql` (and so `app.audit.record`) run inside it.
+ * Lighter than `em.transactional` (no knex transaction object, no unit of work to flush) for
+ * the hot write paths that only use hand-written SQL. Inside `fn`, use `sql` only: the
+ * EntityManager's own queries (find, flush) would not see this transaction — the context has
+ * none of knex's transaction methods, so they fail instead of running outside it.
+ */
+export async function transaction<T>(em: EntityManager, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+  if (em.getTransactionContext()) return fn(em);
+  const pool = knexClientOf(em);
+  const conn = await pool.acquireConnection();
+  const tx = em.fork({ clear: true });
+  const context: RawTransactionContext = {
+    samverkaRawTransaction: true,
+    client: { acquireConnection: async () => conn, releaseConnection: async () => undefined },
+  };
+  tx.setTransactionContext(context as never);
+  try {
+    await conn.query('BEGIN');
+    const result = await fn(tx);
+    await conn.query('COMMIT');
+    return result;
+  } catch (e) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    tx.resetTransactionContext();
+    await pool.releaseConnection(conn);
+  }
+}

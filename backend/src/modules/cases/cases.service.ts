@@ -10,6 +10,7 @@ import { stockholmDate } from '../consents/calendar.js';
 import type { Withheld } from '../consents/exchange.js';
 import type { GateEvaluator } from '../consents/gate.js';
 import type { Actor } from '../../types.js';
+import { transaction } from '../../db/sql.js';
 import { SubjectsService, sql } from '../subjects/subjects.service.js';
 import { AVHOPPARE_PHASES, CASE_STATUSES, CASE_TYPES, type CaseStatus, type CaseType } from './cases.entities.js';
 import { loadCaseConfig, type CaseConfig } from './cases.policy.js';
@@ -352,7 +353,7 @@ export class CasesService {
    */
   private async write<T>(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext,
     fn: (tx: EntityManager, access: CaseAccess) => Promise<T>, opts: { allowClosed?: boolean } = {}): Promise<T> {
-    const result = await em.transactional(async (tx) => {
+    const result = await transaction(em, async (tx) => {
       const access = await this.authorize(tx, actor, caseId, action, ctx, true);
       if (!access) return DENIED;
       if (access.facts.status === 'closed' && !opts.allowClosed) throw conflict('The case is closed. Reopen it before changing it.', 'case_closed');
@@ -402,7 +403,7 @@ export class CasesService {
     const subject = this.subjects.validate(body.subject);
     const agencyIds = [...new Set(body.agencyIds ?? [])];
     if (agencyIds.includes(actor.agencyId)) throw badRequest('The owning agency is not listed among the participants.', 'owner_as_participant', `/agencyIds/${agencyIds.indexOf(actor.agencyId)}`);
-    return em.transactional(async (tx) => {
+    return transaction(em, async (tx) => {
       await this.requireAgencies(tx, agencyIds, '/agencyIds');
       const s = await this.subjects.findOrCreate(tx, actor.agencyId, body.subject, subject);
       const id = randomUUID();

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from '../../db/sql.js';
 import { HttpProblem } from '../../lib/problem.js';
+import { uuidv7 } from '../../lib/uuid7.js';
 
 export type AuditOutcome = 'allowed' | 'denied' | 'error';
 
@@ -49,7 +49,7 @@ type QueueRow = (string | null)[];
 
 function rowsOf(ctx: AuditContext, list: readonly AuditEvent[]): QueueRow[] {
   return list.map((e) => [
-    randomUUID(), ctx.actorId, ctx.actorAgencyId, ctx.actorRole, e.action, e.resourceType, e.resourceId ?? null,
+    uuidv7(), ctx.actorId, ctx.actorAgencyId, ctx.actorRole, e.action, e.resourceType, e.resourceId ?? null,
     e.caseId ?? null, e.subjectId ?? null, e.outcome, e.reason ?? null, `{${(e.consentIds ?? []).join(',')}}`,
     ctx.requestId, ctx.clientIp,
   ]);
