@@ -79,17 +79,30 @@ describe('canonical bytes from binary COPY', () => {
   });
 });
 
-describe('the workers\' fixed-size SHA-256', () => {
-  it('equals node:crypto for chain links and tree nodes', async () => {
-    const { sha256Of64, sha256Of65 } = await import('../../src/modules/audit/audit.sha256.js');
-    const { chainHash, nodeHash } = await import('../../src/modules/audit/audit.crypto.js');
+describe('the workers\' SHA-256 helpers', () => {
+  it('equal audit.crypto.ts for leaves, chain links and tree nodes, at any offset', async () => {
+    const { chainLinkMatches, equal32, nodeHashInto, sha256Into } = await import('../../src/modules/audit/audit.sha256.js');
+    const { chainHash, leafHash, nodeHash } = await import('../../src/modules/audit/audit.crypto.js');
     const { randomBytes } = await import('node:crypto');
+    const out = new Uint8Array(100);
     for (let i = 0; i < 500; i++) {
       const a = randomBytes(32);
       const b = randomBytes(32);
-      expect(sha256Of64(a, b).equals(chainHash(a, b))).toBe(true);
-      expect(sha256Of65(1, a, b).equals(nodeHash(a, b))).toBe(true);
+      const at = i % 60;
+      nodeHashInto(a, 0, b, 0, out, at);
+      expect(Buffer.from(out.subarray(at, at + 32)).equals(nodeHash(a, b))).toBe(true);
+      const both = Buffer.concat([randomBytes(at), a, b]);
+      const link = chainHash(a, b);
+      expect(chainLinkMatches(both, at, both, at + 32, link, 0)).toBe(true);
+      link[i % 32] = link[i % 32]! ^ (1 << (i % 8));
+      expect(chainLinkMatches(both, at, both, at + 32, link, 0)).toBe(false);
+      const canonical = randomBytes(i);
+      sha256Into(Buffer.concat([Buffer.from([0]), canonical]), out, at);
+      expect(Buffer.from(out.subarray(at, at + 32)).equals(leafHash(canonical))).toBe(true);
+      expect(equal32(out, at, leafHash(canonical), 0)).toBe(true);
+      expect(equal32(out, at, link, 0)).toBe(false);
     }
-    expect(sha256Of64(Buffer.alloc(32), Buffer.alloc(32)).toString('hex')).toBe('f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b');
+    nodeHashInto(Buffer.alloc(32), 0, Buffer.alloc(32), 0, out, 0);
+    expect(Buffer.from(out.subarray(0, 32)).toString('hex')).toBe(nodeHash(Buffer.alloc(32), Buffer.alloc(32)).toString('hex'));
   });
 });

@@ -14,6 +14,7 @@
 import { hash } from 'node:crypto';
 import type pg from 'pg';
 import { EVENT_FORMAT } from './audit.crypto.js';
+import { sha256Into } from './audit.sha256.js';
 
 /**
  * The columns COPY reads, in order: seq, stored leaf and chain hashes, then the event fields in
@@ -22,23 +23,13 @@ import { EVENT_FORMAT } from './audit.crypto.js';
  * (to_char and uuid_out were the bottleneck); they are formatted here exactly as the text path
  * (EVENT_COLUMNS) formats them.
  */
-export const COPY_EVENT_SELECT = (where: string): string => `SELECT seq, leaf_hash, chain_hash, event_id, occurred_at, actor_id,
+export const COPY_EVENT_SELECT = (where: string, order: 'seq' | 'heap' = 'seq'): string => `SELECT seq, leaf_hash, chain_hash, event_id, occurred_at, actor_id,
   actor_agency_id, actor_role, action, resource_type, resource_id, case_id, subject_id, outcome, reason, consent_ids, request_id, client_ip
-  FROM audit_log ${where} ORDER BY seq`;
+  FROM audit_log ${where}${order === 'seq' ? ' ORDER BY seq' : ''}`;
 
 /** How each of the 15 event fields arrives. */
 const KINDS = ['uuid', 'ts', 'uuid', 'uuid', 'text', 'text', 'text', 'text', 'uuid', 'uuid', 'text', 'text', 'uuids', 'text', 'text'] as const;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).map((h) => [h.charCodeAt(0), h.charCodeAt(1)] as const);
-
-function writeUuidBytes(out: Buffer, w: number, b: Buffer, o: number): number {
-  for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) out[w++] = 0x2d; // -
-    const [h, l] = HEX[b[o + i]!]!;
-    out[w++] = h;
-    out[w++] = l;
-  }
-  return w;
-}
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 /** Days from 1970-01-01 to 2000-01-01 (PostgreSQL's epoch). */
@@ -100,7 +91,7 @@ function writeUuidArray(out: Buffer, w: number, b: Buffer, o: number, len: numbe
       if (!first) out[w++] = 0x2c;
       first = false;
       out[w++] = 0x22;
-      w = l === 16 ? writeUuidBytes(out, w, b, p) : w + out.write('invalid-uuid', w, 'latin1');
+      w = l === 16 ? writeUuid(out, w, b, p) : w + out.write('invalid-uuid', w, 'latin1');
       out[w++] = 0x22;
       p += l;
     }
@@ -109,7 +100,9 @@ function writeUuidArray(out: Buffer, w: number, b: Buffer, o: number, len: numbe
   return w;
 }
 
-const FIELD_COUNT = 18;
+export const FIELD_COUNT = 18;
+/** Big-endian int32 at `o`. */
+export const i32 = (b: Uint8Array, o: number): number => (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 interface PgConnection {
@@ -127,39 +120,77 @@ export interface CopyFlow {
  * Runs a binary `COPY … TO STDOUT` and hands every tuple's bytes to `onTuple` (a view valid only
  * during the call). Resolves with the number of tuples. An exception thrown by `onTuple` stops
  * further calls and rejects once the server has finished the statement.
+ */
+export function copyOutBinary(
+  client: pg.ClientBase, sql: string, onTuple: (buf: Buffer, offset: number) => void, flow?: (f: CopyFlow) => void,
+): Promise<number> {
+  let tuples = 0;
+  const reader = new CopyTupleReader();
+  return copyOutMessages(client, sql, (buf, start, end) => {
+    for (let o = start; o < end; o = 1 + o + i32(buf, o + 1)) {
+      const payloadEnd = 1 + o + i32(buf, o + 1);
+      let t = reader.first(buf, o + 5, payloadEnd);
+      while (t >= 0) {
+        tuples += 1;
+        onTuple(buf, t);
+        t = skipTuple(buf, t);
+        t = t < payloadEnd ? reader.first(buf, t, payloadEnd) : -1;
+      }
+    }
+  }, flow).then(() => tuples);
+}
+
+/**
+ * The binary COPY stream's own framing inside the CopyData messages: the 19-byte signature and
+ * header (+ extension) before the first tuple, then tuples of FIELD_COUNT fields, then the
+ * int16 -1 trailer.
+ */
+export class CopyTupleReader {
+  private headerSeen = false;
+  ended = false;
+
+  /**
+   * The offset of the first tuple in the CopyData payload [start, end), or -1 when the payload
+   * holds none (the trailer). Throws on anything that is not a binary COPY of FIELD_COUNT fields.
+   */
+  first(b: Buffer, start: number, end: number): number {
+    let o = start;
+    if (!this.headerSeen) {
+      if (end - o < 19 || !b.subarray(o, o + 11).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
+      o += 19 + i32(b, o + 15);
+      this.headerSeen = true;
+      if (o >= end) return -1;
+    }
+    const n = (b[o]! << 8) | b[o + 1]!;
+    if (n === 0xffff) {
+      this.ended = true;
+      return -1;
+    }
+    if (n !== FIELD_COUNT) throw new Error(`unexpected COPY tuple of ${n << 16 >> 16} fields`);
+    return o;
+  }
+}
+
+/**
+ * Runs a `COPY … TO STDOUT` and hands the CopyData messages to `onMessages` as they arrive off
+ * the socket: `buf[start..end)` holds one or more complete messages, each `'d'`, int32 length
+ * (itself included), payload — a view valid only during the call. An exception thrown by
+ * `onMessages` stops further calls and rejects once the server has finished the statement.
  *
  * While the COPY data flows, the socket's bytes are framed here rather than by pg's parser (one
  * message object and event per row would cost more than the row's hashing); at the first
  * message that is not CopyOutResponse or CopyData (CopyDone, an error) pg's own parser gets the
  * socket back, with the rest of the bytes, and finishes the statement as usual.
  */
-export function copyOutBinary(
-  client: pg.ClientBase, sql: string, onTuple: (buf: Buffer, offset: number) => void, flow?: (f: CopyFlow) => void,
-): Promise<number> {
+export function copyOutMessages(
+  client: pg.ClientBase, sql: string, onMessages: (buf: Buffer, start: number, end: number) => void, flow?: (f: CopyFlow) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    let tuples = 0;
     let failure: unknown = null;
-    let headerSeen = false;
-    const handle = (chunk: Buffer): void => {
-      let o = 0;
-      if (!headerSeen) {
-        if (chunk.length < 19 || !chunk.subarray(0, 11).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
-        o = 19 + chunk.readUInt32BE(15);
-        headerSeen = true;
-      }
-      while (o < chunk.length) {
-        const n = chunk.readInt16BE(o);
-        if (n === -1) return;
-        if (n !== FIELD_COUNT) throw new Error(`unexpected COPY tuple of ${n} fields`);
-        tuples += 1;
-        onTuple(chunk, o);
-        o = skipTuple(chunk, o);
-      }
-    };
-    const copyData = (chunk: Buffer): void => {
-      if (failure) return;
+    const deliver = (buf: Buffer, start: number, end: number): void => {
+      if (failure || start === end) return;
       try {
-        handle(chunk);
+        onMessages(buf, start, end);
       } catch (e) {
         failure = e;
       }
@@ -189,21 +220,31 @@ export function copyOutBinary(
               }
               const frame = Buffer.concat([pending, data.subarray(0, need)]);
               pending = null;
-              if (frame[0] === 0x64) copyData(frame.subarray(5));
+              if (frame[0] === 0x64) deliver(frame, 0, frame.length);
               o = need;
             } else {
               buf = Buffer.concat([pending, data]);
               pending = null;
             }
           }
+          // A run of whole CopyData messages is handed over in one call.
+          let run = o;
           while (buf.length - o >= 5) {
             const type = buf[o]!;
-            if (type !== 0x64 && type !== 0x48) return handBack(buf.subarray(o));
-            const end = o + 1 + buf.readUInt32BE(o + 1);
+            if (type !== 0x64) {
+              deliver(buf, run, o);
+              if (type !== 0x48) return handBack(buf.subarray(o));
+              const end = o + 1 + buf.readUInt32BE(o + 1);
+              if (end > buf.length) break;
+              o = end;
+              run = o;
+              continue;
+            }
+            const end = o + 1 + i32(buf, o + 1);
             if (end > buf.length) break;
-            if (type === 0x64) copyData(buf.subarray(o + 5, end));
             o = end;
           }
+          deliver(buf, run, o);
           if (o < buf.length) pending = Buffer.from(buf.subarray(o));
         };
         stream.removeAllListeners('data');
@@ -211,7 +252,12 @@ export function copyOutBinary(
         flow?.({ pause: () => stream.pause(), resume: () => stream.resume() });
       },
       handleCopyData(msg: { chunk: Buffer }): void {
-        copyData(msg.chunk);
+        // Only reached when pg's parser had already read CopyData before submit() took the socket.
+        const frame = Buffer.alloc(5 + msg.chunk.length);
+        frame[0] = 0x64;
+        frame.writeUInt32BE(4 + msg.chunk.length, 1);
+        msg.chunk.copy(frame, 5);
+        deliver(frame, 0, frame.length);
       },
       handleCommandComplete(): void {},
       handleEmptyQuery(): void {},
@@ -220,7 +266,7 @@ export function copyOutBinary(
       handlePortalSuspended(): void {},
       handleReadyForQuery(): void {
         if (failure) reject(failure);
-        else resolve(tuples);
+        else resolve();
       },
       handleError(err: unknown): void {
         reject(err);
@@ -230,92 +276,177 @@ export function copyOutBinary(
   });
 }
 
-/** Offset just past the tuple at `o`. */
-export function tupleEnd(b: Buffer, o: number): number {
-  return skipTuple(b, o);
-}
-
 function skipTuple(b: Buffer, o: number): number {
-  const n = b.readInt16BE(o);
+  const n = (b[o]! << 8) | b[o + 1]!;
   o += 2;
   for (let i = 0; i < n; i++) {
-    const len = b.readInt32BE(o);
+    const len = i32(b, o);
     o += 4 + (len > 0 ? len : 0);
   }
   return o;
 }
 
+/** Two ASCII hex digits per byte value. */
+const HEX2 = Uint8Array.from(HEX.flat());
+const NULL_BYTES = [0x6e, 0x75, 0x6c, 0x6c] as const;
+/** The widest a field can get in the output: `"` + 16 bytes as a 36-char uuid + `"`, a timestamp, `null`, or every byte as \u00XX. */
+const fieldBound = (len: number): number => 48 + Math.max(len, 0) * 6;
+
 /**
  * Builds `0x00 || canonical bytes` of the tuple at `o` into a reused scratch buffer and returns
- * its leaf hash, with the stored seq, leaf and chain hashes of the row.
+ * its leaf hash, with the stored seq and the offsets of the stored leaf and chain hashes of the
+ * row. Written for the verifier's inner loop: bytes are written one by one into the scratch
+ * buffer (no strings, no per-row allocation besides the hash), the date part of the timestamp
+ * is reused while the day does not change.
  */
 export class LeafBuilder {
   private buf = Buffer.alloc(4096);
   private readonly head = Buffer.from(`\0["${EVENT_FORMAT}",`, 'utf8');
+  private src: Buffer = this.buf;
   seq = 0;
-  storedLeaf: Buffer | null = null;
-  storedChain: Buffer | null = null;
+  /** Offset in the source buffer of the stored leaf hash (32 bytes), or -1 when it is not 32 bytes. */
+  storedLeafAt = -1;
+  /** Offset in the source buffer of the stored chain hash (32 bytes), or -1 when it is not 32 bytes. */
+  storedChainAt = -1;
+  /** Offset just past the last tuple read. */
+  end = 0;
+  /** The date part `YYYY-MM-DDT` of the last timestamp, and its day number (µs epoch days since 2000-01-01). */
+  private day = Number.NaN;
+  private readonly date = new Uint8Array(11);
+  private readonly digits = new Uint8Array(20);
+
+  get storedLeaf(): Buffer | null {
+    return this.storedLeafAt >= 0 ? this.src.subarray(this.storedLeafAt, this.storedLeafAt + 32) : null;
+  }
+
+  get storedChain(): Buffer | null {
+    return this.storedChainAt >= 0 ? this.src.subarray(this.storedChainAt, this.storedChainAt + 32) : null;
+  }
 
   /** Reads the tuple at `o`; returns the leaf hash computed from its fields. */
   leaf(b: Buffer, o: number): Buffer {
     return hash('sha256', this.canonical(b, o), 'buffer');
   }
 
+  /** Reads the tuple at `o`; writes the leaf hash computed from its fields to out[oo..oo+32). */
+  leafInto(b: Buffer, o: number, out: Uint8Array, oo: number): void {
+    sha256Into(this.canonical(b, o), out, oo);
+  }
+
   /** `0x00 || canonical bytes` (a view into the scratch buffer, valid until the next call). */
   canonical(b: Buffer, o: number): Buffer {
+    this.src = b;
     o += 2;
     // seq (int8)
-    let len = b.readInt32BE(o);
+    let len = i32(b, o);
     o += 4;
     if (len !== 8) throw new Error('seq is not an int8');
-    this.seq = b.readUInt32BE(o) * 4294967296 + b.readUInt32BE(o + 4);
+    const seq = (i32(b, o) >>> 0) * 4294967296 + (i32(b, o + 4) >>> 0);
+    this.seq = seq;
     o += 8;
-    len = b.readInt32BE(o);
+    len = i32(b, o);
     o += 4;
-    this.storedLeaf = len === 32 ? b.subarray(o, o + 32) : null;
+    this.storedLeafAt = len === 32 ? o : -1;
     o += Math.max(len, 0);
-    len = b.readInt32BE(o);
+    len = i32(b, o);
     o += 4;
-    this.storedChain = len === 32 ? b.subarray(o, o + 32) : null;
+    this.storedChainAt = len === 32 ? o : -1;
     o += Math.max(len, 0);
 
-    // Upper bound of the output: every byte escaped as \u00XX (6 bytes) or a uuid's 16 bytes as 36, plus quotes and commas.
-    let need = this.head.length + 24;
-    for (let i = 0, p = o; i < 15; i++) {
-      const l = b.readInt32BE(p);
-      p += 4 + Math.max(l, 0);
-      need += 40 + Math.max(l, 0) * 6;
-    }
-    if (need > this.buf.length) this.buf = Buffer.alloc(Math.max(need, this.buf.length * 2));
-    const out = this.buf;
+    let out = this.buf;
     let w = this.head.copy(out, 0);
-    w += out.write(String(this.seq), w, 'latin1');
+    // seq in decimal
+    let n = seq;
+    let k = 0;
+    const digits = this.digits;
+    do {
+      const q = Math.floor(n / 10);
+      digits[k++] = 0x30 + (n - q * 10);
+      n = q;
+    } while (n > 0);
+    while (k > 0) out[w++] = digits[--k]!;
     for (let i = 0; i < 15; i++) {
-      out[w++] = 0x2c; // ,
-      len = b.readInt32BE(o);
+      len = i32(b, o);
       o += 4;
+      if (w + fieldBound(len) > out.length) {
+        const bigger = Buffer.alloc(Math.max(out.length * 2, w + fieldBound(len) + 64));
+        out.copy(bigger, 0, 0, w);
+        this.buf = bigger;
+        out = bigger;
+      }
+      out[w++] = 0x2c; // ,
       const kind = KINDS[i]!;
       if (kind === 'uuids') {
         w = writeUuidArray(out, w, b, o, len);
       } else if (len < 0) {
-        out[w++] = 0x6e; // null
-        out[w++] = 0x75;
-        out[w++] = 0x6c;
-        out[w++] = 0x6c;
+        for (const c of NULL_BYTES) out[w++] = c;
       } else if (kind === 'uuid' && len === 16) {
         out[w++] = 0x22;
-        w = writeUuidBytes(out, w, b, o);
+        w = writeUuid(out, w, b, o);
         out[w++] = 0x22;
       } else if (kind === 'ts' && len === 8) {
-        w += out.write(`"${formatTimestamp(b, o)}"`, w, 'latin1');
+        w = this.writeTimestamp(out, w, b, o);
       } else {
         w = writeString(out, w, b, o, len);
       }
       o += Math.max(len, 0);
     }
     out[w++] = 0x5d; // ]
+    this.end = o;
     return out.subarray(0, w);
   }
+
+  /** `"YYYY-MM-DDTHH:MI:SS.ffffffZ"` exactly as formatTimestamp, with the date part cached. */
+  private writeTimestamp(out: Buffer, w: number, b: Buffer, o: number): number {
+    const hi = i32(b, o);
+    if (Math.abs(hi) >= 0x200000) return w + out.write(`"${formatTimestamp(b, o)}"`, w, 'latin1');
+    const us = hi * 4294967296 + (i32(b, o + 4) >>> 0);
+    const days = Math.floor(us / DAY_US);
+    if (days !== this.day) {
+      const full = formatTimestamp(b, o);
+      if (full.length !== 27) return w + out.write(`"${full}"`, w, 'latin1');
+      this.date.set(Buffer.from(full.slice(0, 11), 'latin1'));
+      this.day = days;
+    }
+    let rest = us - days * DAY_US;
+    if (!(rest >= 0 && rest < DAY_US)) return w + out.write(`"${formatTimestamp(b, o)}"`, w, 'latin1');
+    out[w++] = 0x22;
+    out.set(this.date, w);
+    w += 11;
+    const sec = Math.floor(rest / 1_000_000);
+    rest -= sec * 1_000_000;
+    const h = Math.floor(sec / 3600);
+    const m = Math.floor(sec / 60) - h * 60;
+    const s = sec - Math.floor(sec / 60) * 60;
+    out[w++] = 0x30 + Math.floor(h / 10);
+    out[w++] = 0x30 + (h % 10);
+    out[w++] = 0x3a;
+    out[w++] = 0x30 + Math.floor(m / 10);
+    out[w++] = 0x30 + (m % 10);
+    out[w++] = 0x3a;
+    out[w++] = 0x30 + Math.floor(s / 10);
+    out[w++] = 0x30 + (s % 10);
+    out[w++] = 0x2e;
+    for (let d = 5; d >= 0; d--) {
+      out[w + d] = 0x30 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    w += 6;
+    out[w++] = 0x5a; // Z
+    out[w++] = 0x22;
+    return w;
+  }
+}
+
+/** A uuid's 16 bytes as 8-4-4-4-12 lowercase hex. */
+function writeUuid(out: Buffer, w: number, b: Buffer, o: number): number {
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out[w++] = 0x2d; // -
+    const x = b[o + i]! * 2;
+    out[w++] = HEX2[x]!;
+    out[w++] = HEX2[x + 1]!;
+  }
+  return w;
 }
 
 /** Copies the field between quotes, checking each byte on the way (no Buffer.copy call for short fields). */

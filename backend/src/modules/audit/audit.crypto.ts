@@ -384,6 +384,11 @@ export class StreamingVerifier {
     if (!this.bad || seq < this.bad.seq) this.bad = { seq, problem };
   }
 
+  /** Events proven so far: the next event expected is `size + 1`. */
+  get size(): number {
+    return this.frontier.size;
+  }
+
   get failed(): boolean {
     return this.bad !== null;
   }

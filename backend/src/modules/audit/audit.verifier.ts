@@ -15,7 +15,7 @@ import {
   chainHash, evalPlan, frontierRefs, MerkleFrontier, pathPlans, planRefs, StreamingVerifier, verifyInclusion, type Checkpoint,
   type VerifiedPrefix, type VerifyResult,
 } from './audit.crypto.js';
-import { copyOutBinary, COPY_EVENT_SELECT, LeafBuilder, tupleEnd, type CopyFlow } from './audit.copy.js';
+import { copyOutBinary, copyOutMessages, COPY_EVENT_SELECT, CopyTupleReader, i32, LeafBuilder, type CopyFlow } from './audit.copy.js';
 import type { BatchJob, BatchOutcome } from './audit.verify.worker.js';
 import { arrayQuery, CHECKPOINT_SELECT, fetchSubtrees, rowToCheckpoint, subtreeKey, type ArrayQuery } from './audit.sql.js';
 
@@ -54,6 +54,10 @@ export interface ParallelOptions {
   batch: number;
   /** Below this many events to read, stay on the calling thread. */
   minEvents: number;
+  /** A full run reads the table in heap order, falling back to seq order when that does not work out (default true). */
+  heapScan?: boolean;
+  /** Rows a heap-order scan may hold back, waiting for an earlier one, before it gives up for the ordered query (default 50,000). */
+  maxHeld?: number;
 }
 
 export const DEFAULT_PARALLEL: ParallelOptions = { workers: Math.max(1, Math.min(2, availableParallelism())), batch: 8192, minEvents: 20_000 };
@@ -94,66 +98,102 @@ export async function stopVerifyWorkers(): Promise<void> {
 
 let jobIds = 0;
 
+
 /**
  * Streams events (all of them, or those after `resume`) through the verifier by binary COPY and
  * returns the result, the prefix to resume from (null after a failure) and how many events
- * were recomputed. `client` must be inside a transaction (one snapshot). With `expected` events
- * to read at or above `parallel.minEvents`, leaves, chain links and subtree roots are computed
- * by worker threads in aligned batches while this thread reads the socket.
+ * were recomputed. `client` must be inside a transaction (one snapshot: REPEATABLE READ). With
+ * `expected` events to read at or above `parallel.minEvents`, leaves, chain links and subtree
+ * roots are computed by worker threads in aligned batches while this thread reads the socket.
+ *
+ * A parallel full run reads the table in heap order (a sequential scan costs PostgreSQL less
+ * than walking the primary key). The log is append-only and its single writer inserts in seq
+ * order, so heap order is *nearly* seq order — not exactly: once (auto)vacuum has recorded free
+ * space on a page, a later, shorter row can land there. So every row's seq is checked against
+ * the next one expected: a row that comes early is held back (a copy) until its turn, and the
+ * batches the workers get are always in seq order. A row after its turn (duplicate), more than
+ * `maxHeld` rows held, or rows still held at the end (one is missing) end the heap scan: the
+ * verification goes on from the last event proven with the ordered query (`WHERE seq > k ORDER
+ * BY seq`, same snapshot), so the result — first bad seq included — is exactly the ordered one's.
  */
 export async function streamVerify(
   client: pg.ClientBase, publicKey: Uint8Array, checkpoints: Checkpoint[], resume?: VerifiedPrefix,
   opts: { expected?: number; parallel?: ParallelOptions } = {},
-): Promise<{ result: VerifyResult; verifier: StreamingVerifier; recomputed: number }> {
+): Promise<{ result: VerifyResult; verifier: StreamingVerifier; recomputed: number; scan: 'heap' | 'heap+ordered' | 'ordered' }> {
   const verifier = new StreamingVerifier(publicKey, checkpoints, resume);
   const parallel = opts.parallel ?? DEFAULT_PARALLEL;
-  const where = resume ? `WHERE seq > ${Number(resume.size)}` : '';
-  const sql = `COPY (${COPY_EVENT_SELECT(where)}) TO STDOUT (FORMAT binary)`;
+  const ordered = (after: number): string => `COPY (${COPY_EVENT_SELECT(after > 0 ? `WHERE seq > ${Number(after)}` : '')}) TO STDOUT (FORMAT binary)`;
   const start = resume?.size ?? 0;
-  let recomputed = 0;
-  let tuples: number;
   if (parallel.workers > 0 && (opts.expected ?? 0) >= parallel.minEvents) {
     const sizes = [...new Set(checkpoints.map((c) => c.treeSize))].filter((n) => n > start).sort((a, b) => a - b);
-    const r = await parallelStream(client, sql, verifier, start, sizes, parallel);
-    tuples = r.tuples;
-    recomputed = r.recomputed;
-  } else {
-    const builder = new LeafBuilder();
-    let going = true;
-    tuples = await copyOutBinary(client, sql, (b, o) => {
-      if (!going) return;
-      const leaf = builder.leaf(b, o);
-      recomputed += 1;
-      going = verifier.pushLeaf(builder.seq, leaf, builder.storedLeaf, builder.storedChain);
-    });
+    let recomputed = 0;
+    if (start === 0 && parallel.heapScan !== false) {
+      const heap = await withHeapScan(client, () => parallelStream(client, `COPY (${COPY_EVENT_SELECT('', 'heap')}) TO STDOUT (FORMAT binary)`, verifier, 0, sizes, parallel, true));
+      if (!heap.disordered) return { result: verifier.finish(heap.tuples), verifier, recomputed: heap.recomputed, scan: 'heap' };
+      recomputed = heap.recomputed;
+    }
+    const from = verifier.size;
+    const r = await parallelStream(client, ordered(from), verifier, from, sizes.filter((n) => n > from), parallel, false);
+    return { result: verifier.finish(r.tuples + from), verifier, recomputed: recomputed + r.recomputed, scan: start === 0 && parallel.heapScan !== false ? 'heap+ordered' : 'ordered' };
   }
-  return { result: verifier.finish(tuples + start), verifier, recomputed };
+  const builder = new LeafBuilder();
+  let going = true;
+  let recomputed = 0;
+  const tuples = await copyOutBinary(client, ordered(start), (b, o) => {
+    if (!going) return;
+    const leaf = builder.leaf(b, o);
+    recomputed += 1;
+    going = verifier.pushLeaf(builder.seq, leaf, builder.storedLeaf, builder.storedChain);
+  });
+  return { result: verifier.finish(tuples + start), verifier, recomputed, scan: 'ordered' };
 }
 
+/**
+ * Runs `fn` with a plain sequential scan from the table's first page: no synchronized scan
+ * (which would start where another scan of the table happens to be) and no parallel workers
+ * (whose rows interleave). Both settings are transaction-local and restored afterwards.
+ */
+async function withHeapScan<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+  const q = arrayQuery(client);
+  const [before] = await q(`SELECT current_setting('synchronize_seqscans'), current_setting('max_parallel_workers_per_gather'),
+    set_config('synchronize_seqscans', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`, []);
+  try {
+    return await fn();
+  } finally {
+    await q(`SELECT set_config('synchronize_seqscans', $1, true), set_config('max_parallel_workers_per_gather', $2, true)`, [before![0], before![1]]);
+  }
+}
+
+/**
+ * Reads the COPY on this thread — only the message framing: each row's CopyData message is
+ * copied as it is, a socket chunk's worth at a time, into the current batch — and has the
+ * workers recompute the batches. `heap`: rows may come out of seq order; the first row out of
+ * order ends the run with `disordered` (the verifier holds everything before it).
+ */
 async function parallelStream(
-  client: pg.ClientBase, sql: string, verifier: StreamingVerifier, start: number, checkpointSizes: number[], opts: ParallelOptions,
-): Promise<{ tuples: number; recomputed: number }> {
+  client: pg.ClientBase, sql: string, verifier: StreamingVerifier, start: number, checkpointSizes: number[], opts: ParallelOptions, heap: boolean,
+): Promise<{ tuples: number; recomputed: number; disordered: boolean }> {
   const ws = workers(opts.workers);
   const limit = 2 * ws.length + 1;
   const mine = new Map<number, { index: number; count: number }>();
   const results = new Map<number, BatchOutcome>();
-  let firstId = -1;
   let nextIndex = 0;
   let dispatched = 0;
   let inflight = 0;
   let going = true;
+  let disordered = false;
   let recomputed = 0;
   let flow: CopyFlow | null = null;
   let paused = false;
   let failure: unknown = null;
   let done: (() => void) | null = null;
-  let cur: { start: number; count: number; buf: Uint8Array; used: number; offsets: number[] } | null = null;
+  let cur: { start: number; count: number; buf: Uint8Array; used: number } | null = null;
   let leafIndex = start;
 
   const apply = (out: BatchOutcome, count: number): void => {
     if (!going) return;
-    recomputed += count;
     if (out.ok) {
+      recomputed += count;
       going = verifier.pushRange({
         count, firstLeaf: Buffer.from(out.firstLeaf), firstChain: Buffer.from(out.firstChain), lastChain: Buffer.from(out.lastChain),
         subtrees: out.subtrees.map((x) => ({ level: x.level, hash: Buffer.from(x.hash) })),
@@ -164,9 +204,19 @@ async function parallelStream(
     // Something in this batch does not match: replay it event by event for the exact report.
     const b = Buffer.from(out.buf.buffer, out.buf.byteOffset, out.buf.byteLength);
     const builder = new LeafBuilder();
+    let o = 0;
     for (let i = 0; i < count && going; i++) {
-      const leaf = builder.leaf(b, out.offsets[i]!);
+      const end = o + 1 + i32(b, o + 1);
+      const leaf = builder.leaf(b, o + 5);
+      if (b[o] !== 0x64 || builder.end !== end) throw new Error('unexpected COPY framing: a CopyData message that is not one row');
+      if (heap && builder.seq !== verifier.size + 1) {
+        disordered = true;
+        going = false;
+        break;
+      }
+      recomputed += 1;
       going = verifier.pushLeaf(builder.seq, leaf, builder.storedLeaf, builder.storedChain);
+      o = end;
     }
   };
   const onMessage = (out: BatchOutcome): void => {
@@ -209,12 +259,10 @@ async function parallelStream(
     cur = null;
     if (!going) return;
     const id = ++jobIds;
-    if (firstId < 0) firstId = id;
     mine.set(id, { index: dispatched, count: job.count });
     const buf = job.buf.subarray(0, job.used);
-    const offsets = Int32Array.from(job.offsets);
     const sizes = checkpointSizes.filter((n) => n > job.start && n <= job.start + job.count);
-    ws[dispatched % ws.length]!.postMessage({ id, start: job.start, count: job.count, buf, offsets, checkpointSizes: sizes } satisfies BatchJob, [buf.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer]);
+    ws[dispatched % ws.length]!.postMessage({ id, start: job.start, count: job.count, buf, checkpointSizes: sizes } satisfies BatchJob, [buf.buffer as ArrayBuffer]);
     dispatched += 1;
     inflight += 1;
     if (inflight >= limit && flow && !paused) {
@@ -222,32 +270,116 @@ async function parallelStream(
       flow.pause();
     }
   };
+  /** Appends src[from..to) to the current batch. */
+  const append = (src: Buffer, from: number, to: number): void => {
+    if (to <= from) return;
+    cur ??= { start: leafIndex, count: 0, buf: new Uint8Array(Math.max(opts.batch * 400, (to - from) * 2)), used: 0 };
+    if (cur.used + to - from > cur.buf.length) {
+      const bigger = new Uint8Array(Math.max(cur.buf.length * 2, cur.used + to - from));
+      bigger.set(cur.buf.subarray(0, cur.used));
+      cur.buf = bigger;
+    }
+    src.copy(cur.buf, cur.used, from, to);
+    cur.used += to - from;
+  };
+  const reader = new CopyTupleReader();
+  let tuples = 0;
+  /** Heap order: the next seq to hand on, and rows that came before their turn (a copy of each message). */
+  let next = start + 1;
+  const held = new Map<number, Buffer>();
+  /** One more row (its bytes are appended by the caller): counts it in the batch, cuts the batch when full. */
+  const row = (): boolean => {
+    cur ??= { start: leafIndex, count: 0, buf: new Uint8Array(opts.batch * 400), used: 0 };
+    cur.count += 1;
+    leafIndex += 1;
+    next += 1;
+    return leafIndex % opts.batch === 0;
+  };
+  /** Rows held back whose turn has come. */
+  const release = (): void => {
+    for (let m = held.get(next); m && going; m = held.get(next)) {
+      held.delete(next);
+      append(m, 0, m.length);
+      if (row()) dispatch();
+    }
+  };
+  /** Is the row at `t` the next one? If not (heap order only), hold it, or give up the heap scan. */
+  const inTurn = (b: Buffer, o: number, t: number, end: number): boolean => {
+    const seq = i32(b, t + 2) === 8 ? (i32(b, t + 6) >>> 0) * 4294967296 + (i32(b, t + 10) >>> 0) : -1;
+    if (seq === next) return true;
+    if (seq > next && held.size < (opts.maxHeld ?? 50_000) && !held.has(seq)) held.set(seq, Buffer.from(b.subarray(o, end)));
+    else {
+      disordered = true;
+      going = false;
+    }
+    return false;
+  };
   try {
-    const tuples = await copyOutBinary(client, sql, (b, o) => {
-      if (!going) return;
-      const len = tupleEnd(b, o) - o;
-      if (!cur) cur = { start: leafIndex, count: 0, buf: new Uint8Array(Math.max(opts.batch * 512, len * 2)), used: 0, offsets: [] };
-      if (cur.used + len > cur.buf.length) {
-        const bigger = new Uint8Array(Math.max(cur.buf.length * 2, cur.used + len));
-        bigger.set(cur.buf.subarray(0, cur.used));
-        cur.buf = bigger;
+    await copyOutMessages(client, sql, (b, from, to) => {
+      // b[run..o) holds rows counted in the batch but not copied yet.
+      let run = from;
+      let o = from;
+      while (o < to) {
+        const end = o + 1 + i32(b, o + 1);
+        const t = reader.first(b, o + 5, end);
+        if (t !== o + 5) {
+          // The header before the first row (rewritten as a message holding only the row), or the trailer.
+          if (going) append(b, run, o);
+          run = end;
+          o = end;
+          if (t < 0) continue;
+          tuples += 1;
+          if (!going) continue;
+          const m = Buffer.alloc(5 + end - t);
+          m[0] = 0x64;
+          m.writeUInt32BE(4 + end - t, 1);
+          b.copy(m, 5, t, end);
+          if (heap && !inTurn(m, 0, 5, m.length)) continue;
+          append(m, 0, m.length);
+          if (row()) dispatch();
+          if (heap) release();
+          continue;
+        }
+        tuples += 1;
+        if (!going) {
+          o = end;
+          continue;
+        }
+        if (heap && !inTurn(b, o, t, end)) {
+          append(b, run, o);
+          o = end;
+          run = end;
+          continue;
+        }
+        o = end;
+        if (row()) {
+          append(b, run, o);
+          run = o;
+          dispatch();
+        }
+        if (heap && held.size > 0 && held.has(next)) {
+          append(b, run, o);
+          run = o;
+          release();
+        }
       }
-      b.copy(cur.buf, cur.used, o, o + len);
-      cur.offsets.push(cur.used);
-      cur.used += len;
-      cur.count += 1;
-      leafIndex += 1;
-      if (leafIndex % opts.batch === 0) dispatch();
+      if (going) append(b, run, o);
     }, (f) => {
       flow = f;
     });
-    if (cur) dispatch();
+    // Rows still held: some row before them never came (missing, or tampered): the ordered query tells.
+    if (heap && held.size > 0 && going) {
+      disordered = true;
+      going = false;
+    }
+    if (cur && going) dispatch();
+    cur = null;
     if (nextIndex < dispatched && !failure) await new Promise<void>((resolve) => {
       done = resolve;
       if (nextIndex === dispatched) resolve();
     });
     if (failure) throw failure;
-    return { tuples, recomputed };
+    return { tuples, recomputed, disordered };
   } finally {
     for (const w of ws) {
       w.off('message', onMessage);
