@@ -48,7 +48,7 @@ describe('transaction', () => {
       const a = await sql<{ pid: number; x: string }>(tx, 'SELECT pg_backend_pid() AS pid, txid_current_if_assigned()::text AS x');
       await sql(tx, 'INSERT INTO sql_probe (id, note) VALUES (?, ?)', [3, 'x']);
       const b = await sql<{ pid: number; x: string }>(tx, 'SELECT pg_backend_pid() AS pid, txid_current_if_assigned()::text AS x');
-      return [a[0]!, b[0]!];
+      return [a[0]!, b[0]!] as const;
     });
     expect(pids[0].pid).toBe(pids[1].pid);
     expect(pids[1].x).not.toBeNull();

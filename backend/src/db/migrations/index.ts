@@ -4,6 +4,7 @@ import { Migration20261127000002Cases } from './Migration20261127000002Cases.js'
 import { Migration20261127000004Audit } from './Migration20261127000004Audit.js';
 import { Migration20261127000003Consent } from './Migration20261127000003Consent.js';
 import { Migration20261127000005CasesPerf } from './Migration20261127000005CasesPerf.js';
+import { Migration20261127000006CaseListPages } from './Migration20261127000006CaseListPages.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -13,4 +14,5 @@ export const migrationsList: MigrationObject[] = [
   // After the audit migration, which creates the API role this one revokes UPDATE/DELETE from.
   { name: 'Migration20261127000003Consent', class: Migration20261127000003Consent },
   { name: 'Migration20261127000005CasesPerf', class: Migration20261127000005CasesPerf },
+  { name: 'Migration20261127000006CaseListPages', class: Migration20261127000006CaseListPages },
 ];
