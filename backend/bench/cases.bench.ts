@@ -20,7 +20,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { initOrm, migrate } from '../src/db/orm.js';
 import { seedDemo } from '../src/db/seed.js';
-import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, INSERT_ENTRY_SQL, caseFactsSql, caseListSql } from '../src/modules/cases/cases.service.js';
+import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, INSERT_ENTRY_SQL, caseFactsSql, caseListSql, listPageSql } from '../src/modules/cases/cases.service.js';
 import { freePort, login as apiLogin, startApi, type ApiProcess } from './lib.js';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
@@ -237,16 +237,26 @@ function auditInsert(users: { user: string; agency: string }, action: string, ca
   return `INSERT INTO audit_queue (${AUDIT_COLUMNS}) VALUES ${Array.from({ length: rows }, () => row).join(', ')};\n`;
 }
 
+/**
+ * A list or search as the route runs it: the page chosen (`\gset` keeps its JSON in :pj), then
+ * its rows read in the statement that also writes one audit event per listed case.
+ */
+function listScript(users: { user: string; agency: string }, q: ReturnType<typeof caseListSql>, action: string, offset: Raw | number): string {
+  const ids = raw(`(':pj'::json->'ids')`);
+  const audit = `INSERT INTO audit_queue (${AUDIT_COLUMNS})
+    SELECT gen_random_uuid(), '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', x.id, x.id::uuid,
+           (':pj'::json->'subjects'->>(x.ord::int - 1))::uuid, 'allowed', NULL, '{}', 'pgbench', '127.0.0.1'
+    FROM json_array_elements_text(':pj'::json->'ids') WITH ORDINALITY AS x(id, ord)`;
+  return `${inline(q.pageIds.replace(/ AS page\n/, ' AS pj\n'), [...q.countParams, ...q.params, 20, offset]).replace(/;\n$/, ' \\gset\n')}${inline(listPageSql(audit), [ids])}`;
+}
+
 function scripts(users: { user: string; agency: string }): Record<string, string[]> {
   const id = raw(CASE_UUID_SQL(':n'));
   const list = caseListSql({ ownerAgencyId: users.agency }, {});
   return {
-    list: [`\\set page random(1, ${LIST_PAGES})\n${inline(list.pageWithCount, [...list.countParams, ...list.params, 20, raw('(:page - 1) * 20')])}${auditInsert(users, 'case.list', 'NULL', 20)}`],
+    list: [`\\set page random(1, ${LIST_PAGES})\n${listScript(users, list, 'case.list', raw('(:page - 1) * 20'))}`],
     // One script per search term, as the API run picks them: equal weights.
-    search: SEARCH_TERMS.map((term) => {
-      const q = caseListSql({ ownerAgencyId: users.agency }, { nameParts: term.split(/\s+/) });
-      return `${inline(q.pageWithCount, [...q.countParams, ...q.params, 20, 0])}${auditInsert(users, 'case.search', 'NULL', 20)}`;
-    }),
+    search: SEARCH_TERMS.map((term) => listScript(users, caseListSql({ ownerAgencyId: users.agency }, { nameParts: term.split(/\s+/) }), 'case.search', 0)),
     // The case with its page (facts + detail in one statement), then its journal (facts + groups + page).
     caseJournal: [`\\set n random(1, ${CASES})\n${inline(caseFactsSql(false, CASE_DETAIL_EXTRA), [id])}${auditInsert(users, 'case.read', CASE_UUID_SQL(':n'))}`
       + `${inline(caseFactsSql(false, ENTRIES_EXTRA), [20, 0, id])}${auditInsert(users, 'entry.list', CASE_UUID_SQL(':n'))}`],
