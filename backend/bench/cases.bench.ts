@@ -100,14 +100,15 @@ async function seed(url: string): Promise<{ social: { user: string; agency: stri
                CASE WHEN i % 50 = 0 THEN 'skyddad_folkbokforing' ELSE 'none' END, now(), now()
         FROM g`, [from, to, social.agency_id, FIRST, LAST]);
       await client.query(`
-        INSERT INTO support_case (id, subject_id, owner_agency_id, owner_user_id, type, status, phase, area, reason, outcome, created_at, updated_at, closed_at)
+        INSERT INTO support_case (id, subject_id, owner_agency_id, owner_user_id, type, status, phase, area, reason, outcome, created_at, updated_at, closed_at, search_name)
         SELECT ${CASE_UUID_SQL('i')}, md5('subject' || i)::uuid, $3, $4,
                CASE WHEN i % 10 = 0 THEN 'avhoppare' ELSE 'sspf' END,
                CASE WHEN i % 5 = 0 THEN 'closed' WHEN i % 3 = 0 THEN 'open' ELSE 'active' END,
                CASE WHEN i % 10 = 0 THEN 'intensive' END,
                ($5::text[])[1 + i % cardinality($5::text[])], 'Oro för skolfrånvaro och kriminalitet.',
                CASE WHEN i % 5 = 0 THEN 'Avslutat enligt plan.' END,
-               now() - make_interval(mins => (($2::int - i) * 15)), now(), CASE WHEN i % 5 = 0 THEN now() END
+               now() - make_interval(mins => (($2::int - i) * 15)), now(), CASE WHEN i % 5 = 0 THEN now() END,
+               (SELECT s.search_name FROM subject s WHERE s.id = md5('subject' || i)::uuid)
         FROM generate_series($1::int, $2::int) i`, [from, to, social.agency_id, social.id, AREAS]);
       await client.query(`INSERT INTO case_participant (case_id, agency_id, added_at) SELECT ${CASE_UUID_SQL('i')}, $3, now() FROM generate_series($1::int, $2::int) i WHERE i % 3 = 0`, [from, to, school.agency_id]);
       progress('cases', to, CASES, t0);

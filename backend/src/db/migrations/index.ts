@@ -5,6 +5,7 @@ import { Migration20261127000004Audit } from './Migration20261127000004Audit.js'
 import { Migration20261127000003Consent } from './Migration20261127000003Consent.js';
 import { Migration20261127000005CasesPerf } from './Migration20261127000005CasesPerf.js';
 import { Migration20261127000006CaseListPages } from './Migration20261127000006CaseListPages.js';
+import { Migration20261127000007CaseSearchName } from './Migration20261127000007CaseSearchName.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -15,4 +16,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000003Consent', class: Migration20261127000003Consent },
   { name: 'Migration20261127000005CasesPerf', class: Migration20261127000005CasesPerf },
   { name: 'Migration20261127000006CaseListPages', class: Migration20261127000006CaseListPages },
+  { name: 'Migration20261127000007CaseSearchName', class: Migration20261127000007CaseSearchName },
 ];

@@ -216,10 +216,11 @@ const LIST_JSON = `json_build_object('id', c.id, 'type', c.type, 'status', c.sta
 
 /**
  * The list and search statements. Protected subjects' cases never match an area or agency filter
- * and show no area. Names are matched on `subject.search_name` (lower-cased "first last", with a
- * trigram index): a name part has no white space, so it matches there exactly when it matches
- * the first or the last name. The page is chosen on the cases (and the subject only when a
- * filter needs it), then only its rows are joined and shaped.
+ * and show no area. Names are matched on the case's copy of its subject's `search_name`
+ * (lower-cased "first last", kept by triggers; in the list index and in a trigram index): a name
+ * part has no white space, so it matches there exactly when it matches the first or the last
+ * name. The page is chosen on the cases (and the subject only when a filter needs it), then only
+ * its rows are joined and shaped.
  */
 export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSql {
   const where: string[] = [];
@@ -264,15 +265,14 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
     needsSubject = true;
   }
   for (const part of f.nameParts ?? []) {
-    where.push('s.search_name LIKE lower(?)');
+    where.push('c.search_name LIKE lower(?)');
     params.push(`%${likeEscape(part)}%`);
-    needsSubject = true;
   }
   if (needsSubject) from += ' JOIN subject s ON s.id = c.subject_id';
   const cond = where.join(' AND ');
   // An owner's list filtered at most by status and type is counted exactly by the trigger-kept
   // counts (one index probe); anything else is counted up to the cap.
-  const counted = 'ownerAgencyId' in scope && !needsSubject && !f.ownerUserId;
+  const counted = 'ownerAgencyId' in scope && !needsSubject && !f.ownerUserId && !f.nameParts?.length;
   const countParams = counted ? [(scope as { ownerAgencyId: string }).ownerAgencyId, ...(f.status ? [f.status] : []), ...(f.type ? [f.type] : [])] : params;
   const count = counted
     ? `SELECT coalesce(sum(k.n), 0)::int AS n FROM case_count k WHERE k.owner_agency_id = ?${f.status ? ' AND k.status = ?' : ''}${f.type ? ' AND k.type = ?' : ''}`
