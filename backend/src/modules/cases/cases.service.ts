@@ -148,6 +148,20 @@ export const entriesCountSql = (categories: boolean): string =>
 export const INSERT_ENTRY_SQL = `INSERT INTO journal_entry AS e (id, case_id, author_user_id, author_agency_id, category, text, corrects_id)
    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${ENTRY_COLUMNS}`;
 
+/**
+ * ownerEntry's statement (params: case id, owner agency, entry id, author user, author agency,
+ * category, text, then the audit insert's): the case locked as in any write and still the
+ * owner's and not closed, the entry, and its audit event only if the entry was written.
+ */
+export const OWNER_ENTRY_SQL = (auditInsert: string): string => `WITH f AS (
+    SELECT c.id FROM support_case c WHERE c.id = ? AND c.owner_agency_id = ? AND c.status <> 'closed' FOR SHARE OF c
+  ), e AS (
+    INSERT INTO journal_entry AS e (id, case_id, author_user_id, author_agency_id, category, text, corrects_id)
+    SELECT ?, f.id, ?, ?, ?, ?, NULL FROM f
+    RETURNING ${ENTRY_COLUMNS}
+  ), audit AS (${auditInsert})
+  SELECT * FROM e`;
+
 export interface CaseListSql {
   /** One page of list rows (params: `params`, then limit and offset). */
   items: string;
@@ -559,6 +573,10 @@ export class CasesService {
 
   async createEntry(em: EntityManager, actor: Actor, caseId: string, body: EntryBody, ctx: AuditContext): Promise<EntryOutT> {
     const category = this.app.policy.mayAuthorCategory(actor, body.category);
+    if (category.allow && !body.corrects) {
+      const written = await this.ownerEntry(em, actor, caseId, body, ctx);
+      if (written) return written;
+    }
     return this.write(em, actor, caseId, 'case.entry.write', ctx, async (tx, access) => {
       if (!category.allow) {
         throw category.reason === 'unknown_category'
@@ -576,6 +594,28 @@ export class CasesService {
       await this.app.audit.record(tx, ctx, this.event(access, 'entry.create', 'journal_entry', id));
       return entry!;
     });
+  }
+
+  /**
+   * The common write in two round trips instead of five: the owning unit's new entry (not a
+   * correction). The facts are read and the decision point decides as for any write; then ONE
+   * statement locks the case, checks that what the decision relied on still holds (same owner,
+   * not closed), writes the entry and its audit event, and commits them together. Anything else
+   * — a denial, a closed or missing case, a case that changed in between — returns null and
+   * the caller takes the general path, which answers and audits it.
+   */
+  private async ownerEntry(em: EntityManager, actor: Actor, caseId: string, body: EntryBody, ctx: AuditContext): Promise<EntryOutT | null> {
+    if (em.getTransactionContext()) return null;
+    const [row] = await sql<{ owner_agency_id: string; subject_id: string; status: CaseStatus; type: CaseType; participants: string[] }>(em, caseFactsSql(false), [caseId]);
+    if (!row || row.status === 'closed') return null;
+    const facts: CaseFacts = { id: caseId, ownerAgencyId: row.owner_agency_id, subjectId: row.subject_id, status: row.status, type: row.type, participantAgencyIds: row.participants };
+    const decision = this.app.policy.caseAccess(actor, 'case.entry.write', facts);
+    if (!decision.allow || decision.reason !== 'owner') return null;
+    const id = randomUUID();
+    const audit = this.app.audit.insertStatement(ctx, [this.event({ facts, decision, consentIds: [] }, 'entry.create', 'journal_entry', id)], 'EXISTS (SELECT 1 FROM e)');
+    const [entry] = await sql<EntryOutT>(em, OWNER_ENTRY_SQL(audit.text),
+      [caseId, facts.ownerAgencyId, id, actor.id, actor.agencyId, body.category, body.text, ...audit.params]);
+    return entry ?? null;
   }
 
   /** Journal entries the caller may see (by author agency and category, through the consent gate), newest first. */

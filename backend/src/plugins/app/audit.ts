@@ -145,10 +145,11 @@ export class AuditService {
   /**
    * The INSERT of these events as one SQL statement (`?` placeholders), for a caller that must
    * write them atomically with other rows in a single statement (as a CTE): one round trip
-   * instead of BEGIN, two INSERTs and COMMIT.
+   * instead of BEGIN, two INSERTs and COMMIT. `when` (SQL, no placeholders) makes the events
+   * conditional on what the rest of the statement did, e.g. `EXISTS (SELECT 1 FROM written)`.
    */
-  insertStatement(ctx: AuditContext, events: readonly AuditEvent[]): { text: string; params: unknown[] } {
-    return { text: INSERT_SQL, params: [JSON.stringify(rowsOf(ctx, events))] };
+  insertStatement(ctx: AuditContext, events: readonly AuditEvent[], when?: string): { text: string; params: unknown[] } {
+    return { text: when ? `${INSERT_SQL}\n  WHERE ${when}` : INSERT_SQL, params: [JSON.stringify(rowsOf(ctx, events))] };
   }
 
   async record(em: EntityManager, ctx: AuditContext, events: AuditEvent | readonly AuditEvent[]): Promise<void> {
