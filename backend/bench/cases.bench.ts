@@ -20,7 +20,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { initOrm, migrate } from '../src/db/orm.js';
 import { seedDemo } from '../src/db/seed.js';
-import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, INSERT_ENTRY_SQL, caseFactsSql, caseListSql, listPageSql } from '../src/modules/cases/cases.service.js';
+import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, OWNER_ENTRY_SQL, caseFactsSql, caseListSql, listPageSql } from '../src/modules/cases/cases.service.js';
 import { freePort, login as apiLogin, startApi, type ApiProcess } from './lib.js';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
@@ -262,9 +262,11 @@ function scripts(users: { user: string; agency: string }): Record<string, string
     caseJournal: [`\\set n random(1, ${CASES})\n${inline(caseFactsSql(false, CASE_DETAIL_EXTRA), [id])}${auditInsert(users, 'case.read', CASE_UUID_SQL(':n'))}`
       + `${inline(caseFactsSql(false, ENTRIES_EXTRA), [20, 0, id])}${auditInsert(users, 'entry.list', CASE_UUID_SQL(':n'))}`],
     // Cases 5, 10, 15, … are closed: n = 1 + 5q + m (m < 4) never is.
-    entryCreate: [`\\set r random(0, ${Math.floor(CASES / 5) * 4 - 1})\n\\set n 1 + (:r / 4) * 5 + :r % 4\nBEGIN;\n${inline(caseFactsSql(true), [id])}`
-      + inline(INSERT_ENTRY_SQL, [raw('gen_random_uuid()'), id, users.user, users.agency, 'social', 'Uppföljningssamtal genomfört, nästa steg enligt plan.', null])
-      + `${auditInsert(users, 'entry.create', CASE_UUID_SQL(':n'))}COMMIT;\n`],
+    // The owner's entry as the route writes it: the case's facts, then one statement (entry + audit event).
+    entryCreate: [`\\set r random(0, ${Math.floor(CASES / 5) * 4 - 1})\n\\set n 1 + (:r / 4) * 5 + :r % 4\n${inline(caseFactsSql(false), [id])}`
+      + inline(OWNER_ENTRY_SQL(`INSERT INTO audit_queue (${AUDIT_COLUMNS})
+          SELECT gen_random_uuid(), '${users.user}', '${users.agency}', 'social_worker', 'entry.create', 'journal_entry', e.id::text, e."caseId", NULL, 'allowed', NULL, '{}', 'pgbench', '127.0.0.1' FROM e`),
+        [id, users.agency, raw('gen_random_uuid()'), users.user, users.agency, 'social', 'Uppföljningssamtal genomfört, nästa steg enligt plan.'])],
   };
 }
 
