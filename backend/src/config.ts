@@ -29,6 +29,12 @@ const Env = Type.Object({
   POLICIES_DIR: Type.String({ default: path.join(repoRoot, 'policies') }),
   SEED_DEMO: Type.Boolean({ default: true }),
   DEMO_PASSWORD: Type.String({ default: 'samverka-demo-2026', minLength: 12 }),
+  /**
+   * Role the API switches to on each database connection (SET ROLE), e.g. samverka_app: then the
+   * running API holds only that role's grants (on the audit tables: INSERT into the queue and
+   * SELECT). With the embedded PostgreSQL (no DATABASE_URL) it defaults to samverka_app.
+   */
+  DB_ROLE: Type.String({ default: '', pattern: '^([a-z_][a-z0-9_]{0,62})?$' }),
   AUDIT_SEQUENCER: Type.Boolean({ default: true }),
   /** Connection of the audit sequencer (defaults to the API's database connection). */
   AUDIT_SEQUENCER_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),

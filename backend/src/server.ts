@@ -26,6 +26,9 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
+    // The embedded cluster's only login is its superuser: the API and the sequencer still run
+    // with their own roles' grants (created by the migrations), unless told otherwise.
+    config = { ...config, DB_ROLE: config.DB_ROLE || 'samverka_app', AUDIT_SEQUENCER_DB_ROLE: config.AUDIT_SEQUENCER_DB_ROLE || 'samverka_audit_sequencer' };
     embedded = await startEmbeddedPostgres(config.PG_DATA_DIR, config.PG_PORT, (m) => log.info(m));
     await embedded.ensureDatabase('samverka');
     databaseUrl = embedded.databaseUrl('samverka');
@@ -37,7 +40,7 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (prepare.status !== 0) throw new Error('migrations or demo seed failed');
-  const orm: Orm = await initOrm(databaseUrl, 10, false);
+  const orm: Orm = await initOrm(databaseUrl, 10, false, config.DB_ROLE || undefined);
   const keys = loadKeys(config.KEYS_DIR, config.NODE_ENV !== 'production');
   const app: FastifyInstance = await buildApp({ config, orm, keys });
 

@@ -174,7 +174,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 				SEED_DEMO: 'true',
 				DEMO_PASSWORD,
 				LOG_LEVEL: 'warn',
-				AUDIT_SEQUENCER: 'true'
+				AUDIT_SEQUENCER: 'true',
+				// As `npm start` runs it: the API and the sequencer with their own roles' grants only.
+				DB_ROLE: 'samverka_app',
+				AUDIT_SEQUENCER_DB_ROLE: 'samverka_audit_sequencer'
 			}
 		});
 		const backendOutput = captureOutput(backend);

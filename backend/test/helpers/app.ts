@@ -38,7 +38,7 @@ export async function createTestDatabase(): Promise<string> {
 export async function createTestApp(env: Record<string, string> = {}, options: { seed?: boolean } = {}): Promise<TestContext> {
   const databaseUrl = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', KEYS_DIR: inject('keysDir'), DATABASE_URL: databaseUrl, AUDIT_SEQUENCER: 'false', ...env });
-  const orm = await initOrm(databaseUrl, 5);
+  const orm = await initOrm(databaseUrl, 5, true, config.DB_ROLE || undefined);
   if (options.seed !== false) await seedDemo(orm.em.fork(), DEMO_PASSWORD);
   const app = await buildApp({ config, orm, keys: loadKeys(config.KEYS_DIR, false), logger: false });
   await app.ready();
