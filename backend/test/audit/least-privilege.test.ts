@@ -47,4 +47,13 @@ describe('the API with the least-privileged database roles', () => {
       await expect(sql(em, stmt)).rejects.toThrow(/permission denied/);
     }
   });
+
+  it('inserts only the event\'s own columns: position, id and time come from the database', async () => {
+    const em = t.orm.em.fork();
+    const base = "gen_random_uuid(), 'x.y', 'z', 'allowed'";
+    await expect(sql(em, `INSERT INTO audit_queue (event_id, action, resource_type, outcome) VALUES (${base})`)).resolves.toEqual([]);
+    await expect(sql(em, `INSERT INTO audit_queue (event_id, action, resource_type, outcome, txid) VALUES (${base}, 1)`)).rejects.toThrow(/permission denied/);
+    await expect(sql(em, `INSERT INTO audit_queue (event_id, action, resource_type, outcome, id) VALUES (${base}, 1)`)).rejects.toThrow(/permission denied/);
+    await expect(sql(em, `INSERT INTO audit_queue (event_id, action, resource_type, outcome, occurred_at) VALUES (${base}, now() - interval '1 year')`)).rejects.toThrow(/permission denied/);
+  });
 });

@@ -6,6 +6,7 @@ import { Migration20261127000003Consent } from './Migration20261127000003Consent
 import { Migration20261127000005CasesPerf } from './Migration20261127000005CasesPerf.js';
 import { Migration20261127000006CaseListPages } from './Migration20261127000006CaseListPages.js';
 import { Migration20261127000007CaseSearchName } from './Migration20261127000007CaseSearchName.js';
+import { Migration20261127000008AuditQueueKey } from './Migration20261127000008AuditQueueKey.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -17,4 +18,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000005CasesPerf', class: Migration20261127000005CasesPerf },
   { name: 'Migration20261127000006CaseListPages', class: Migration20261127000006CaseListPages },
   { name: 'Migration20261127000007CaseSearchName', class: Migration20261127000007CaseSearchName },
+  { name: 'Migration20261127000008AuditQueueKey', class: Migration20261127000008AuditQueueKey },
 ];

@@ -183,6 +183,7 @@ export class AuditSequencer {
       let chain = head.chain;
       const seqs: number[] = [];
       const queueIds: string[] = [];
+      const queueTxids: string[] = [];
       const leaves: Buffer[] = [];
       const chains: Buffer[] = [];
       const nodeLevels: number[] = [];
@@ -203,6 +204,7 @@ export class AuditSequencer {
         frontier.append(leaf, onNode);
         seqs.push(seq);
         queueIds.push(String(r[0]));
+        queueTxids.push(String(r[1]));
         leaves.push(leaf);
         chains.push(chain);
         lag = Math.max(lag, Number(r[2]));
@@ -214,9 +216,9 @@ export class AuditSequencer {
            SELECT w.seq, q.id, q.txid, q.event_id, q.occurred_at, q.actor_id, q.actor_agency_id, q.actor_role, q.action,
              q.resource_type, q.resource_id, q.case_id, q.subject_id, q.outcome, q.reason, q.consent_ids, q.request_id, q.client_ip, w.leaf, w.chain,
              clock_timestamp()
-           FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS w(seq, qid, leaf, chain)
-           JOIN audit_queue q ON q.id = w.qid`,
-          [seqs, queueIds, leaves, chains],
+           FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[]) AS w(seq, qtxid, qid, leaf, chain)
+           JOIN audit_queue q ON (q.txid, q.id) = (w.qtxid, w.qid)`,
+          [seqs, queueTxids, queueIds, leaves, chains],
         );
         if (nodeLevels.length) {
           await q('INSERT INTO audit_merkle_node (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])', [nodeLevels, nodeIdx, nodeHashes]);
