@@ -78,10 +78,32 @@ function compile(query: string): Compiled {
   return c;
 }
 
-function knexClientOf(em: EntityManager): KnexClientLike {
-  const trx = em.getTransactionContext<{ client: KnexClientLike }>();
-  if (trx) return trx.client;
+/** The connection pool behind `em` (whatever transaction `em` is in). */
+function poolOf(em: EntityManager): KnexClientLike {
   return (em.getConnection().getKnex() as unknown as { client: KnexClientLike }).client;
+}
+
+function knexClientOf(em: EntityManager): KnexClientLike {
+  return em.getTransactionContext<{ client: KnexClientLike }>()?.client ?? poolOf(em);
+}
+
+/**
+ * A raw connection from the pool, outside `em`'s transaction, for the heavy reads that need the
+ * `pg` client itself (rowMode 'array', cursors, COPY, a snapshot of their own). `release` is
+ * idempotent.
+ */
+export async function acquireRaw(em: EntityManager): Promise<{ client: pg.ClientBase; release: () => Promise<void> }> {
+  const pool = poolOf(em);
+  const client = await pool.acquireConnection();
+  let released = false;
+  return {
+    client,
+    release: async () => {
+      if (released) return;
+      released = true;
+      await pool.releaseConnection(client);
+    },
+  };
 }
 
 /** Runs one statement (see the module comment) and returns its rows. */
@@ -122,7 +144,7 @@ interface RawTransactionContext {
  */
 export async function transaction<T>(em: EntityManager, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
   if (em.getTransactionContext()) return fn(em);
-  const pool = knexClientOf(em);
+  const pool = poolOf(em);
   const conn = await pool.acquireConnection();
   const tx = em.fork({ clear: true });
   const context: RawTransactionContext = {

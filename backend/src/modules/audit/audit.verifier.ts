@@ -17,27 +17,10 @@ import {
 } from './audit.crypto.js';
 import { copyOutBinary, copyOutMessages, COPY_EVENT_SELECT, CopyTupleReader, i32, LeafBuilder, type CopyFlow } from './audit.copy.js';
 import type { BatchJob, BatchOutcome } from './audit.verify.worker.js';
+import { acquireRaw } from '../../db/sql.js';
 import { arrayQuery, CHECKPOINT_SELECT, fetchSubtrees, rowToCheckpoint, subtreeKey, type ArrayQuery } from './audit.sql.js';
 
-interface KnexClientLike {
-  acquireConnection(): Promise<pg.ClientBase>;
-  releaseConnection(c: pg.ClientBase): Promise<unknown>;
-}
-
-/** A raw pooled connection (rowMode 'array', cursors, COPY) for the heavy reads. */
-export async function acquireRaw(em: EntityManager): Promise<{ client: pg.ClientBase; release: () => Promise<void> }> {
-  const knexClient = (em.getConnection().getKnex() as unknown as { client: KnexClientLike }).client;
-  const client = await knexClient.acquireConnection();
-  let released = false;
-  return {
-    client,
-    release: async () => {
-      if (released) return;
-      released = true;
-      await knexClient.releaseConnection(client);
-    },
-  };
-}
+export { acquireRaw };
 
 type StoredCheckpoint = Checkpoint & { id: number };
 

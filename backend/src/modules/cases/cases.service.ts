@@ -36,7 +36,7 @@ export interface CasePageOf<T> extends PageOf<T> {
 }
 /** A row of the list statement: the list item and the owning agency (for the gate, never sent). */
 type ListRow = ListItemT & { ownerAgencyId: string };
-const listItem = ({ ownerAgencyId: _owner, __total: _total, ...item }: ListRow & { __total?: number }): ListItemT => item;
+const listItem = ({ ownerAgencyId: _owner, ...item }: ListRow): ListItemT => item;
 /** Candidate cases a participant's list gates per round trip. */
 const PARTICIPANT_BATCH = 200;
 
@@ -49,6 +49,19 @@ export interface CaseFacts {
   type: CaseType;
   participantAgencyIds: string[];
 }
+
+/** A row of caseFactsSql. */
+interface FactsRow {
+  owner_agency_id: string;
+  subject_id: string;
+  status: CaseStatus;
+  type: CaseType;
+  participants: string[];
+}
+
+const factsOf = (id: string, row: FactsRow): CaseFacts => ({
+  id, ownerAgencyId: row.owner_agency_id, subjectId: row.subject_id, status: row.status, type: row.type, participantAgencyIds: row.participants,
+});
 
 /** The outcome of loadCaseForActor: the caller may act on this case. */
 export interface CaseAccess {
@@ -125,8 +138,7 @@ export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, 
 /** caseFactsSql extra: the case's page (`detail`, as CASE_DETAIL_SQL shapes it; no params). */
 export const CASE_DETAIL_EXTRA = `(SELECT to_json(d) FROM (${CASE_DETAIL_SQL.replace(/WHERE c\.id = \?$/, 'WHERE c.id = f.id')}) d) AS detail`;
 
-/** A page of a case's journal, newest first (params: case id, [categories], limit, offset), and its count. */
-/** Params: case id, [allowed author agencies, their categories (pairwise) when `pairs`], limit, offset. */
+/** A page of a case's journal, newest first. Params: case id, [allowed author agencies, their categories (pairwise) when `pairs`], limit, offset. */
 export const entriesPageSql = (pairs: boolean): string =>
   `SELECT ${ENTRY_COLUMNS} FROM journal_entry e WHERE e.case_id = ?${pairs ? ' AND (e.author_agency_id, e.category) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))' : ''} ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?`;
 const ENTRY_JSON = `json_build_object('id', e.id, 'caseId', e.case_id, 'category', e.category, 'text', e.text, 'agencyId', e.author_agency_id,
@@ -141,8 +153,6 @@ export const ENTRIES_EXTRA = `(SELECT coalesce(json_agg(json_build_object('autho
      FROM (SELECT author_agency_id AS a, category, count(*)::int AS n FROM journal_entry WHERE case_id = f.id GROUP BY 1, 2) g) AS "entryGroups",
    (SELECT coalesce(json_agg(x.j ORDER BY x.created_at DESC, x.id DESC), '[]'::json)
      FROM (SELECT ${ENTRY_JSON} AS j, e.created_at, e.id FROM journal_entry e WHERE e.case_id = f.id ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?) x) AS entries`;
-export const entriesCountSql = (categories: boolean): string =>
-  `SELECT count(*)::int AS n FROM journal_entry e WHERE e.case_id = ?${categories ? ' AND e.category = ANY(?::text[])' : ''}`;
 
 /** Params: id, case id, author user, author agency, category, text, corrects. */
 export const INSERT_ENTRY_SQL = `INSERT INTO journal_entry AS e (id, case_id, author_user_id, author_agency_id, category, text, corrects_id)
@@ -165,21 +175,17 @@ export const OWNER_ENTRY_SQL = (auditInsert: string): string => `WITH f AS (
 export interface CaseListSql {
   /** One page of list rows (params: `params`, then limit and offset). */
   items: string;
-  /**
-   * The page and the number of matches in one statement (params: `countParams`, `params`, limit,
-   * offset): every row carries the count in `__total`; with no row on the page, a single row whose
-   * `id` is null carries it. The count stops at LIST_TOTAL_CAP + 1 when `capped`.
-   */
-  pageWithCount: string;
   params: unknown[];
   countParams: unknown[];
   /** The count stops at LIST_TOTAL_CAP + 1 (a filtered list or search): more means `totalIsEstimate`. */
   capped: boolean;
   /**
    * The page chosen, not yet read (params: `countParams`, `params`, limit, offset): one row whose
-   * `page` holds `total` (as in `pageWithCount`), the page's case ids in list order (`ids`) and
-   * their subjects (`subjects`) — JSON, which costs this process far less to read than arrays. Planned per call (cheap: no joins for an agency's plain list); the
-   * rows then come from LIST_PAGE_SQL, whose text never changes, so its plan is cached.
+   * `page` holds `total` (the number of matches; it stops at LIST_TOTAL_CAP + 1 when `capped`),
+   * the page's case ids in list order (`ids`) and their subjects (`subjects`) — JSON, which costs
+   * this process far less to read than arrays. Planned per call (cheap: no joins for an agency's
+   * plain list); the rows then come from `listPageSql`, whose text never changes, so its plan is
+   * cached.
    */
   pageIds: string;
 }
@@ -297,7 +303,6 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
         ORDER BY c.created_at DESC, c.id DESC`;
   return {
     items,
-    pageWithCount: `SELECT n.n AS "__total", x.* FROM (${count}) n LEFT JOIN LATERAL (${items}) x ON true`,
     params,
     countParams,
     capped: !counted,
@@ -350,14 +355,14 @@ export class CasesService {
    */
   private async authorize<X extends object = object>(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext, lock: boolean,
     extra?: { select: string; params: readonly unknown[] }): Promise<(CaseAccess & { extra: X }) | null> {
-    const [row] = await sql<{ owner_agency_id: string; subject_id: string; status: CaseStatus; type: CaseType; participants: string[] } & X>(em,
+    const [row] = await sql<FactsRow & X>(em,
       caseFactsSql(lock, extra?.select), [...(extra?.params ?? []), caseId]);
     const resource = { action, resourceType: 'case', resourceId: caseId } as const;
     if (!row) {
       await this.app.audit.record(em, ctx, { ...resource, outcome: 'denied', reason: 'not_found' });
       return null;
     }
-    const facts: CaseFacts = { id: caseId, ownerAgencyId: row.owner_agency_id, subjectId: row.subject_id, status: row.status, type: row.type, participantAgencyIds: row.participants };
+    const facts = factsOf(caseId, row);
     let decision = this.app.policy.caseAccess(actor, action, facts);
     let consentIds: readonly string[] = [];
     let gate: GateEvaluator | undefined;
@@ -606,9 +611,9 @@ export class CasesService {
    */
   private async ownerEntry(em: EntityManager, actor: Actor, caseId: string, body: EntryBody, ctx: AuditContext): Promise<EntryOutT | null> {
     if (em.getTransactionContext()) return null;
-    const [row] = await sql<{ owner_agency_id: string; subject_id: string; status: CaseStatus; type: CaseType; participants: string[] }>(em, caseFactsSql(false), [caseId]);
+    const [row] = await sql<FactsRow>(em, caseFactsSql(false), [caseId]);
     if (!row || row.status === 'closed') return null;
-    const facts: CaseFacts = { id: caseId, ownerAgencyId: row.owner_agency_id, subjectId: row.subject_id, status: row.status, type: row.type, participantAgencyIds: row.participants };
+    const facts = factsOf(caseId, row);
     const decision = this.app.policy.caseAccess(actor, 'case.entry.write', facts);
     if (!decision.allow || decision.reason !== 'owner') return null;
     const id = randomUUID();
