@@ -173,7 +173,7 @@ export const OWNER_ENTRY_SQL = (auditInsert: string): string => `WITH f AS (
   SELECT * FROM e`;
 
 export interface CaseListSql {
-  /** One page of list rows (params: `params`, then limit and offset). */
+  /** One page of list rows, each as JSON in `j` (params: `params`, then limit and offset). */
   items: string;
   params: unknown[];
   countParams: unknown[];
@@ -220,14 +220,8 @@ export interface CaseListFilter {
  */
 export type CaseListScope = { ownerAgencyId: string } | { participantAgencyId: string; at: Date; today: string };
 
-const LIST_COLUMNS = `c.id, c.type, c.status, c.phase,
-          CASE WHEN s.protected_identity = 'none' THEN c.area END AS area,
-          s.protected_identity <> 'none' AS "protectedIdentity",
-          json_build_object('id', s.id, 'firstName', s.first_name, 'lastName', s.last_name, 'birthDate', s.birth_date::text) AS subject,
-          c.owner_user_id AS "ownerUserId", ${ts('c.created_at')} AS "createdAt", ${ts('c.updated_at')} AS "updatedAt", ${ts('c.closed_at')} AS "closedAt",
-          c.owner_agency_id AS "ownerAgencyId"`;
 
-/** A list row as one JSON object (the keys of LIST_COLUMNS). */
+/** A list row (ListRow) as one JSON object. */
 const LIST_JSON = `json_build_object('id', c.id, 'type', c.type, 'status', c.status, 'phase', c.phase,
           'area', CASE WHEN s.protected_identity = 'none' THEN c.area END, 'protectedIdentity', s.protected_identity <> 'none',
           'subject', json_build_object('id', s.id, 'firstName', s.first_name, 'lastName', s.last_name, 'birthDate', s.birth_date::text),
@@ -297,7 +291,7 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
   const count = counted
     ? `SELECT coalesce(sum(k.n), 0)::int AS n FROM case_count k WHERE k.owner_agency_id = ?${f.status ? ' AND k.status = ?' : ''}${f.type ? ' AND k.type = ?' : ''}`
     : `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} WHERE ${cond} LIMIT ${LIST_TOTAL_CAP + 1}) m`;
-  const items = `SELECT ${LIST_COLUMNS}
+  const items = `SELECT ${LIST_JSON} AS j
         FROM (SELECT c.id FROM ${from} WHERE ${cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?) pg
         JOIN support_case c ON c.id = pg.id JOIN subject s ON s.id = c.subject_id
         ORDER BY c.created_at DESC, c.id DESC`;
@@ -757,8 +751,9 @@ export class CasesService {
       return { items: [], total: 0, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: false };
     }
     const stmt = caseListSql({ ownerAgencyId: actor.agencyId }, f);
-    const [{ page } = { page: { total: 0, ids: [], subjects: [] } }] = await sql<{ page: { total: number; ids: string[]; subjects: string[] } }>(em, stmt.pageIds,
+    const [head] = await sql<{ page: { total: number; ids: string[]; subjects: string[] } }>(em, stmt.pageIds,
       [...stmt.countParams, ...stmt.params, filter.pageSize, (filter.page - 1) * filter.pageSize]);
+    const page = head!.page; // an aggregate: always one row
     const count = page.total;
     let rows: ListRow[] = [];
     if (page.ids.length === 0) {
@@ -806,7 +801,7 @@ export class CasesService {
     const open: { row: ListRow; consentIds: readonly string[] }[] = [];
     let exhausted = false;
     for (let from = 0; !exhausted && open.length < Math.max(wanted, LIST_TOTAL_CAP); from += PARTICIPANT_BATCH) {
-      const rows = await sql<ListRow>(em, stmt.items, [...stmt.params, PARTICIPANT_BATCH, from]);
+      const rows = (await sql<{ j: ListRow }>(em, stmt.items, [...stmt.params, PARTICIPANT_BATCH, from])).map((r) => r.j);
       exhausted = rows.length < PARTICIPANT_BATCH;
       const gates = await this.app.consents.gatesFor(em, rows.map((r) => ({ id: r.id, subjectId: r.subject.id })), at);
       for (const row of rows) {
