@@ -131,7 +131,6 @@ export async function sql<T>(em: EntityManager, query: string, params: readonly 
 /** The transaction context `transaction` gives its EntityManager: enough for `sql`, nothing else. */
 interface RawTransactionContext {
   readonly client: KnexClientLike;
-  readonly samverkaRawTransaction: true;
 }
 
 /**
@@ -148,7 +147,6 @@ export async function transaction<T>(em: EntityManager, fn: (tx: EntityManager) 
   const conn = await pool.acquireConnection();
   const tx = em.fork({ clear: true });
   const context: RawTransactionContext = {
-    samverkaRawTransaction: true,
     client: { acquireConnection: async () => conn, releaseConnection: async () => undefined },
   };
   tx.setTransactionContext(context as never);
