@@ -20,7 +20,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { initOrm, migrate } from '../src/db/orm.js';
 import { seedDemo } from '../src/db/seed.js';
-import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, OWNER_ENTRY_SQL, caseFactsSql, caseListSql, listPageSql } from '../src/modules/cases/cases.service.js';
+import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, OWNER_ENTRY_SQL, caseFactsSql, caseListSql } from '../src/modules/cases/cases.service.js';
 import { freePort, login as apiLogin, startApi, type ApiProcess } from './lib.js';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
@@ -238,17 +238,14 @@ function auditInsert(users: { user: string; agency: string }, action: string, ca
   return `INSERT INTO audit_queue (${AUDIT_COLUMNS}) VALUES ${Array.from({ length: rows }, () => row).join(', ')};\n`;
 }
 
-/**
- * A list or search as the route runs it: the page chosen (`\gset` keeps its JSON in :pj), then
- * its rows read in the statement that also writes one audit event per listed case.
- */
+/** A list or search as the route runs it: one statement that chooses the page, writes one audit event per listed case and reads the rows. */
 function listScript(users: { user: string; agency: string }, q: ReturnType<typeof caseListSql>, action: string, offset: Raw | number): string {
-  const ids = raw(`(':pj'::json->'ids')`);
   const audit = `INSERT INTO audit_queue (${AUDIT_COLUMNS})
-    SELECT gen_random_uuid(), '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', x.id, x.id::uuid,
-           (':pj'::json->'subjects'->>(x.ord::int - 1))::uuid, 'allowed', NULL, '{}', 'pgbench', '127.0.0.1'
-    FROM json_array_elements_text(':pj'::json->'ids') WITH ORDINALITY AS x(id, ord)`;
-  return `${inline(q.pageIds.replace(/ AS page\n/, ' AS pj\n'), [...q.countParams, ...q.params, 20, offset]).replace(/;\n$/, ' \\gset\n')}${inline(listPageSql(audit), [ids])}`;
+    SELECT gen_random_uuid(), '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', p.id::text, p.id, p.subject_id,
+           'allowed', NULL, '{}', 'pgbench', '127.0.0.1' FROM p`;
+  const page = q.page(20, 0, { text: audit, params: [] });
+  // The offset goes in as SQL (pgbench's random page); the count's scan limit then as the route computes it for page 50.
+  return inline(page.text, page.params.map((v, i) => (i === q.params.length + (q.capped ? 2 : 1) ? offset : v)));
 }
 
 function scripts(users: { user: string; agency: string }): Record<string, string[]> {

@@ -35,6 +35,8 @@ const Env = Type.Object({
    * SELECT). With the embedded PostgreSQL (no DATABASE_URL) it defaults to samverka_app.
    */
   DB_ROLE: Type.String({ default: '', pattern: '^([a-z_][a-z0-9_]{0,62})?$' }),
+  /** Connections the API keeps open to PostgreSQL (the sequencer has its own). */
+  DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 100 }),
   AUDIT_SEQUENCER: Type.Boolean({ default: true }),
   /** Connection of the audit sequencer (defaults to the API's database connection). */
   AUDIT_SEQUENCER_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),

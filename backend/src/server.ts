@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (prepare.status !== 0) throw new Error('migrations or demo seed failed');
-  const orm: Orm = await initOrm(databaseUrl, 10, false, config.DB_ROLE || undefined);
+  const orm: Orm = await initOrm(databaseUrl, config.DB_POOL_MAX, false, config.DB_ROLE || undefined);
   const keys = loadKeys(config.KEYS_DIR, config.NODE_ENV !== 'production');
   const app: FastifyInstance = await buildApp({ config, orm, keys });
 

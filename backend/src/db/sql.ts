@@ -106,8 +106,17 @@ export async function acquireRaw(em: EntityManager): Promise<{ client: pg.Client
   };
 }
 
+export interface SqlOptions {
+  /**
+   * Plan with this call's values, every time (an unnamed statement): for a statement whose best
+   * plan depends on its values so much that a cached generic plan would be a trap — e.g. a name
+   * search, where a rare name wants the trigram index and a common one the newest-first scan.
+   */
+  planPerCall?: boolean;
+}
+
 /** Runs one statement (see the module comment) and returns its rows. */
-export async function sql<T>(em: EntityManager, query: string, params: readonly unknown[] = []): Promise<T[]> {
+export async function sql<T>(em: EntityManager, query: string, params: readonly unknown[] = [], options: SqlOptions = {}): Promise<T[]> {
   const c = compile(query);
   if (params.length !== c.placeholders) throw new Error(`SQL statement expects ${c.placeholders} parameters, got ${params.length}`);
   const values = params.map((p) => (p === undefined ? null : p));
@@ -119,7 +128,7 @@ export async function sql<T>(em: EntityManager, query: string, params: readonly 
       names = new Set();
       preparedOn.set(conn, names);
     }
-    const named = names.has(c.name) || names.size < MAX_PREPARED;
+    const named = !options.planPerCall && (names.has(c.name) || names.size < MAX_PREPARED);
     const result = await conn.query<T & pg.QueryResultRow>(named ? { name: c.name, text: c.text, values } : { text: c.text, values });
     if (named) names.add(c.name);
     return result.rows;

@@ -125,13 +125,19 @@ export type MeetingBody = Static<typeof MeetingBody>;
 
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer() });
-/** LIST_TOTAL_CAP: a filtered list or search counts its matches up to this many. */
+/** LIST_TOTAL_CAP: a filtered list counts its matches up to this many. */
 export const LIST_TOTAL_CAP = 1000;
-/** A page of cases: a search or filtered list counts at most LIST_TOTAL_CAP matches (`totalIsEstimate`: there are at least `total`). */
+/**
+ * NAME_SEARCH_TOTAL_CAP: a search by name counts its matches up to this many (five pages of 20).
+ * Someone searching by name is looking for one person: past a hundred hits the answer is to type
+ * more of the name, not to page on, and counting further is what made a common-name search slow.
+ */
+export const NAME_SEARCH_TOTAL_CAP = 100;
+/** A page of cases: a search or filtered list counts its matches up to a cap (`totalIsEstimate`: there are more than `total`). */
 export const CasePage = <T extends TSchema>(item: T) =>
   Type.Object({
     items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer(),
-    totalIsEstimate: Type.Boolean({ description: `true when the count stopped at ${LIST_TOTAL_CAP}: there are at least \`total\` matches; narrow the search` }),
+    totalIsEstimate: Type.Boolean({ description: `true when the count stopped at its cap (${NAME_SEARCH_TOTAL_CAP} for a search by name, ${LIST_TOTAL_CAP} for a filtered list): there are more than \`total\` matches; narrow the search` }),
   });
 /** A page of a case's items as the caller may see them: `withheld` counts what the consent gate kept back. */
 export const GatedPage = <T extends TSchema>(item: T) =>

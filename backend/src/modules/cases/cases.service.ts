@@ -14,7 +14,7 @@ import { transaction } from '../../db/sql.js';
 import { SubjectsService, sql } from '../subjects/subjects.service.js';
 import { AVHOPPARE_PHASES, CASE_STATUSES, CASE_TYPES, type CaseStatus, type CaseType } from './cases.entities.js';
 import { loadCaseConfig, type CaseConfig } from './cases.policy.js';
-import { LIST_TOTAL_CAP } from './cases.schemas.js';
+import { LIST_TOTAL_CAP, NAME_SEARCH_TOTAL_CAP } from './cases.schemas.js';
 import type {
   CaseFilter, CaseListItem, CaseOptionsOut, CaseOut, CaseStatsOut, CreateCaseBody, EntryBody, EntryOut, GroupStatsOut, MeetingBody,
   MeetingOut, PageQuery, ParticipantOut, PlanItemBody, PlanItemOut, UpdateCaseBody, UpdatePlanItemBody,
@@ -176,29 +176,23 @@ export interface CaseListSql {
   /** One page of list rows, each as JSON in `j` (params: `params`, then limit and offset). */
   items: string;
   params: unknown[];
-  countParams: unknown[];
-  /** The count stops at LIST_TOTAL_CAP + 1 (a filtered list or search): more means `totalIsEstimate`. */
+  /** The count stops at `cap` + 1 (a filtered list or search): more means `totalIsEstimate`. */
   capped: boolean;
+  cap: number;
+  /** A name search: the best plan depends on the name (see SqlOptions.planPerCall). */
+  planPerCall: boolean;
   /**
-   * The page chosen, not yet read (params: `countParams`, `params`, limit, offset): one row whose
-   * `page` holds `total` (the number of matches; it stops at LIST_TOTAL_CAP + 1 when `capped`),
-   * the page's case ids in list order (`ids`) and their subjects (`subjects`) — JSON, which costs
-   * this process far less to read than arrays. Planned per call (cheap: no joins for an agency's
-   * plain list); the rows then come from `listPageSql`, whose text never changes, so its plan is
-   * cached.
+   * The whole page in one statement: the page chosen on the cases (index-only for an agency's
+   * plain list) as `p` (id, subject_id, created_at), `audit` (a statement with `?` placeholders
+   * and its params) written from it, and one row: `total` (the number of matches; it stops at
+   * `cap` + 1 when `capped`) and `rows`, the page's list rows as JSON. A capped count and the page
+   * come from one scan of the matches (the first max(offset + limit, cap + 1) of them). Each row
+   * is read by its own index look-up (a correlated subquery), so the plan stays right when
+   * PostgreSQL caches a generic one for the prepared statement; the audit events commit with the
+   * statement, before any row reaches this process.
    */
-  pageIds: string;
+  page(limit: number, offset: number, audit: { text: string; params: readonly unknown[] }): { text: string; params: unknown[] };
 }
-
-/**
- * The rows of a chosen page, in the order of the ids (params: `audit`'s, then the ids), written
- * together with the page's audit events (`audit.text`, the audit service's fixed INSERT): the
- * statement commits the events before any row reaches this process.
- */
-export const listPageSql = (auditInsert: string): string => `WITH audit AS (${auditInsert})
-  SELECT coalesce(json_agg(${LIST_JSON} ORDER BY pg.ord), '[]') AS rows
-  FROM json_array_elements_text(?::json) WITH ORDINALITY AS pg(id, ord)
-  JOIN support_case c ON c.id = pg.id::uuid JOIN subject s ON s.id = c.subject_id`;
 
 export interface CaseListFilter {
   status?: string;
@@ -287,22 +281,36 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
   // An owner's list filtered at most by status and type is counted exactly by the trigger-kept
   // counts (one index probe); anything else is counted up to the cap.
   const counted = 'ownerAgencyId' in scope && !needsSubject && !f.ownerUserId && !f.nameParts?.length;
-  const countParams = counted ? [(scope as { ownerAgencyId: string }).ownerAgencyId, ...(f.status ? [f.status] : []), ...(f.type ? [f.type] : [])] : params;
-  const count = counted
-    ? `SELECT coalesce(sum(k.n), 0)::int AS n FROM case_count k WHERE k.owner_agency_id = ?${f.status ? ' AND k.status = ?' : ''}${f.type ? ' AND k.type = ?' : ''}`
-    : `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} WHERE ${cond} LIMIT ${LIST_TOTAL_CAP + 1}) m`;
+  const cap = f.nameParts?.length ? NAME_SEARCH_TOTAL_CAP : LIST_TOTAL_CAP;
+  const countParams = counted ? [(scope as { ownerAgencyId: string }).ownerAgencyId, ...(f.status ? [f.status] : []), ...(f.type ? [f.type] : [])] : [];
   const items = `SELECT ${LIST_JSON} AS j
         FROM (SELECT c.id FROM ${from} WHERE ${cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?) pg
         JOIN support_case c ON c.id = pg.id JOIN subject s ON s.id = c.subject_id
         ORDER BY c.created_at DESC, c.id DESC`;
+  const matches = `SELECT c.id, c.subject_id, c.created_at FROM ${from} WHERE ${cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`;
+  const rowsJson = `(SELECT coalesce(json_agg((SELECT ${LIST_JSON} FROM support_case c JOIN subject s ON s.id = c.subject_id WHERE c.id = p.id)
+          ORDER BY p.created_at DESC, p.id DESC), '[]') FROM p) AS rows`;
   return {
     items,
     params,
-    countParams,
     capped: !counted,
-    pageIds: `SELECT json_build_object('total', (${count}), 'ids', coalesce(json_agg(p.id ORDER BY p.created_at DESC, p.id DESC), '[]'),
-        'subjects', coalesce(json_agg(p.subject_id ORDER BY p.created_at DESC, p.id DESC), '[]')) AS page
-      FROM (SELECT c.id, c.subject_id, c.created_at FROM ${from} WHERE ${cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?) p`,
+    cap,
+    planPerCall: Boolean(f.nameParts?.length),
+    page: (limit, offset, audit) => counted
+      ? {
+          text: `WITH p AS MATERIALIZED (${matches} OFFSET ?), audit AS (${audit.text})
+      SELECT (SELECT coalesce(sum(k.n), 0)::int FROM case_count k WHERE k.owner_agency_id = ?${f.status ? ' AND k.status = ?' : ''}${f.type ? ' AND k.type = ?' : ''}) AS total,
+        ${rowsJson}`,
+          params: [...params, limit, offset, ...audit.params, ...countParams],
+        }
+      : {
+          text: `WITH m AS MATERIALIZED (${matches}),
+        p AS MATERIALIZED (SELECT m.id, m.subject_id, m.created_at FROM m ORDER BY m.created_at DESC, m.id DESC LIMIT ? OFFSET ?),
+        audit AS (${audit.text})
+      SELECT (SELECT count(*)::int FROM m) AS total,
+        ${rowsJson}`,
+          params: [...params, Math.max(offset + limit, cap + 1), limit, offset, ...audit.params],
+        },
   };
 }
 
@@ -751,21 +759,12 @@ export class CasesService {
       return { items: [], total: 0, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: false };
     }
     const stmt = caseListSql({ ownerAgencyId: actor.agencyId }, f);
-    const [head] = await sql<{ page: { total: number; ids: string[]; subjects: string[] } }>(em, stmt.pageIds,
-      [...stmt.countParams, ...stmt.params, filter.pageSize, (filter.page - 1) * filter.pageSize]);
-    const page = head!.page; // an aggregate: always one row
-    const count = page.total;
-    let rows: ListRow[] = [];
-    if (page.ids.length === 0) {
-      await this.app.audit.record(em, ctx, { action, resourceType: 'case', outcome: 'allowed' });
-    } else {
-      const audit = this.app.audit.insertStatement(ctx, page.ids.map((id, i) => ({
-        action, resourceType: 'case', resourceId: id, caseId: id, subjectId: page.subjects[i]!, outcome: 'allowed' as const,
-      })));
-      rows = (await sql<{ rows: ListRow[] }>(em, listPageSql(audit.text), [...audit.params, JSON.stringify(page.ids)]))[0]?.rows ?? [];
-    }
-    const over = stmt.capped && count > LIST_TOTAL_CAP;
-    return { items: rows.map(listItem), total: over ? LIST_TOTAL_CAP : count, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: over };
+    const audit = this.app.audit.perRowStatement(ctx, { action, resourceType: 'case', outcome: 'allowed' }, 'p', filter.pageSize);
+    const q = stmt.page(filter.pageSize, (filter.page - 1) * filter.pageSize, audit);
+    const [page] = await sql<{ total: number; rows: ListRow[] }>(em, q.text, q.params, { planPerCall: stmt.planPerCall });
+    const { total: count, rows } = page!; // one row, whatever the page holds
+    const over = stmt.capped && count > stmt.cap;
+    return { items: rows.map(listItem), total: over ? stmt.cap : count, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: over };
   }
 
   /** The list filter from a request: `q` as an exact personal identity number or name parts; the area as configured. */
@@ -800,8 +799,8 @@ export class CasesService {
     const wanted = offset + filter.pageSize;
     const open: { row: ListRow; consentIds: readonly string[] }[] = [];
     let exhausted = false;
-    for (let from = 0; !exhausted && open.length < Math.max(wanted, LIST_TOTAL_CAP); from += PARTICIPANT_BATCH) {
-      const rows = (await sql<{ j: ListRow }>(em, stmt.items, [...stmt.params, PARTICIPANT_BATCH, from])).map((r) => r.j);
+    for (let from = 0; !exhausted && open.length < Math.max(wanted, stmt.cap); from += PARTICIPANT_BATCH) {
+      const rows = (await sql<{ j: ListRow }>(em, stmt.items, [...stmt.params, PARTICIPANT_BATCH, from], { planPerCall: stmt.planPerCall })).map((r) => r.j);
       exhausted = rows.length < PARTICIPANT_BATCH;
       const gates = await this.app.consents.gatesFor(em, rows.map((r) => ({ id: r.id, subjectId: r.subject.id })), at);
       for (const row of rows) {

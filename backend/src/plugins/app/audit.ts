@@ -84,6 +84,9 @@ const INSERT_SQL = `INSERT INTO audit_queue (${COLUMNS.join(', ')})
   SELECT ${COLUMNS.map((c) => `x.${c}`).join(', ')}
   FROM json_to_recordset(?::json) AS x(${COLUMNS.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', ')})`;
 
+/** The columns every event of a `perRowStatement` shares. */
+const SHARED = COLUMNS.filter((c) => !['event_id', 'resource_id', 'case_id', 'subject_id'].includes(c));
+
 async function insertRows(em: EntityManager, rows: QueueRow[]): Promise<void> {
   await sql(em, INSERT_SQL, [JSON.stringify(rows)]);
 }
@@ -150,6 +153,23 @@ export class AuditService {
    */
   insertStatement(ctx: AuditContext, events: readonly AuditEvent[], when?: string): { text: string; params: unknown[] } {
     return { text: when ? `${INSERT_SQL}\n  WHERE ${when}` : INSERT_SQL, params: [JSON.stringify(rowsOf(ctx, events))] };
+  }
+
+  /**
+   * The INSERT of one event per row of `source` (a relation in the caller's statement with a
+   * case's `id` and its `subject_id`, at most `maxRows` rows): `e` for that case and person — or,
+   * when `source` is empty, one event `e` without a resource. For a statement that lists cases and
+   * must write their events in the same statement (params: the event ids, then the shared fields).
+   */
+  perRowStatement(ctx: AuditContext, e: Omit<AuditEvent, 'resourceId' | 'caseId' | 'subjectId'>, source: string, maxRows: number): { text: string; params: unknown[] } {
+    const [shared] = rowsOf(ctx, [e]);
+    const ids = Array.from({ length: Math.max(1, maxRows) }, uuidv7);
+    const text = `INSERT INTO audit_queue (${COLUMNS.join(', ')})
+  SELECT (?::uuid[])[r.n], ${COLUMNS.slice(1).map((c) => (c === 'resource_id' ? 'r.id::text' : c === 'case_id' ? 'r.id' : c === 'subject_id' ? 'r.subject_id' : `x.${c}`)).join(', ')}
+  FROM json_to_record(?::json) AS x(${SHARED.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', ')})
+  CROSS JOIN (SELECT ${source}.id, ${source}.subject_id, (row_number() OVER ())::int AS n FROM ${source}
+              UNION ALL SELECT NULL::uuid, NULL::uuid, 1 WHERE NOT EXISTS (SELECT 1 FROM ${source})) r`;
+    return { text, params: [`{${ids.join(',')}}`, JSON.stringify(shared)] };
   }
 
   async record(em: EntityManager, ctx: AuditContext, events: AuditEvent | readonly AuditEvent[]): Promise<void> {

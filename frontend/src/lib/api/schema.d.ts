@@ -2428,7 +2428,7 @@ export interface paths {
                             total: number;
                             page: number;
                             pageSize: number;
-                            /** @description true when the count stopped at 1000: there are at least `total` matches; narrow the search */
+                            /** @description true when the count stopped at its cap (100 for a search by name, 1000 for a filtered list): there are more than `total` matches; narrow the search */
                             totalIsEstimate: boolean;
                         };
                     };
@@ -2806,7 +2806,7 @@ export interface paths {
                             total: number;
                             page: number;
                             pageSize: number;
-                            /** @description true when the count stopped at 1000: there are at least `total` matches; narrow the search */
+                            /** @description true when the count stopped at its cap (100 for a search by name, 1000 for a filtered list): there are more than `total` matches; narrow the search */
                             totalIsEstimate: boolean;
                         };
                     };
