@@ -3,7 +3,8 @@
 // Targets: sequencer lag at peak write load ≤ 1 s; audited read ≤ 1.5× an unaudited read of the
 // same resource; verification ≥ 200,000 events/s; auditor filtered search p95 ≤ 100 ms with
 // 1,000,000 events.
-// Env: BENCH_EVENTS (1000000), BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_SEARCHES (200).
+// Env: BENCH_EVENTS (1000000), BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_SEARCHES (200),
+// BENCH_VERIFY_RUNS (3: warm full verifications, each printed, the median compared with the target).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 200);
+const VERIFY_RUNS = Math.max(1, Number(process.env.BENCH_VERIFY_RUNS ?? 3));
 const DEMO_PASSWORD = 'samverka-demo-2026';
 
 const line = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -164,8 +166,21 @@ try {
   // their code); the API keeps them, so the periodic full runs of a running service are warm.
   const cold = await verify('?full=true');
   line(`  GET /api/audit/verify?full=true (first in process, starts the workers)  ok=${cold.ok} in ${(cold.durationMs / 1000).toFixed(2)} s → ${cold.eventsPerSecond.toLocaleString('en')} events/s  [load ${load()}]`);
-  const vr = await verify('?full=true');
-  line(`  GET /api/audit/verify?full=true   ok=${vr.ok} size=${vr.size} checkpoints=${vr.checkpointsVerified} in ${(vr.durationMs / 1000).toFixed(2)} s → ${vr.eventsPerSecond.toLocaleString('en')} events/s  (target ≥ 200,000)  ${vr.eventsPerSecond >= 200_000 ? 'OK' : 'BELOW TARGET'}  [load ${load()}]`);
+  // The bulk load's dirty pages are flushed first, so that the runs below do not share the
+  // machine with that checkpoint. Several warm runs, each printed; the median is compared with the
+  // target (this machine's speed drifts, and one run can land on a slow moment).
+  await sql.query('CHECKPOINT');
+  const runs: V[] = [];
+  for (let i = 0; i < VERIFY_RUNS; i++) {
+    const cpu0 = process.cpuUsage();
+    const vr = await verify('?full=true');
+    const cpu = process.cpuUsage(cpu0);
+    runs.push(vr);
+    line(`  GET /api/audit/verify?full=true   ok=${vr.ok} size=${vr.size} checkpoints=${vr.checkpointsVerified} in ${(vr.durationMs / 1000).toFixed(2)} s → ${vr.eventsPerSecond.toLocaleString('en')} events/s; this process (API, workers) ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s  [load ${load()}]`);
+  }
+  const rates = runs.map((r) => r.eventsPerSecond).sort((a, b) => a - b);
+  const median = rates[Math.floor(rates.length / 2)]!;
+  line(`  full verification, median of ${rates.length} runs: ${median.toLocaleString('en')} events/s (min ${rates[0]!.toLocaleString('en')}, max ${rates[rates.length - 1]!.toLocaleString('en')})  (target ≥ 200,000)  ${median >= 200_000 ? 'OK' : 'BELOW TARGET'}`);
   await fetch(`${url}/bench/audited/${agencyId}`, { headers: { authorization: `Bearer ${social}` } });
   await app.auditSequencer.checkpointNow();
   const inc = await verify();
