@@ -29,7 +29,6 @@ export const COPY_EVENT_SELECT = (where: string, order: 'seq' | 'heap' = 'seq'):
 
 /** How each of the 15 event fields arrives. */
 const KINDS = ['uuid', 'ts', 'uuid', 'uuid', 'text', 'text', 'text', 'text', 'uuid', 'uuid', 'text', 'text', 'uuids', 'text', 'text'] as const;
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).map((h) => [h.charCodeAt(0), h.charCodeAt(1)] as const);
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 /** Days from 1970-01-01 to 2000-01-01 (PostgreSQL's epoch). */
@@ -286,8 +285,6 @@ function skipTuple(b: Buffer, o: number): number {
   return o;
 }
 
-/** Two ASCII hex digits per byte value. */
-const HEX2 = Uint8Array.from(HEX.flat());
 const NULL_BYTES = [0x6e, 0x75, 0x6c, 0x6c] as const;
 /** The widest a field can get in the output: `"` + 16 bytes as a 36-char uuid + `"`, a timestamp, `null`, or every byte as \u00XX. */
 const fieldBound = (len: number): number => 48 + Math.max(len, 0) * 6;
@@ -438,15 +435,37 @@ export class LeafBuilder {
   }
 }
 
+/** Four ASCII hex digits for every 16-bit value, as one big-endian uint32 (written with one DataView store). */
+const HEX4 = new Uint32Array(65536);
+for (let v = 0; v < 65536; v++) {
+  const h = v.toString(16).padStart(4, '0');
+  HEX4[v] = ((h.charCodeAt(0) << 24) | (h.charCodeAt(1) << 16) | (h.charCodeAt(2) << 8) | h.charCodeAt(3)) >>> 0;
+}
+
+/** A DataView over `out`, made again only when the scratch buffer is replaced. */
+let viewOf: Buffer | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
 /** A uuid's 16 bytes as 8-4-4-4-12 lowercase hex. */
 function writeUuid(out: Buffer, w: number, b: Buffer, o: number): number {
-  for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) out[w++] = 0x2d; // -
-    const x = b[o + i]! * 2;
-    out[w++] = HEX2[x]!;
-    out[w++] = HEX2[x + 1]!;
+  if (viewOf !== out) {
+    view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    viewOf = out;
   }
-  return w;
+  const v = view;
+  v.setUint32(w, HEX4[(b[o]! << 8) | b[o + 1]!]!);
+  v.setUint32(w + 4, HEX4[(b[o + 2]! << 8) | b[o + 3]!]!);
+  out[w + 8] = 0x2d;
+  v.setUint32(w + 9, HEX4[(b[o + 4]! << 8) | b[o + 5]!]!);
+  out[w + 13] = 0x2d;
+  v.setUint32(w + 14, HEX4[(b[o + 6]! << 8) | b[o + 7]!]!);
+  out[w + 18] = 0x2d;
+  v.setUint32(w + 19, HEX4[(b[o + 8]! << 8) | b[o + 9]!]!);
+  out[w + 23] = 0x2d;
+  v.setUint32(w + 24, HEX4[(b[o + 10]! << 8) | b[o + 11]!]!);
+  v.setUint32(w + 28, HEX4[(b[o + 12]! << 8) | b[o + 13]!]!);
+  v.setUint32(w + 32, HEX4[(b[o + 14]! << 8) | b[o + 15]!]!);
+  return w + 36;
 }
 
 /** Copies the field between quotes, checking each byte on the way (no Buffer.copy call for short fields). */
