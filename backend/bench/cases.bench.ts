@@ -20,7 +20,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { initOrm, migrate } from '../src/db/orm.js';
 import { seedDemo } from '../src/db/seed.js';
-import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, OWNER_ENTRY_SQL, caseFactsSql, caseListSql } from '../src/modules/cases/cases.service.js';
+import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, OWNER_ENTRY_SQL, caseFactsSql, caseListSql, CHOSEN_PAGE_SQL } from '../src/modules/cases/cases.service.js';
 import { freePort, login as apiLogin, startApi, type ApiProcess } from './lib.js';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
@@ -238,13 +238,21 @@ function auditInsert(users: { user: string; agency: string }, action: string, ca
   return `INSERT INTO audit_queue (${AUDIT_COLUMNS}) VALUES ${Array.from({ length: rows }, () => row).join(', ')};\n`;
 }
 
-/** A list or search as the route runs it: one statement that chooses the page, writes one audit event per listed case and reads the rows. */
+/**
+ * A list or search as the route runs it. A list: one statement that chooses the page, writes one
+ * audit event per listed case and reads the rows. A name search: the page chosen first (`\gset`
+ * keeps its ids and subjects), then the fixed statement that writes the events and reads the rows.
+ */
 function listScript(users: { user: string; agency: string }, q: ReturnType<typeof caseListSql>, action: string, offset: Raw | number): string {
   const audit = `INSERT INTO audit_queue (${AUDIT_COLUMNS})
     SELECT gen_random_uuid(), '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', p.id::text, p.id, p.subject_id,
            'allowed', NULL, '{}', 'pgbench', '127.0.0.1' FROM p`;
+  if (q.planPerCall) {
+    const c = q.choose(20, 0);
+    return `${inline(c.text, c.params).replace(/;\n$/, ' \\gset\n')}${inline(CHOSEN_PAGE_SQL(audit), [raw("':ids'"), raw("':subjects'"), users.agency])}`;
+  }
   const page = q.page(20, 0, { text: audit, params: [] });
-  // The offset goes in as SQL (pgbench's random page); the count's scan limit then as the route computes it for page 50.
+  // The offset goes in as SQL (pgbench's random page).
   return inline(page.text, page.params.map((v, i) => (i === q.params.length + (q.capped ? 2 : 1) ? offset : v)));
 }
 

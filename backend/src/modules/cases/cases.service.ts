@@ -192,7 +192,26 @@ export interface CaseListSql {
    * statement, before any row reaches this process.
    */
   page(limit: number, offset: number, audit: { text: string; params: readonly unknown[] }): { text: string; params: unknown[] };
+  /**
+   * A name search's page chosen on its own (planned per call, see `planPerCall`; a small
+   * statement, so planning it is cheap): one row, `total` (stopping at `cap` + 1) and the page's
+   * case ids and subjects in list order, from one scan of the first max(offset + limit, cap + 1)
+   * matches. Its rows then come from `CHOSEN_PAGE_SQL`, a fixed statement whose plan is cached.
+   */
+  choose(limit: number, offset: number): { text: string; params: unknown[] };
 }
+
+/**
+ * The rows of a page chosen by `CaseListSql.choose` (params: the case ids and their subjects as
+ * uuid arrays in list order, the caller's agency, then `audit`'s): a case that is no longer the
+ * agency's (moved in between) drops out, and its event with it; the audit events commit with the
+ * statement.
+ */
+export const CHOSEN_PAGE_SQL = (audit: string): string => `WITH p AS MATERIALIZED (
+    SELECT u.id, u.subject_id, u.ord FROM unnest(?::uuid[], ?::uuid[]) WITH ORDINALITY AS u(id, subject_id, ord)
+    WHERE (SELECT c.owner_agency_id FROM support_case c WHERE c.id = u.id) = ?),
+  audit AS (${audit})
+  SELECT ${pageRowsJson('p.ord')}`;
 
 export interface CaseListFilter {
   status?: string;
@@ -288,8 +307,7 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
         JOIN support_case c ON c.id = pg.id JOIN subject s ON s.id = c.subject_id
         ORDER BY c.created_at DESC, c.id DESC`;
   const matches = `SELECT c.id, c.subject_id, c.created_at FROM ${from} WHERE ${cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`;
-  const rowsJson = `(SELECT coalesce(json_agg((SELECT ${LIST_JSON} FROM support_case c JOIN subject s ON s.id = c.subject_id WHERE c.id = p.id)
-          ORDER BY p.created_at DESC, p.id DESC), '[]') FROM p) AS rows`;
+  const rowsJson = pageRowsJson('p.created_at DESC, p.id DESC');
   return {
     items,
     params,
@@ -311,7 +329,20 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
         ${rowsJson}`,
           params: [...params, Math.max(offset + limit, cap + 1), limit, offset, ...audit.params],
         },
+    choose: (limit, offset) => ({
+      text: `WITH m AS MATERIALIZED (${matches})
+      SELECT (SELECT count(*)::int FROM m) AS total,
+        ARRAY(SELECT m.id FROM m ORDER BY m.created_at DESC, m.id DESC LIMIT ? OFFSET ?) AS ids,
+        ARRAY(SELECT m.subject_id FROM m ORDER BY m.created_at DESC, m.id DESC LIMIT ? OFFSET ?) AS subjects`,
+      params: [...params, Math.max(offset + limit, cap + 1), limit, offset, limit, offset],
+    }),
   };
+}
+
+/** The list rows of the page `p` (id, subject_id, …) as one JSON array `rows`, each read by its own index look-up. */
+function pageRowsJson(order: string): string {
+  return `(SELECT coalesce(json_agg((SELECT ${LIST_JSON} FROM support_case c JOIN subject s ON s.id = c.subject_id WHERE c.id = p.id)
+          ORDER BY ${order}), '[]') FROM p) AS rows`;
 }
 
 /** A PostgreSQL array literal of validated uuids (knex would expand a JS array into a list). */
@@ -760,9 +791,19 @@ export class CasesService {
     }
     const stmt = caseListSql({ ownerAgencyId: actor.agencyId }, f);
     const audit = this.app.audit.perRowStatement(ctx, { action, resourceType: 'case', outcome: 'allowed' }, 'p', filter.pageSize);
-    const q = stmt.page(filter.pageSize, (filter.page - 1) * filter.pageSize, audit);
-    const [page] = await sql<{ total: number; rows: ListRow[] }>(em, q.text, q.params, { planPerCall: stmt.planPerCall });
-    const { total: count, rows } = page!; // one row, whatever the page holds
+    const offset = (filter.page - 1) * filter.pageSize;
+    let count: number;
+    let rows: ListRow[];
+    if (stmt.planPerCall) {
+      const c = stmt.choose(filter.pageSize, offset);
+      const [head] = await sql<{ total: number; ids: string[]; subjects: string[] }>(em, c.text, c.params, { planPerCall: true });
+      count = head!.total;
+      rows = (await sql<{ rows: ListRow[] }>(em, CHOSEN_PAGE_SQL(audit.text), [uuidArray(head!.ids), uuidArray(head!.subjects), actor.agencyId, ...audit.params]))[0]!.rows;
+    } else {
+      const q = stmt.page(filter.pageSize, offset, audit);
+      const [page] = await sql<{ total: number; rows: ListRow[] }>(em, q.text, q.params);
+      ({ total: count, rows } = page!); // one row, whatever the page holds
+    }
     const over = stmt.capped && count > stmt.cap;
     return { items: rows.map(listItem), total: over ? stmt.cap : count, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: over };
   }
