@@ -18,6 +18,21 @@ describe('calendar (Europe/Stockholm)', () => {
     expect(stockholmDate(new Date('2026-06-30T22:00:00Z'))).toBe('2026-07-01');
   });
 
+  it('gives the same date as a fresh Intl lookup at the start, middle and last millisecond of every hour of a year (the answer is reused within an hour)', () => {
+    const fresh = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' });
+    const start = Date.UTC(2026, 0, 1);
+    for (let h = 0; h < 366 * 24; h++) {
+      for (const offset of [0, 1_800_000, 3_599_999]) {
+        const at = new Date(start + h * 3_600_000 + offset);
+        expect(stockholmDate(at), at.toISOString()).toBe(fresh.format(at));
+      }
+    }
+    // Out of order and far away instants are not served from the reused answer.
+    expect(stockholmDate(new Date('1999-12-31T23:30:00Z'))).toBe('2000-01-01');
+    expect(stockholmDate(new Date('2026-03-29T00:59:59.999Z'))).toBe('2026-03-29');
+    expect(stockholmDate(new Date('2026-10-24T22:00:00Z'))).toBe('2026-10-25');
+  });
+
   it('counts age in whole years, 29 February birthdays on 28 February in common years', () => {
     expect(ageOn('2011-11-27', '2026-11-26')).toBe(14);
     expect(ageOn('2011-11-27', '2026-11-27')).toBe(15);

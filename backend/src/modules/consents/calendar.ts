@@ -6,8 +6,21 @@
 const STOCKHOLM = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' });
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** The Europe/Stockholm calendar date of an instant. */
+const HOUR_MS = 3_600_000;
+/** 2000-01-01T00:00Z: since long before this, Stockholm's offset from UTC has been a whole number of hours. */
+const WHOLE_HOUR_OFFSETS_FROM = Date.UTC(2000, 0, 1);
+let cachedHour = Number.NaN;
+let cachedDate = '';
+
+/**
+ * The Europe/Stockholm calendar date of an instant. The local date can only change on a whole UTC
+ * hour (Stockholm is UTC+1 or UTC+2), so the last answer is reused within the same UTC hour:
+ * formatToParts costs far more than the request paths that ask for today's date should pay.
+ */
 export function stockholmDate(at: Date): string {
+  const ms = at.getTime();
+  const hour = Math.floor(ms / HOUR_MS);
+  if (hour === cachedHour) return cachedDate;
   let y = '';
   let m = '';
   let d = '';
@@ -16,7 +29,12 @@ export function stockholmDate(at: Date): string {
     else if (p.type === 'month') m = p.value;
     else if (p.type === 'day') d = p.value;
   }
-  return `${y}-${m}-${d}`;
+  const date = `${y}-${m}-${d}`;
+  if (ms >= WHOLE_HOUR_OFFSETS_FROM) {
+    cachedHour = hour;
+    cachedDate = date;
+  }
+  return date;
 }
 
 function parts(date: string): [number, number, number] {

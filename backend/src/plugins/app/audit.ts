@@ -84,6 +84,8 @@ const INSERT_SQL = `INSERT INTO audit_queue (${COLUMNS.join(', ')})
   SELECT ${COLUMNS.map((c) => `x.${c}`).join(', ')}
   FROM json_to_recordset(?::json) AS x(${COLUMNS.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', ')})`;
 
+/** perRowStatement's text for each source relation (a handful: the callers name it in code). */
+const perRowTexts = new Map<string, string>();
 /** The columns every event of a `perRowStatement` shares. */
 const SHARED = COLUMNS.filter((c) => !['event_id', 'resource_id', 'case_id', 'subject_id'].includes(c));
 
@@ -164,11 +166,15 @@ export class AuditService {
   perRowStatement(ctx: AuditContext, e: Omit<AuditEvent, 'resourceId' | 'caseId' | 'subjectId'>, source: string, maxRows: number): { text: string; params: unknown[] } {
     const [shared] = rowsOf(ctx, [e]);
     const ids = Array.from({ length: Math.max(1, maxRows) }, uuidv7);
-    const text = `INSERT INTO audit_queue (${COLUMNS.join(', ')})
+    let text = perRowTexts.get(source);
+    if (text === undefined) {
+      text = `INSERT INTO audit_queue (${COLUMNS.join(', ')})
   SELECT (?::uuid[])[r.n], ${COLUMNS.slice(1).map((c) => (c === 'resource_id' ? 'r.id::text' : c === 'case_id' ? 'r.id' : c === 'subject_id' ? 'r.subject_id' : `x.${c}`)).join(', ')}
   FROM json_to_record(?::json) AS x(${SHARED.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', ')})
   CROSS JOIN (SELECT ${source}.id, ${source}.subject_id, (row_number() OVER ())::int AS n FROM ${source}
               UNION ALL SELECT NULL::uuid, NULL::uuid, 1 WHERE NOT EXISTS (SELECT 1 FROM ${source})) r`;
+      perRowTexts.set(source, text);
+    }
     return { text, params: [`{${ids.join(',')}}`, JSON.stringify(shared)] };
   }
 
