@@ -74,5 +74,14 @@ describe('RFC 6962 Merkle tree', () => {
     const other = forge.pki.ed25519.generateKeyPair({ seed: Buffer.alloc(32, 7) });
     expect(verifyCheckpointSignature(other.publicKey, cp)).toBe(false);
     expect(verifyCheckpointSignature(keys.signing.publicKey, { ...cp, treeSize: 6 })).toBe(false);
+    // A valid signature is remembered by its exact bytes: checked again it still holds, and no
+    // altered field (nor another signature) rides on it.
+    expect(verifyCheckpointSignature(keys.signing.publicKey, cp)).toBe(true);
+    const flip = (h: string): string => (h[0] === '0' ? '1' : '0') + h.slice(1);
+    for (const altered of [{ rootHash: flip(cp.rootHash) }, { chainHash: flip(cp.chainHash) }, { signedAt: new Date(Date.parse(cp.signedAt) + 1).toISOString() },
+      { keyId: `${cp.keyId}x` }, { treeSize: 4 }, { signature: Buffer.alloc(64, 1).toString('base64') }]) {
+      expect(verifyCheckpointSignature(keys.signing.publicKey, { ...cp, ...altered }), JSON.stringify(altered)).toBe(false);
+    }
+    expect(verifyCheckpointSignature(other.publicKey, cp)).toBe(false);
   });
 });

@@ -259,8 +259,26 @@ export function signCheckpoint(key: SigningKey, c: Omit<Checkpoint, 'signature' 
   return { ...body, signature: signDetached(key, checkpointMessage(body)) };
 }
 
+/**
+ * Checkpoint signatures this process has found valid, by the exact public key, signature and
+ * signed bytes: a signature over the same bytes cannot stop being valid, and node-forge's Ed25519
+ * check costs ≈ 10 ms, which a repeated full verification (the service's periodic one, every
+ * auditor's panel) would otherwise pay again for every old checkpoint. Anything changed in a
+ * checkpoint changes its bytes, so it is checked afresh. Bounded: cleared when full.
+ */
+const validSignatures = new Set<string>();
+const MAX_REMEMBERED_SIGNATURES = 100_000;
+
 export function verifyCheckpointSignature(publicKey: Uint8Array, c: Checkpoint): boolean {
-  return verifyDetached(publicKey, checkpointMessage(c), c.signature);
+  const message = checkpointMessage(c);
+  const remembered = `${Buffer.from(publicKey).toString('base64')}\n${c.signature}\n${message.toString('latin1')}`;
+  if (validSignatures.has(remembered)) return true;
+  const ok = verifyDetached(publicKey, message, c.signature);
+  if (ok) {
+    if (validSignatures.size >= MAX_REMEMBERED_SIGNATURES) validSignatures.clear();
+    validSignatures.add(remembered);
+  }
+  return ok;
 }
 
 /** SubjectPublicKeyInfo DER prefix of an Ed25519 key (RFC 8410). */
