@@ -255,9 +255,10 @@ function listScript(users: { user: string; agency: string }, q: ReturnType<typeo
     const c = q.choose(20, 0);
     return `${inline(c.text, c.params).replace(/;\n$/, ' \\gset\n')}${inline(CHOSEN_PAGE_SQL(audit), [raw("':ids'"), raw("':subjects'"), users.agency])}`;
   }
+  if (q.capped) throw new Error('the bench lists only the plain (counted) list this way');
   const page = q.page(20, 0, { text: audit, params: [] });
-  // The offset goes in as SQL (pgbench's random page).
-  return inline(page.text, page.params.map((v, i) => (i === q.params.length + (q.capped ? 2 : 1) ? offset : v)));
+  // A counted page's params are the filter's, the limit, the offset, …: the offset goes in as SQL (pgbench's random page).
+  return inline(page.text, page.params.map((v, i) => (i === q.params.length + 1 ? offset : v)));
 }
 
 function scripts(users: { user: string; agency: string }): Record<string, string[]> {

@@ -308,6 +308,10 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
         ORDER BY c.created_at DESC, c.id DESC`;
   const matches = `SELECT c.id, c.subject_id, c.created_at FROM ${from} WHERE ${cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`;
   const rowsJson = pageRowsJson('p.created_at DESC, p.id DESC');
+  // A capped count and its page from one scan: the first max(offset + limit, cap + 1) matches (m), the page of them (p).
+  const pageOfMatches = `WITH m AS MATERIALIZED (${matches}),
+        p AS MATERIALIZED (SELECT m.id, m.subject_id, m.created_at FROM m ORDER BY m.created_at DESC, m.id DESC LIMIT ? OFFSET ?)`;
+  const scanParams = (limit: number, offset: number): unknown[] => [...params, Math.max(offset + limit, cap + 1), limit, offset];
   return {
     items,
     params,
@@ -322,19 +326,17 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
           params: [...params, limit, offset, ...audit.params, ...countParams],
         }
       : {
-          text: `WITH m AS MATERIALIZED (${matches}),
-        p AS MATERIALIZED (SELECT m.id, m.subject_id, m.created_at FROM m ORDER BY m.created_at DESC, m.id DESC LIMIT ? OFFSET ?),
-        audit AS (${audit.text})
+          text: `${pageOfMatches}, audit AS (${audit.text})
       SELECT (SELECT count(*)::int FROM m) AS total,
         ${rowsJson}`,
-          params: [...params, Math.max(offset + limit, cap + 1), limit, offset, ...audit.params],
+          params: [...scanParams(limit, offset), ...audit.params],
         },
     choose: (limit, offset) => ({
-      text: `WITH m AS MATERIALIZED (${matches})
+      text: `${pageOfMatches}
       SELECT (SELECT count(*)::int FROM m) AS total,
-        ARRAY(SELECT m.id FROM m ORDER BY m.created_at DESC, m.id DESC LIMIT ? OFFSET ?) AS ids,
-        ARRAY(SELECT m.subject_id FROM m ORDER BY m.created_at DESC, m.id DESC LIMIT ? OFFSET ?) AS subjects`,
-      params: [...params, Math.max(offset + limit, cap + 1), limit, offset, limit, offset],
+        coalesce((SELECT array_agg(p.id ORDER BY p.created_at DESC, p.id DESC) FROM p), '{}') AS ids,
+        coalesce((SELECT array_agg(p.subject_id ORDER BY p.created_at DESC, p.id DESC) FROM p), '{}') AS subjects`,
+      params: scanParams(limit, offset),
     }),
   };
 }
