@@ -28,6 +28,8 @@ export interface AppDeps {
   keys: ServiceKeys;
   /** Override the logger (tests pass `false`). */
   logger?: FastifyServerOptions['logger'];
+  /** Benches only: more routes beside the modules under /api (they see `cases`, `consents`). */
+  extraApiRoutes?: (api: FastifyInstance) => void | Promise<void>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
@@ -129,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(casesRoutes);
     await api.register(consentsRoutes);
     api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
+    await deps.extraApiRoutes?.(api);
   }, { prefix: '/api' });
 
   return app;
