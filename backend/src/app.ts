@@ -28,8 +28,8 @@ export interface AppDeps {
   keys: ServiceKeys;
   /** Override the logger (tests pass `false`). */
   logger?: FastifyServerOptions['logger'];
-  /** Benches only: more routes beside the modules under /api (they see `cases`, `consents`). */
-  extraApiRoutes?: (api: FastifyInstance) => void | Promise<void>;
+  /** The audit writer (benches pass a subclass to measure what the audit costs); default AuditService. */
+  audit?: AuditService;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
@@ -69,7 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('orm', deps.orm);
   app.decorate('keys', deps.keys);
   app.decorate('policy', new PolicyDecisionPoint(loadPolicies(config.POLICIES_DIR)));
-  app.decorate('audit', new AuditService());
+  app.decorate('audit', deps.audit ?? new AuditService());
   // The audit sequencer is built here and started by the server (tests drive it with runOnce()).
   const auditSequencer = new AuditSequencer({
     connectionString: config.AUDIT_SEQUENCER_DATABASE_URL ?? String(deps.orm.config.get('clientUrl')),
@@ -131,7 +131,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(casesRoutes);
     await api.register(consentsRoutes);
     api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
-    await deps.extraApiRoutes?.(api);
   }, { prefix: '/api' });
 
   return app;

@@ -15,7 +15,7 @@ import {
   chainHash, evalPlan, frontierRefs, MerkleFrontier, pathPlans, planRefs, StreamingVerifier, verifyInclusion, type Checkpoint,
   type VerifiedPrefix, type VerifyResult,
 } from './audit.crypto.js';
-import { copyOutBinary, copyOutMessages, COPY_EVENT_SELECT, CopyTupleReader, i32, LeafBuilder, type CopyFlow } from './audit.copy.js';
+import { copyOutBinary, copyOutMessages, COPY_EVENT_SELECT, COPY_EVENT_TABLE, CopyTupleReader, i32, LeafBuilder, type CopyFlow } from './audit.copy.js';
 import type { BatchJob, BatchOutcome } from './audit.verify.worker.js';
 import { acquireRaw } from '../../db/sql.js';
 import { arrayQuery, CHECKPOINT_SELECT, fetchSubtrees, rowToCheckpoint, subtreeKey, type ArrayQuery } from './audit.sql.js';
@@ -111,7 +111,7 @@ export async function streamVerify(
     const sizes = [...new Set(checkpoints.map((c) => c.treeSize))].filter((n) => n > start).sort((a, b) => a - b);
     let recomputed = 0;
     if (start === 0 && parallel.heapScan !== false) {
-      const heap = await withHeapScan(client, () => parallelStream(client, `COPY (${COPY_EVENT_SELECT('', 'heap')}) TO STDOUT (FORMAT binary)`, verifier, 0, sizes, parallel, true));
+      const heap = await withHeapScan(client, () => parallelStream(client, COPY_EVENT_TABLE, verifier, 0, sizes, parallel, true));
       if (!heap.disordered) return { result: verifier.finish(heap.tuples), verifier, recomputed: heap.recomputed, scan: 'heap' };
       recomputed = heap.recomputed;
     }

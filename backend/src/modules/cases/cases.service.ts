@@ -516,17 +516,6 @@ export class CasesService {
    * and what did not is counted in `withheld`.
    */
   async readCase(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<CaseOutT> {
-    const read = await this.prepareCaseRead(em, actor, caseId, ctx);
-    await read.record();
-    return read.view;
-  }
-
-  /**
-   * `readCase` in two steps: the case as the caller may see it (`view`), and `record`, which
-   * writes the read's audit event and disclosures. Only `readCase` sends a view, always after its
-   * record; bench:audit compares the read with and without its record (the audit's cost).
-   */
-  async prepareCaseRead(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<{ view: CaseOutT; record: () => Promise<void> }> {
     const access = await this.loadCaseForActor<{ detail: Omit<CaseOutT, 'withheld'> | null }>(em, actor, caseId, 'case.read', ctx, { select: CASE_DETAIL_EXTRA, params: [] });
     const { facts } = access;
     if (!access.extra.detail) throw notFound();
@@ -544,10 +533,8 @@ export class CasesService {
         .map((p) => ({ ...p, followUps: p.followUps.filter((f) => x.allows(f.authorAgencyId, p.category)) })),
       recentMeetings: detail.recentMeetings.filter((m) => x.admit({ itemType: 'meeting', itemId: m.id, category: m.category, authorAgencyId: m.authorAgencyId })),
     };
-    return {
-      view: { ...view, withheld: x.withheld },
-      record: () => this.app.consents.recordRead(em, actor, ctx, facts, this.event(access, 'case.read', 'case', caseId), x),
-    };
+    await this.app.consents.recordRead(em, actor, ctx, facts, this.event(access, 'case.read', 'case', caseId), x);
+    return { ...view, withheld: x.withheld };
   }
 
   async updateCase(em: EntityManager, actor: Actor, caseId: string, body: UpdateCaseBody, ctx: AuditContext): Promise<CaseOutT> {
