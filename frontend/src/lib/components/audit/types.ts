@@ -8,3 +8,4 @@ export type AuditCheckpoint = NonNullable<AuditVerification['lastCheckpoint']>;
 export type AuditEvent = Json<paths['/api/audit/events']['get']['responses'][200]>['items'][number];
 export type AuditTimeline = Json<paths['/api/audit/timeline']['get']['responses'][200]>;
 export type AuditAnomaly = Json<paths['/api/audit/anomalies']['get']['responses'][200]>['items'][number];
+export type AuditExtract = Json<paths['/api/audit/subjects/{id}/extract']['get']['responses'][200]>;

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
+import type { AuditExtract } from '$lib/components/audit/types';
 
 /**
  * Checks a subject's log extract here, in the web app, instead of trusting the API's word: the
@@ -7,36 +8,15 @@ import { createHash, createPublicKey, verify as verifySignature } from 'node:cry
  * backend/src/modules/audit/audit.crypto.ts (`samverka.audit.event/v1`, `…checkpoint/v1`).
  */
 
-export interface ProofEvent {
-	seq: number;
-	eventId: string;
-	occurredAt: string;
-	actorId: string | null;
-	actorAgencyId: string | null;
-	actorRole: string | null;
-	action: string;
-	resourceType: string;
-	resourceId: string | null;
-	caseId: string | null;
-	subjectId: string | null;
-	outcome: string;
-	reason: string | null;
-	consentIds: string[];
-	requestId: string | null;
-	clientIp: string | null;
-	leafIndex: number;
-	leafHash: string;
-	inclusionProof: string[] | null;
-}
+/** What an event's proof needs: its canonical fields and its place in the tree, as the extract API sends them. */
+export type ProofEvent = Pick<
+	AuditExtract['events'][number],
+	| 'seq' | 'eventId' | 'occurredAt' | 'actorId' | 'actorAgencyId' | 'actorRole' | 'action' | 'resourceType' | 'resourceId' | 'caseId'
+	| 'subjectId' | 'outcome' | 'reason' | 'consentIds' | 'requestId' | 'clientIp' | 'leafIndex' | 'leafHash' | 'inclusionProof'
+>;
 
-export interface ProofCheckpoint {
-	treeSize: number;
-	rootHash: string;
-	chainHash: string;
-	signedAt: string;
-	keyId: string;
-	signature: string;
-}
+/** A signed checkpoint, as the extract API sends it. */
+export type ProofCheckpoint = NonNullable<AuditExtract['checkpoint']>;
 
 /** `proven`: in the signed tree; `pending`: sequenced after the checkpoint; `failed`: does not verify. */
 export type EventProof = 'proven' | 'pending' | 'failed';
