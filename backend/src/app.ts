@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
@@ -19,6 +18,7 @@ import authPlugin from './plugins/app/auth.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
 import { PolicyDecisionPoint, loadPolicies } from './plugins/app/policy.js';
 import jwtPlugin from './plugins/external/jwt.js';
+import securityHeaders from './plugins/external/security-headers.js';
 import { registerValidation } from './plugins/external/validation.js';
 import './types.js';
 
@@ -90,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerValidation(app);
   registerErrorHandling(app);
   registerAuditErrorHook(app);
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  await app.register(securityHeaders);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -119,6 +119,21 @@ describe('sign-in, sessions and tokens', () => {
     }
   });
 
+  it('a token accepted before is refused once it expires (verified tokens are remembered only until their expiry)', async () => {
+    const good = await login(t.app, 'social');
+    const [h, p] = good.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString());
+    const ownKey = createPrivateKey(fs.readFileSync(path.join(inject('keysDir'), 'jwt-ed25519.pem')));
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const authorization = `Bearer ${forge(header, { ...claims, exp }, { ed: ownKey })}`;
+    expect((await t.app.inject({ url: '/api/me', headers: { authorization } })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/api/me', headers: { authorization } })).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    const res = await t.app.inject({ url: '/api/me', headers: { authorization } });
+    expect(res.statusCode).toBe(401);
+  });
+
   it('deactivating a user revokes their token on the very next request', async () => {
     const admin = await login(t.app, 'admin');
     const schoolToken = await login(t.app, 'school');

@@ -13,6 +13,39 @@ declare module 'fastify' {
   }
 }
 
+interface Claims {
+  sub: string;
+  sid: string;
+  exp: number;
+}
+
+/**
+ * Access tokens already verified, by their exact text, until they expire: a repeated request
+ * skips decoding, hashing and checking the token again (about 50 µs a request in CPU profiles of
+ * the case routes). Only a token that passed every check is kept, with its own expiry; the
+ * session check after it still runs on every request, so sign-out and deactivation hold at once.
+ */
+export class VerifiedTokens {
+  private readonly entries = new Map<string, { claims: Claims; expiresAtMs: number }>();
+
+  constructor(private readonly max = 10_000) {}
+
+  get(token: string, nowMs: number): Claims | null {
+    const hit = this.entries.get(token);
+    if (!hit) return null;
+    if (hit.expiresAtMs <= nowMs) {
+      this.entries.delete(token);
+      return null;
+    }
+    return hit.claims;
+  }
+
+  set(token: string, claims: Claims): void {
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { claims, expiresAtMs: claims.exp * 1000 });
+  }
+}
+
 /**
  * Default deny: every route needs a live session unless it is declared `config: { public: true }`.
  * The bearer token is verified (EdDSA, iss, aud, exp) and then the server-side session is checked
@@ -24,18 +57,23 @@ export default fp(async function authPlugin(app: FastifyInstance) {
   app.addHook('onReady', async () => identity.sessions.listen(String(app.orm.config.get('clientUrl'))));
   app.addHook('onClose', async () => identity.sessions.close());
   app.decorateRequest('actor', null);
+  const verified = new VerifiedTokens();
 
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.public === true || request.is404) return;
     const header = request.headers.authorization;
     if (!header || !/^Bearer [A-Za-z0-9._~+/-]+=*$/.test(header)) throw unauthorized('Sign in to continue.');
-    let claims: { sub: string; sid: string };
-    try {
-      claims = await request.jwtVerify();
-    } catch {
-      throw unauthorized('Your sign-in is no longer valid. Sign in again.');
+    const token = header.slice('Bearer '.length);
+    let claims = verified.get(token, Date.now());
+    if (!claims) {
+      try {
+        claims = await request.jwtVerify<Claims>();
+      } catch {
+        throw unauthorized('Your sign-in is no longer valid. Sign in again.');
+      }
+      if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || typeof claims.exp !== 'number') throw unauthorized();
+      verified.set(token, claims);
     }
-    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw unauthorized();
     const actor = await identity.resolveActor(request.em, claims.sub, claims.sid).catch((e: unknown) => {
       // A malformed id in a validly signed token cannot happen; a database failure can.
       if (e instanceof Error && /invalid input syntax/.test(e.message)) return null;
