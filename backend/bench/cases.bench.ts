@@ -236,9 +236,16 @@ function inline(sql: string, params: readonly unknown[]): string {
   return `${sql.replace(/\?/g, () => literal(params[i++])).replace(/\s+/g, ' ').trim()};\n`;
 }
 
+/**
+ * The SQL that makes an audit event id in the pgbench scripts: time-ordered like the API's
+ * (uuidv7, built into PostgreSQL 18), so each insert lands at the right edge of the queue's
+ * unique event_id index as the API's do — random ids (gen_random_uuid) would make every insert
+ * touch a random index page. Before PostgreSQL 18 (BENCH_DATABASE_URL), random ids.
+ */
+let EVENT_ID = 'uuidv7()';
 const AUDIT_COLUMNS = 'event_id, actor_id, actor_agency_id, actor_role, action, resource_type, resource_id, case_id, subject_id, outcome, reason, consent_ids, request_id, client_ip';
 function auditInsert(users: { user: string; agency: string }, action: string, caseExpr: string, rows = 1): string {
-  const row = `(gen_random_uuid(), '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', NULL, ${caseExpr}, NULL, 'allowed', NULL, '{}', 'pgbench', '127.0.0.1')`;
+  const row = `(${EVENT_ID}, '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', NULL, ${caseExpr}, NULL, 'allowed', NULL, '{}', 'pgbench', '127.0.0.1')`;
   return `INSERT INTO audit_queue (${AUDIT_COLUMNS}) VALUES ${Array.from({ length: rows }, () => row).join(', ')};\n`;
 }
 
@@ -249,7 +256,7 @@ function auditInsert(users: { user: string; agency: string }, action: string, ca
  */
 function listScript(users: { user: string; agency: string }, q: ReturnType<typeof caseListSql>, action: string, offset: Raw | number): string {
   const audit = `INSERT INTO audit_queue (${AUDIT_COLUMNS})
-    SELECT gen_random_uuid(), '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', p.id::text, p.id, p.subject_id,
+    SELECT ${EVENT_ID}, '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', p.id::text, p.id, p.subject_id,
            'allowed', NULL, '{}', 'pgbench', '127.0.0.1' FROM p`;
   if (q.planPerCall) {
     const c = q.choose(20, 0);
@@ -275,7 +282,7 @@ function scripts(users: { user: string; agency: string }): Record<string, string
     // The owner's entry as the route writes it: the case's facts, then one statement (entry + audit event).
     entryCreate: [`\\set r random(0, ${Math.floor(CASES / 5) * 4 - 1})\n\\set n 1 + (:r / 4) * 5 + :r % 4\n${inline(caseFactsSql(false), [id])}`
       + inline(OWNER_ENTRY_SQL(`INSERT INTO audit_queue (${AUDIT_COLUMNS})
-          SELECT gen_random_uuid(), '${users.user}', '${users.agency}', 'social_worker', 'entry.create', 'journal_entry', e.id::text, e."caseId", NULL, 'allowed', NULL, '{}', 'pgbench', '127.0.0.1' FROM e`),
+          SELECT ${EVENT_ID}, '${users.user}', '${users.agency}', 'social_worker', 'entry.create', 'journal_entry', e.id::text, e."caseId", NULL, 'allowed', NULL, '{}', 'pgbench', '127.0.0.1' FROM e`),
         [id, users.agency, raw('gen_random_uuid()'), users.user, users.agency, 'social', 'Uppföljningssamtal genomfört, nästa steg enligt plan.'])],
   };
 }
@@ -353,6 +360,10 @@ try {
     }
 
     const bin = findPgbench();
+    const pgc = new pg.Client({ connectionString: url });
+    await pgc.connect();
+    if (Number((await pgc.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v) < 180000) EVENT_ID = 'gen_random_uuid()';
+    await pgc.end();
     const sqlScripts = scripts(users.social);
     const pgb: Record<string, Stats | null> = {};
     if (bin) for (const name of Object.keys(results)) pgb[name] = await pgbench(bin, url, name, sqlScripts[name]!, tmp);
