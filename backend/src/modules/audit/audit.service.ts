@@ -10,7 +10,8 @@ import { badRequest } from '../../lib/problem.js';
 import { deniedBursts, type AnomaliesPolicy, type Anomaly } from './audit.anomalies.js';
 import type { AuditOutcome } from '../../plugins/app/audit.js';
 import { evalPlan, pathPlans, planRefs, publicKeyPem, verifyInclusion, type Checkpoint, type ExtractEvent, type VerifyResult } from './audit.crypto.js';
-import { acquireRaw, LogVerifier, verifyLogOn, type LogVerifierOptions, type VerifyOutcome } from './audit.verifier.js';
+import { acquireRaw } from '../../db/sql.js';
+import { LogVerifier, verifyLogOn, type LogVerifierOptions, type VerifyOutcome } from './audit.verifier.js';
 import {
   arrayQuery, CHECKPOINT_SELECT, EVENT_COLUMNS, fetchSubtrees, rowToCheckpoint, rowToEvent, subtreeKey, type ArrayQuery,
 } from './audit.sql.js';

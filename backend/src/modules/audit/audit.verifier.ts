@@ -20,8 +20,6 @@ import type { BatchJob, BatchOutcome } from './audit.verify.worker.js';
 import { acquireRaw } from '../../db/sql.js';
 import { arrayQuery, CHECKPOINT_SELECT, fetchSubtrees, rowToCheckpoint, subtreeKey, type ArrayQuery } from './audit.sql.js';
 
-export { acquireRaw };
-
 type StoredCheckpoint = Checkpoint & { id: number };
 
 async function checkpointsOn(q: ArrayQuery, afterId = 0): Promise<StoredCheckpoint[]> {
