@@ -20,9 +20,28 @@ const Env = Type.Object({
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: 900, minimum: 30, maximum: 3600 }),
   SESSION_IDLE_MINUTES: Type.Integer({ default: 60, minimum: 1, maximum: 24 * 60 }),
   SESSION_MAX_HOURS: Type.Integer({ default: 12, minimum: 1, maximum: 72 }),
+  /** Failed sign-ins for one user name from one address before each further try waits … */
   LOGIN_MAX_FAILURES: Type.Integer({ default: 5, minimum: 1 }),
+  /** … LOGIN_BACKOFF_SECONDS, doubling with every further failure, up to LOGIN_BACKOFF_MAX_SECONDS. */
+  LOGIN_BACKOFF_SECONDS: Type.Integer({ default: 30, minimum: 1 }),
+  LOGIN_BACKOFF_MAX_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
+  /** Counters older than this start again from zero. */
   LOGIN_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
-  LOGIN_MAX_FAILURES_PER_ADDRESS: Type.Integer({ default: 20, minimum: 1 }),
+  /** Failures per user name from all addresses in the window: high, or it would be a lock-out weapon. */
+  LOGIN_MAX_FAILURES_PER_USER: Type.Integer({ default: 100, minimum: 1 }),
+  /** Failures from one address (all user names) in the window. */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: Type.Integer({ default: 50, minimum: 1 }),
+  /** Password verifications (argon2, CPU and memory heavy) running at once, and waiting beyond them; more get 503. */
+  LOGIN_HASH_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+  LOGIN_HASH_QUEUE: Type.Integer({ default: 16, minimum: 0, maximum: 10_000 }),
+  /**
+   * Requests per minute on the expensive routes (429 with Retry-After beyond them), counted per
+   * signed-in user, or per address before sign-in. Benchmarks raise them.
+   */
+  RATE_LIMIT_LOGIN_PER_MINUTE: Type.Integer({ default: 300, minimum: 1 }),
+  RATE_LIMIT_SEARCH_PER_MINUTE: Type.Integer({ default: 300, minimum: 1 }),
+  RATE_LIMIT_VERIFY_PER_MINUTE: Type.Integer({ default: 30, minimum: 1 }),
+  RATE_LIMIT_EXPORT_PER_MINUTE: Type.Integer({ default: 20, minimum: 1 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 256 * 1024, minimum: 1024 }),
   // `loopback`: the web app's server, on the same host, forwards the browser's address.
   TRUST_PROXY: Type.String({ default: 'loopback', pattern: '^(true|false|loopback|[0-9a-fA-F.:/, ]+)$' }),

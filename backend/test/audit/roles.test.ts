@@ -44,7 +44,7 @@ describe('database roles', () => {
 
   it('samverka_app keeps ordinary DML on other tables', async () => {
     await expect(as('samverka_app', "UPDATE agency SET name = name WHERE false")).resolves.toBeUndefined();
-    await expect(as('samverka_app', 'DELETE FROM login_failure WHERE false')).resolves.toBeUndefined();
+    await expect(as('samverka_app', 'DELETE FROM login_throttle WHERE false')).resolves.toBeUndefined();
   });
 
   it('the sequencer runs as samverka_audit_sequencer (SET ROLE on its connection), which can only append', async () => {

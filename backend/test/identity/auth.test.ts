@@ -55,7 +55,7 @@ describe('sign-in, sessions and tokens', () => {
     expect(rows[0].reason).toBe('bad_credentials');
   });
 
-  it('throttles failed sign-ins per user name with 429 and Retry-After, even with the right password', async () => {
+  it('throttles failed sign-ins per user name and address with 429 and Retry-After, even with the right password', async () => {
     for (let i = 0; i < 3; i++) {
       const r = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'leisure', password: 'wrong-password-x' } });
       expect(r.statusCode).toBe(401);

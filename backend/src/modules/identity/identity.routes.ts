@@ -8,7 +8,7 @@ import {
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/auth/login', {
     config: { public: true },
-    schema: { tags: ['auth'], summary: 'Sign in with user name and password', body: LoginBody, response: { 200: LoginOut, ...errorResponses(400, 401, 429) } },
+    schema: { tags: ['auth'], summary: 'Sign in with user name and password', body: LoginBody, response: { 200: LoginOut, ...errorResponses(400, 401, 429, 503) } },
   }, async (request) => app.identity.login(request.em, request.body.username, request.body.password, auditContextOf(request)));
 
   app.post('/auth/logout', {

@@ -1,12 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { HttpProblem, badRequest, conflict, notFound } from '../../lib/problem.js';
 import type { AuditContext } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
 import { Agency, type AgencyKind, type Role, Session, User } from './identity.entities.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { HashGate, HashGateFull, hashPassword, verifyPassword } from './password.js';
 import { REVOCATION_CHANNEL, SessionCache } from './session-cache.js';
+import { SignInThrottle, throttleKeys } from './sign-in-throttle.js';
 
 export interface PublicUser {
   id: string;
@@ -33,15 +34,21 @@ interface ActorRow {
   stale: boolean;
 }
 
-const usernameKey = (username: string): string => createHash('sha256').update(username.trim().toLowerCase()).digest('hex');
-
 const toPublicUser = (u: User): PublicUser => ({ id: u.id, username: u.username, displayName: u.displayName, agencyId: u.agencyId, roles: u.roles });
 
 export class IdentityService {
   readonly sessions: SessionCache;
+  private readonly throttle: SignInThrottle;
+  private readonly hashGate: HashGate;
 
   constructor(private readonly app: FastifyInstance) {
     this.sessions = new SessionCache(5_000, app.log);
+    const c = app.config;
+    this.throttle = new SignInThrottle({
+      pairFailures: c.LOGIN_MAX_FAILURES, backoffSeconds: c.LOGIN_BACKOFF_SECONDS, backoffMaxSeconds: c.LOGIN_BACKOFF_MAX_SECONDS,
+      windowSeconds: c.LOGIN_WINDOW_SECONDS, userFailures: c.LOGIN_MAX_FAILURES_PER_USER, addressFailures: c.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    });
+    this.hashGate = new HashGate(c.LOGIN_HASH_CONCURRENCY, c.LOGIN_HASH_QUEUE);
   }
 
   /** Tells every instance (through LISTEN/NOTIFY, delivered at commit) to drop cached sessions. */
@@ -49,44 +56,26 @@ export class IdentityService {
     await tx.getConnection().execute('SELECT pg_notify(?, ?)', [REVOCATION_CHANNEL, payload], 'all', tx.getTransactionContext());
   }
 
-  /** Refuses with 429 while the user name or the address has too many recent failures. */
-  private async checkThrottle(em: EntityManager, userKey: string, address: string): Promise<void> {
-    const c = this.app.config;
-    const [row] = await em.getConnection().execute<{ by_user: string; by_addr: string; user_oldest: Date | null; addr_oldest: Date | null }[]>(
-      `SELECT
-         count(*) FILTER (WHERE username_hash = ?) AS by_user,
-         count(*) FILTER (WHERE address = ?) AS by_addr,
-         min(at) FILTER (WHERE username_hash = ?) AS user_oldest,
-         min(at) FILTER (WHERE address = ?) AS addr_oldest
-       FROM login_failure
-       WHERE (username_hash = ? OR address = ?) AND at > now() - make_interval(secs => ?)`,
-      [userKey, address, userKey, address, userKey, address, c.LOGIN_WINDOW_SECONDS],
-    );
-    if (!row) return;
-    const limited = (count: string, oldest: Date | null, max: number): number | null =>
-      Number(count) >= max && oldest ? Math.max(1, Math.ceil((new Date(oldest).getTime() + c.LOGIN_WINDOW_SECONDS * 1000 - Date.now()) / 1000)) : null;
-    const wait = limited(row.by_user, row.user_oldest, c.LOGIN_MAX_FAILURES) ?? limited(row.by_addr, row.addr_oldest, c.LOGIN_MAX_FAILURES_PER_ADDRESS);
+  async login(em: EntityManager, username: string, password: string, ctx: AuditContext): Promise<{ accessToken: string; expiresIn: number; user: PublicUser }> {
+    const keys = throttleKeys(username, ctx.clientIp);
+    const wait = await this.throttle.reserve(em, keys);
     if (wait !== null) {
+      await this.app.audit.record(em, ctx, { action: 'auth.login', resourceType: 'session', outcome: 'denied', reason: 'throttled' });
       throw new HttpProblem(429, 'too_many_attempts', 'Too many failed sign-ins', `Wait ${wait} seconds before trying again.`, { 'retry-after': String(wait) });
     }
-  }
-
-  async login(em: EntityManager, username: string, password: string, ctx: AuditContext): Promise<{ accessToken: string; expiresIn: number; user: PublicUser }> {
-    const userKey = usernameKey(username);
-    const address = ctx.clientIp ?? 'unknown';
-    try {
-      await this.checkThrottle(em, userKey, address);
-    } catch (e) {
-      await this.app.audit.record(em, ctx, { action: 'auth.login', resourceType: 'session', outcome: 'denied', reason: 'throttled' });
-      throw e;
-    }
     const user = await em.findOne(User, { username: username.trim().toLowerCase() }, { populate: ['passwordHash'] });
-    const ok = await verifyPassword(user?.active ? user.passwordHash : null, password);
+    let ok: boolean;
+    try {
+      ok = await this.hashGate.run(() => verifyPassword(user?.active ? user.passwordHash : null, password));
+    } catch (e) {
+      if (!(e instanceof HashGateFull)) throw e;
+      await this.throttle.notChecked(em, keys);
+      await this.app.audit.record(em, ctx, { action: 'auth.login', resourceType: 'session', outcome: 'denied', reason: 'busy' });
+      throw new HttpProblem(503, 'sign_in_busy', 'Too many sign-ins right now', 'Try again in a moment.', { 'retry-after': '1' });
+    }
     if (!user || !ok || !user.active) {
-      await em.transactional(async (tx) => {
-        await tx.getConnection().execute('INSERT INTO login_failure (username_hash, address) VALUES (?, ?)', [userKey, address], 'run', tx.getTransactionContext());
-        await this.app.audit.record(tx, { ...ctx, actorId: user?.id ?? null, actorAgencyId: user?.agencyId ?? null }, { action: 'auth.login', resourceType: 'session', outcome: 'denied', reason: 'bad_credentials' });
-      });
+      // The failure was counted when the attempt was reserved.
+      await this.app.audit.record(em, { ...ctx, actorId: user?.id ?? null, actorAgencyId: user?.agencyId ?? null }, { action: 'auth.login', resourceType: 'session', outcome: 'denied', reason: 'bad_credentials' });
       throw new HttpProblem(401, 'bad_credentials', 'Sign-in failed', 'Wrong user name or password.');
     }
     const ttl = this.app.config.ACCESS_TOKEN_TTL_SECONDS;
@@ -97,7 +86,7 @@ export class IdentityService {
     await em.transactional(async (tx) => {
       tx.persist(session);
       await tx.flush();
-      await tx.getConnection().execute('DELETE FROM login_failure WHERE username_hash = ?', [userKey], 'run', tx.getTransactionContext());
+      await this.throttle.succeeded(tx, keys);
       await this.app.audit.record(tx, { ...ctx, actorId: user.id, actorAgencyId: user.agencyId, actorRole: user.roles.join(',') }, { action: 'auth.login', resourceType: 'session', resourceId: session.id, outcome: 'allowed' });
     });
     const accessToken = this.app.jwt.sign({ sub: user.id, sid: session.id });

@@ -17,3 +17,36 @@ export async function verifyPassword(hash: string | null, password: string): Pro
   }
   return argon2.verify(hash, password).catch(() => false);
 }
+
+/** Refused at once: every verification slot is taken and the queue is full. */
+export class HashGateFull extends Error {}
+
+/**
+ * At most `concurrency` password verifications at once, at most `queue` waiting for a slot; any
+ * further one is refused at once instead of queueing without bound (argon2 takes ~19 MiB and
+ * tens of milliseconds of a core each: an unbounded queue would let a flood of sign-ins take the
+ * server's memory and every other request's time).
+ */
+export class HashGate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly concurrency: number, private readonly queue: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running < this.concurrency) {
+      this.running += 1;
+    } else {
+      if (this.waiting.length >= this.queue) throw new HashGateFull('password verification queue is full');
+      // The finishing run hands its slot straight to the next in line.
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
+}
