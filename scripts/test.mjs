@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every test suite: type checks, backend (API on a real PostgreSQL), frontend unit tests,
-// and the browser suite in real Chromium. Prints one closing line with the totals.
+// Runs every test suite: type checks, lint (ESLint + Prettier), backend (API on a real
+// PostgreSQL), frontend unit tests, and the browser suite in real Chromium. Prints one closing
+// line with the totals.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const steps = [
   { name: 'backend types', cmd: ['npm', 'run', 'typecheck', '-w', 'backend'] },
   { name: 'frontend types', cmd: ['npm', 'run', 'check', '-w', 'frontend'] },
+  { name: 'lint', cmd: ['npm', 'run', 'lint'] },
   { name: 'backend tests', vitest: 'backend', args: [] },
   { name: 'frontend unit tests', vitest: 'frontend', args: [] },
   { name: 'browser tests', vitest: 'frontend', args: ['--config', 'vitest.e2e.config.ts'], needsChromium: true },
@@ -27,7 +29,9 @@ const failures = [];
 for (const step of steps) {
   console.log(`\n=== ${step.name} ===`);
   if (step.needsChromium && !fs.existsSync(chromium)) {
-    console.error(`Chromium not found at ${chromium}. Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`);
+    console.error(
+      `Chromium not found at ${chromium}. Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`,
+    );
     failures.push(step.name);
     failed += 1;
     continue;
@@ -38,13 +42,19 @@ for (const step of steps) {
     report = path.join(reports, `${step.name.replace(/\W+/g, '-')}.json`);
     cmd = ['npx', 'vitest', 'run', ...step.args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`];
   }
-  const r = spawnSync(cmd[0], cmd.slice(1), { cwd: step.vitest ? path.join(root, step.vitest) : root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0' } });
+  const r = spawnSync(cmd[0], cmd.slice(1), {
+    cwd: step.vitest ? path.join(root, step.vitest) : root,
+    stdio: 'inherit',
+    env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
+  });
   if (report && fs.existsSync(report)) {
     const j = JSON.parse(fs.readFileSync(report, 'utf8'));
     passed += j.numPassedTests;
     failed += j.numFailedTests;
     // A file that fails to load fails no test but fails its suite: count it, never pass over it.
-    const brokenFiles = (j.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
+    const brokenFiles = (j.testResults ?? []).filter(
+      (f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed'),
+    ).length;
     failed += brokenFiles;
     if (brokenFiles > 0 || j.success === false) failures.push(step.name);
     skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);

@@ -107,6 +107,7 @@ export class IdentityService {
   async resolveActor(em: EntityManager, userId: string, sessionId: string): Promise<Actor | null> {
     const cached = this.sessions.get(sessionId, userId);
     if (cached) return cached;
+    const ticket = this.sessions.readTicket();
     const rows = await em.getConnection().execute<ActorRow[]>(
       `SELECT u.id, u.username, u.display_name, u.agency_id, a.name AS agency_name, a.kind AS agency_kind, u.roles,
               s.last_seen_at < now() - interval '60 seconds' AS stale
@@ -121,7 +122,7 @@ export class IdentityService {
     if (!r) return null;
     if (r.stale) await em.getConnection().execute('UPDATE user_session SET last_seen_at = now() WHERE id = ?', [sessionId]);
     const actor: Actor = { id: r.id, username: r.username, displayName: r.display_name, agencyId: r.agency_id, agencyName: r.agency_name, agencyKind: r.agency_kind, roles: r.roles, sessionId };
-    this.sessions.set(actor);
+    this.sessions.set(actor, ticket);
     return actor;
   }
 
