@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Starts the whole product: the API (which starts an embedded PostgreSQL unless DATABASE_URL is
-// set, applies migrations and seeds demo data in development) and the web app.
+// set, applies migrations and, with DEMO=1, seeds demo data) and the web app.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,9 @@ const webPort = Number(env.WEB_PORT ?? 5173);
 const publicUrl = env.ORIGIN ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${webPort}`;
 const apiUrl = `http://127.0.0.1:${apiPort}`;
 const nodeEnv = env.NODE_ENV ?? 'development';
+// A checkout started with `npm start` is a demo unless told otherwise: the API seeds demo users and
+// generates keys only when DEMO=1 is set, which is done here, explicitly.
+const demo = ['1', 'true'].includes(env.DEMO ?? (nodeEnv === 'production' ? '0' : '1'));
 
 function newestMtime(dir) {
   let newest = 0;
@@ -63,7 +66,7 @@ function run(name, args, cwd, extraEnv) {
 // A bounded V8 heap: the API's working set is small, and without a bound V8 lets it grow with the
 // machine's memory before collecting (bench:auth: ~290 MB resident unbounded, ~180 MB at 256).
 const heapMb = Number(env.API_MAX_HEAP_MB ?? 256);
-run('API', [`--max-old-space-size=${heapMb}`, '--import', 'tsx', 'src/server.ts'], path.join(root, 'backend'), { NODE_ENV: nodeEnv, HOST: '127.0.0.1', PORT: String(apiPort) });
+run('API', [`--max-old-space-size=${heapMb}`, '--import', 'tsx', 'src/server.ts'], path.join(root, 'backend'), { NODE_ENV: nodeEnv, HOST: '127.0.0.1', PORT: String(apiPort), DEMO: demo ? '1' : '0' });
 
 async function waitFor(url, seconds) {
   const until = Date.now() + seconds * 1000;
@@ -85,7 +88,6 @@ if (!(await waitFor(`${apiUrl}/api/ready`, 120))) {
 } else {
   run('Web app', ['build'], frontend, { PORT: String(webPort), HOST: host, ORIGIN: publicUrl, API_URL: apiUrl, NODE_ENV: 'production' });
   if (await waitFor(publicUrl + '/login', 60)) {
-    const demo = nodeEnv !== 'production' && env.SEED_DEMO !== 'false';
     console.log(`
   Samverka is running.
 

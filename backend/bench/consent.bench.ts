@@ -10,7 +10,7 @@ import path from 'node:path';
 import { repoRoot } from '../src/config.js';
 import { addDays, addMonths, stockholmDate } from '../src/modules/consents/calendar.js';
 import { prepareGate, type GateConsent } from '../src/modules/consents/gate.js';
-import { loadPolicies } from '../src/plugins/app/policy.js';
+import { loadPolicies } from '../src/plugins/app/policies.js';
 import { fmt, load, login, startApi, type LoadResult } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

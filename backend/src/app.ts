@@ -10,13 +10,13 @@ import { consentsRoutes } from './modules/consents/consents.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { adminRoutes, authRoutes } from './modules/identity/identity.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
-import { loadAnomaliesPolicy } from './modules/audit/audit.anomalies.js';
 import { AuditSequencer } from './modules/audit/audit.sequencer.js';
 import { AuditQueryService } from './modules/audit/audit.service.js';
 import { AuditService, registerAuditErrorHook } from './plugins/app/audit.js';
 import authPlugin from './plugins/app/auth.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
-import { PolicyDecisionPoint, loadPolicies } from './plugins/app/policy.js';
+import { loadPolicies } from './plugins/app/policies.js';
+import { PolicyDecisionPoint } from './plugins/app/policy.js';
 import jwtPlugin from './plugins/external/jwt.js';
 import securityHeaders from './plugins/external/security-headers.js';
 import { registerValidation } from './plugins/external/validation.js';
@@ -68,7 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('config', config);
   app.decorate('orm', deps.orm);
   app.decorate('keys', deps.keys);
-  app.decorate('policy', new PolicyDecisionPoint(loadPolicies(config.POLICIES_DIR)));
+  const policies = loadPolicies(config.POLICIES_DIR);
+  app.decorate('policy', new PolicyDecisionPoint(policies));
   app.decorate('audit', deps.audit ?? new AuditService());
   // The audit sequencer is built here and started by the server (tests drive it with runOnce()).
   const auditSequencer = new AuditSequencer({
@@ -83,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
   });
   app.decorate('auditSequencer', auditSequencer);
-  app.decorate('auditQueries', new AuditQueryService(deps.keys.signing, loadAnomaliesPolicy(config.POLICIES_DIR), config.AUDIT_EXPORT_MAX_ROWS));
+  app.decorate('auditQueries', new AuditQueryService(deps.keys.signing, policies.anomalies, config.AUDIT_EXPORT_MAX_ROWS));
   app.addHook('onClose', async () => auditSequencer.stop());
 
   // External layer

@@ -46,7 +46,11 @@ const Env = Type.Object({
   // `loopback`: the web app's server, on the same host, forwards the browser's address.
   TRUST_PROXY: Type.String({ default: 'loopback', pattern: '^(true|false|loopback|[0-9a-fA-F.:/, ]+)$' }),
   POLICIES_DIR: Type.String({ default: path.join(repoRoot, 'policies') }),
-  SEED_DEMO: Type.Boolean({ default: true }),
+  /**
+   * Demo data (the Borås SSPF group and one user per role) and signing keys generated on first
+   * start: only when asked (`npm start` in a checkout asks), never because NODE_ENV is unset.
+   */
+  DEMO: Type.Boolean({ default: false }),
   DEMO_PASSWORD: Type.String({ default: 'samverka-demo-2026', minLength: 12 }),
   /**
    * Role the API switches to on each database connection (SET ROLE), e.g. samverka_app: then the
@@ -54,6 +58,12 @@ const Env = Type.Object({
    * SELECT). With the embedded PostgreSQL (no DATABASE_URL) it defaults to samverka_app.
    */
   DB_ROLE: Type.String({ default: '', pattern: '^([a-z_][a-z0-9_]{0,62})?$' }),
+  /**
+   * Connection for migrations and grants, as the role that owns the tables; then DATABASE_URL
+   * signs in as the application role. Without it, migrations use DATABASE_URL and the API
+   * switches to DB_ROLE.
+   */
+  MIGRATION_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   /** Connections the API keeps open to PostgreSQL (the sequencer has its own). */
   DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 100 }),
   AUDIT_SEQUENCER: Type.Boolean({ default: true }),
@@ -93,8 +103,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing: string[] = [];
     if (!config.DATABASE_URL) missing.push('  DATABASE_URL: required in production (embedded PostgreSQL is for development only)');
     if (!env.KEYS_DIR) missing.push('  KEYS_DIR: required in production (a directory holding the signing keys; none are generated)');
+    if (!config.DB_ROLE && !config.MIGRATION_DATABASE_URL) {
+      missing.push('  DB_ROLE or MIGRATION_DATABASE_URL: required in production (the API must not run as the owner of the tables: set DB_ROLE=samverka_app, or run migrations through MIGRATION_DATABASE_URL and let DATABASE_URL sign in as the application role)');
+    }
+    if (config.DEMO) missing.push('  DEMO: not allowed in production (demo users and generated keys are for a checkout)');
     if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
-    config.SEED_DEMO = false;
   }
   return config;
 }

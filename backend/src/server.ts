@@ -7,14 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { initOrm, type Orm } from './db/orm.js';
 import { DEMO_USERS } from './db/seed.js';
-import { loadKeys } from './lib/keys.js';
+import { loadKeys, type ServiceKeys } from './lib/keys.js';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'samverka-api' } });
 
 async function main(): Promise<void> {
   let config: Config;
+  let keys: ServiceKeys;
   try {
     config = loadConfig();
+    // Before any database work: missing keys are a configuration problem with its own message.
+    keys = loadKeys(config.KEYS_DIR, config.DEMO);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\nSee README.md, section "Configuration".\n`);
@@ -36,12 +39,11 @@ async function main(): Promise<void> {
   }
 
   const prepare = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./db/prepare.ts', import.meta.url))], {
-    env: { ...process.env, PREPARE_DATABASE_URL: databaseUrl },
+    env: { ...process.env, PREPARE_DATABASE_URL: config.MIGRATION_DATABASE_URL ?? databaseUrl },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (prepare.status !== 0) throw new Error('migrations or demo seed failed');
   const orm: Orm = await initOrm(databaseUrl, config.DB_POOL_MAX, false, config.DB_ROLE || undefined);
-  const keys = loadKeys(config.KEYS_DIR, config.NODE_ENV !== 'production');
   const app: FastifyInstance = await buildApp({ config, orm, keys });
 
   let stopping = false;
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   if (config.AUDIT_SEQUENCER) app.auditSequencer.start();
   log.info({ address }, 'API listening');
-  if (config.NODE_ENV !== 'production' && config.SEED_DEMO) {
+  if (config.DEMO) {
     log.info({ users: DEMO_USERS.map((u) => u.username) }, 'demo sign-ins use DEMO_PASSWORD');
   }
 }

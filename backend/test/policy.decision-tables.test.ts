@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { repoRoot } from '../src/config.js';
 import type { AgencyKind, Role } from '../src/modules/identity/identity.entities.js';
-import { PolicyDecisionPoint, PolicyError, loadPolicies, readPolicyFile, RolesPolicy } from '../src/plugins/app/policy.js';
+import { loadPolicies, RolesPolicy } from '../src/plugins/app/policies.js';
+import { PolicyError, readPolicyFile } from '../src/plugins/app/policy-file.js';
+import { PolicyDecisionPoint } from '../src/plugins/app/policy.js';
 
 const policiesDir = path.join(repoRoot, 'policies');
 

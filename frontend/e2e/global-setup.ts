@@ -171,7 +171,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 				HOST: '127.0.0.1',
 				DATABASE_URL: database.url,
 				KEYS_DIR: keysDir,
-				SEED_DEMO: 'true',
+				DEMO: '1',
 				DEMO_PASSWORD,
 				LOG_LEVEL: 'warn',
 				AUDIT_SEQUENCER: 'true',

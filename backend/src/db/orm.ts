@@ -1,5 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { entities } from './entities.js';
+import { applyGrants } from './grants.js';
 
 export type Orm = MikroORM;
 
@@ -39,6 +40,8 @@ export async function initOrm(clientUrl: string, poolMax?: number, withMigrator 
   return MikroORM.init(options);
 }
 
+/** Applies pending migrations, then the roles' grants (every time: see grants.ts). */
 export async function migrate(orm: Orm): Promise<void> {
   await orm.getMigrator().up();
+  await applyGrants(orm.em.fork());
 }

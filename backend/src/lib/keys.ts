@@ -2,6 +2,7 @@ import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
+import { ConfigError } from '../config.js';
 
 export interface JwtKeys {
   privateKeyPem: string;
@@ -30,8 +31,8 @@ function writeSecret(file: string, content: string): void {
 }
 
 /**
- * Loads the keys from `dir`. When `generateIfMissing` (development and test only) the keys are
- * created on first use; in production they must be provisioned beforehand.
+ * Loads the keys from `dir`. When `generateIfMissing` (DEMO=1, and the test suite) the keys are
+ * created on first use; otherwise they must be provisioned beforehand.
  */
 export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
   const jwtPrivate = path.join(dir, 'jwt-ed25519.pem');
@@ -47,7 +48,9 @@ export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
     }
   }
   for (const f of [jwtPrivate, signingSeed]) {
-    if (!fs.existsSync(f)) throw new Error(`Missing key file ${path.basename(f)} in KEYS_DIR`);
+    if (!fs.existsSync(f)) {
+      throw new ConfigError(`Missing key file ${path.basename(f)} in KEYS_DIR: provision the signing keys there (README.md, "Configuration"), or start with DEMO=1 to generate development keys.`);
+    }
   }
   const privateKeyPem = fs.readFileSync(jwtPrivate, 'utf8');
   const publicKey = createPublicKey(privateKeyPem);

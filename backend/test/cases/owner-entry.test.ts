@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/db/sql.js';
 import { auditContextOf } from '../../src/plugins/app/audit.js';
-import { OWNER_ENTRY_SQL } from '../../src/modules/cases/cases.service.js';
+import { OWNER_ENTRY_SQL } from '../../src/modules/cases/cases.sql.js';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { count, createCase } from './fixtures.js';
 

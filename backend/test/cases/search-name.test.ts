@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { sql } from '../../src/db/sql.js';
-import { CHOSEN_PAGE_SQL } from '../../src/modules/cases/cases.service.js';
+import { CHOSEN_PAGE_SQL } from '../../src/modules/cases/cases.sql.js';
 import { createCase, pin } from './fixtures.js';
 
 /** The case's copy of its subject's name (what name search reads) follows the subject. */

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { repoRoot } from '../../src/config.js';
 import type { GateConsent } from '../../src/modules/consents/gate.js';
-import { PolicyDecisionPoint, loadPolicies } from '../../src/plugins/app/policy.js';
+import { loadPolicies } from '../../src/plugins/app/policies.js';
+import { PolicyDecisionPoint } from '../../src/plugins/app/policy.js';
 
 const Name = Type.String({ minLength: 1 });
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });

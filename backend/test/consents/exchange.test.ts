@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
-import { agencies, birthDateFor, count, daysFromToday, openCase, recordConsent, type Agencies, type TestCase } from './fixtures.js';
+import { agencies, birthDateFor, consentBody, count, daysFromToday, openCase, recordConsent, type Agencies, type TestCase } from './fixtures.js';
 
 /**
  * The consent gate on case reads and writes across agencies: a partner sees a case only while the
@@ -57,7 +57,12 @@ describe('exchanges between agencies through the consent gate', () => {
     expect(body.subject).toMatchObject({ id: c.subjectId, phone: null, email: null, address: null });
     expect(body.area).toBe('Norrby');
     expect(body.planItems).toHaveLength(1);
-    expect(body.withheld).toEqual([]);
+    // The reason for concern is `social` information: not named in this consent, so held back and counted.
+    expect(body.reason).toBeNull();
+    expect(body.withheld).toEqual([{ category: 'social', count: 1, reason: 'no_consent' }]);
+    // The police take part but are not named in the school's consent: the school does not learn it.
+    expect(body.participants.map((p: { agencyId: string }) => p.agencyId)).toEqual([a.school]);
+    expect(res.body).not.toContain(a.police);
     // The owner still sees everything of its own.
     expect((await get(social, `/api/cases/${c.id}`)).json().subject).toMatchObject({ phone: '070-111 22 33', address: 'Hemligvägen 1' });
   });
@@ -85,20 +90,28 @@ describe('exchanges between agencies through the consent gate', () => {
     expect(JSON.stringify(owner)).toContain('SKOLTEXT');
   });
 
-  it('the owner too sees another agency\'s entries only through the gate', async () => {
-    // Police information written before the consent covering it: the owner cannot see it until then.
-    await recordConsent(t.app, social, c.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['identity'] });
-    expect(await entry(police, c.id, 'police', 'Omhändertagen för förhör: POLISTEXT')).toBe(201);
-    const owner = await get(social, `/api/cases/${c.id}/entries`);
-    expect(owner.json().withheld).toEqual([{ category: 'police', count: 1, reason: 'no_consent' }]);
-    expect(owner.body).not.toContain('POLISTEXT');
-    const police2 = await recordConsent(t.app, social, c.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['police'] });
+  it('a partner writes only what may cross to the owner now; the write is the disclosure, recorded then', async () => {
+    // Identity alone: the police see the case but may not pass police information to the owner.
+    const policeIdentity = await recordConsent(t.app, social, c.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['identity'] });
+    const refused = await t.app.inject({ method: 'POST', url: `/api/cases/${c.id}/entries`, headers: bearer(police), payload: { category: 'police', text: 'Omhändertagen: POLISTEXT' } });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().type).toBe('urn:samverka:problem:category_not_consented');
+    const police2 = await recordConsent(t.app, social, c.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['identity', 'police'] });
+    const written = await t.app.inject({ method: 'POST', url: `/api/cases/${c.id}/entries`, headers: bearer(police), payload: { category: 'police', text: 'Omhändertagen för förhör: POLISTEXT' } });
+    expect(written.statusCode).toBe(201);
+    const { rows: ledger } = await t.sql.query('SELECT from_agency_id, to_agency_id, consent_ids FROM disclosure WHERE item_id = $1', [written.json().id]);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ from_agency_id: a.police, to_agency_id: a.social });
+    expect(ledger[0].consent_ids).toContain(police2.id);
     const after = await get(social, `/api/cases/${c.id}/entries`);
     expect(after.body).toContain('POLISTEXT');
-    const { rows } = await t.sql.query("SELECT consent_ids FROM audit_queue WHERE action = 'entry.list' AND outcome = 'allowed' AND case_id = $1 ORDER BY id DESC LIMIT 1", [c.id]);
-    expect([...rows[0].consent_ids].sort()).toEqual([consentId, police2.id].sort());
-    // The school still does not see police information: the consent names social and police only.
-    expect((await get(school, `/api/cases/${c.id}/entries`)).json().withheld).toContainEqual({ category: 'police', count: 1, reason: 'no_consent' });
+    // The owning unit keeps what it received after the consent is withdrawn.
+    await t.app.inject({ method: 'POST', url: `/api/consents/${police2.id}/withdraw`, headers: bearer(social), payload: { reason: 'Återkallat' } });
+    await t.app.inject({ method: 'POST', url: `/api/consents/${policeIdentity.id}/withdraw`, headers: bearer(social), payload: { reason: 'Återkallat' } });
+    expect((await get(social, `/api/cases/${c.id}/entries`)).body).toContain('POLISTEXT');
+    expect((await get(police, `/api/cases/${c.id}`)).statusCode).toBe(404);
+    // The school still does not see police information: the police are not named together with the school in its consent.
+    expect((await get(school, `/api/cases/${c.id}/entries`)).json().withheld).toContainEqual({ category: 'police', count: 1, reason: 'not_named' });
   });
 
   it('records every item that crossed in the disclosure ledger, with the consents it rested on', async () => {
@@ -139,9 +152,11 @@ describe('exchanges between agencies through the consent gate', () => {
     expect(await lastDenial(c.id)).toBe('withdrawn');
     expect((await get(school, `/api/cases/${c.id}/entries`)).statusCode).toBe(404);
     expect(await entry(school, c.id, 'school', 'Efter återkallelsen')).toBe(404);
-    // What was disclosed stays recorded; the owner no longer sees the school's entries either.
+    // What was disclosed stays recorded; the owner keeps what the school wrote into the case.
     expect(await count(t, 'disclosure', 'case_id = $1 AND $2 = ANY(consent_ids)', [c.id, consentId])).toBeGreaterThan(0);
-    expect((await get(social, `/api/cases/${c.id}/entries`)).json().withheld).toContainEqual({ category: 'school', count: 1, reason: 'withdrawn' });
+    const owner = await get(social, `/api/cases/${c.id}/entries`);
+    expect(owner.json().withheld).toEqual([]);
+    expect(owner.body).toContain('SKOLTEXT');
   });
 
   it('a protected person\'s area, address and contact details never reach a partner', async () => {
@@ -201,8 +216,11 @@ describe('exchanges between agencies through the consent gate', () => {
       const wrongAgency = await scenario(30, 0, '708', []);
       await recordConsent(t.app, social, wrongAgency.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['identity'] });
       expect(await sees(wrongAgency)).toBe(404);
+      // A consent without identity is refused: no partner could open the case with it.
       const wrongCategory = await scenario(30, 0, '709', []);
-      await recordConsent(t.app, social, wrongCategory.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.school], categories: ['school'] });
+      const res = await t.app.inject({ method: 'POST', url: `/api/cases/${wrongCategory.id}/consents`, headers: bearer(social), payload: consentBody({ givenBy: { kind: 'subject' }, agencyIds: [a.social, a.school], categories: ['school'] }) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().type).toBe('urn:samverka:problem:identity_required');
       expect(await sees(wrongCategory)).toBe(404);
     });
   });

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/config.js';
 import { addMonths, ageOn, isIsoDate, stockholmDate } from '../../src/modules/consents/calendar.js';
 import { consentStatus, evaluateGate, prepareGate, type GateConsent, type GateInput } from '../../src/modules/consents/gate.js';
-import { PolicyError, loadPolicies } from '../../src/plugins/app/policy.js';
+import { loadPolicies } from '../../src/plugins/app/policies.js';
+import { PolicyError } from '../../src/plugins/app/policy-file.js';
 
 const policiesDir = path.join(repoRoot, 'policies');
 const rules = loadPolicies(policiesDir).consent;

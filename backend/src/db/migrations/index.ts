@@ -7,6 +7,7 @@ import { Migration20261127000005CasesPerf } from './Migration20261127000005Cases
 import { Migration20261127000006CaseListPages } from './Migration20261127000006CaseListPages.js';
 import { Migration20261127000007CaseSearchName } from './Migration20261127000007CaseSearchName.js';
 import { Migration20261127000008AuditQueueKey } from './Migration20261127000008AuditQueueKey.js';
+import { Migration20261204000031JournalAppendOnly } from './Migration20261204000031JournalAppendOnly.js';
 import { Migration20261204000011SignInThrottle } from './Migration20261204000011SignInThrottle.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
@@ -20,5 +21,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000006CaseListPages', class: Migration20261127000006CaseListPages },
   { name: 'Migration20261127000007CaseSearchName', class: Migration20261127000007CaseSearchName },
   { name: 'Migration20261127000008AuditQueueKey', class: Migration20261127000008AuditQueueKey },
+  { name: 'Migration20261204000031JournalAppendOnly', class: Migration20261204000031JournalAppendOnly },
   { name: 'Migration20261204000011SignInThrottle', class: Migration20261204000011SignInThrottle },
 ];

@@ -1,6 +1,5 @@
 /** Anomaly rules (`policies/anomalies.yaml`) evaluated on the audit log. */
 import { Type, type Static } from '@sinclair/typebox';
-import { PolicyError, readPolicyFile } from '../../plugins/app/policy.js';
 
 const Prefixes = Type.Array(Type.String({ pattern: '^[a-z_.]{1,60}$' }), { minItems: 1 });
 const Time = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' });
@@ -28,15 +27,16 @@ export const AnomaliesPolicy = Type.Object(
 );
 export type AnomaliesPolicy = Static<typeof AnomaliesPolicy>;
 
-export function loadAnomaliesPolicy(dir: string): AnomaliesPolicy {
-  const p = readPolicyFile(dir, 'anomalies.yaml', AnomaliesPolicy);
+/** What the schema cannot say: the time zone exists, and off hours start before they end. */
+export function anomaliesPolicyProblems(p: AnomaliesPolicy): string[] {
+  const problems: string[] = [];
   try {
     new Intl.DateTimeFormat('en', { timeZone: p.timezone });
   } catch {
-    throw new PolicyError(`policies/anomalies.yaml is invalid:\n  /timezone: unknown time zone`);
+    problems.push('/timezone: unknown time zone');
   }
-  if (p.rules.offHours.start >= p.rules.offHours.end) throw new PolicyError('policies/anomalies.yaml is invalid:\n  /rules/offHours: start must be before end');
-  return p;
+  if (p.rules.offHours.start >= p.rules.offHours.end) problems.push('/rules/offHours: start must be before end');
+  return problems;
 }
 
 export type AnomalyRule = keyof AnomaliesPolicy['rules'];

@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AGENCY_KINDS } from '../identity/identity.entities.js';
-import { readPolicyFile, PolicyError } from '../../plugins/app/policy.js';
 import type { CaseType } from './cases.entities.js';
 
 const AgencyKindT = Type.Union(AGENCY_KINDS.map((k) => Type.Literal(k)));
@@ -33,18 +32,13 @@ export const LifeAreasPolicy = Type.Object(
 );
 export type LifeAreasPolicy = Static<typeof LifeAreasPolicy>;
 
-export function loadCategoriesPolicy(dir: string): CategoriesPolicy {
-  const p = readPolicyFile(dir, 'categories.yaml', CategoriesPolicy);
-  if (!('plan' in p.categories)) throw new PolicyError('policies/categories.yaml is invalid:\n  /categories: the category `plan` (plan items and meetings) is required');
-  return p;
+/** What the schema cannot say: the categories the product itself files information under exist. */
+export function categoriesPolicyProblems(p: CategoriesPolicy): string[] {
+  return ['identity', 'social', 'plan'].filter((c) => !(c in p.categories)).map((c) => `/categories: the category \`${c}\` is required`);
 }
 
 /** Case configuration that is not an access rule: areas and life areas. */
 export interface CaseConfig {
   areas: AreasPolicy;
   lifeAreas: LifeAreasPolicy['lifeAreas'];
-}
-
-export function loadCaseConfig(dir: string): CaseConfig {
-  return { areas: readPolicyFile(dir, 'areas.yaml', AreasPolicy), lifeAreas: readPolicyFile(dir, 'life-areas.yaml', LifeAreasPolicy).lifeAreas };
 }

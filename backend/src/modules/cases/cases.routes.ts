@@ -8,12 +8,18 @@ import {
   EntryOut, GatedPage, GroupStatsOut, MeetingBody, MeetingOut, PageQuery, ParticipantBody, ParticipantOut, ParticipantParams, PlanItemBody,
   PlanItemOut, PlanItemParams, UpdateCaseBody, UpdatePlanItemBody,
 } from './cases.schemas.js';
+import { CaseAccessService } from './case-access.js';
+import { CaseListsService } from './case-lists.service.js';
+import { CaseStatsService } from './case-stats.service.js';
+import type { CaseConfig } from './cases.policy.js';
 import { CasesService } from './cases.service.js';
+import { JournalService } from './journal.service.js';
+import { PlanService } from './plan.service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Cases: registered under /api; other modules (the consent gate) hook in with `cases.addAccessGate`. */
-    cases: CasesService;
+    /** The way to one case (facts, the decision point's answer, audited denials), for every module. */
+    caseAccess: CaseAccessService;
   }
 }
 
@@ -24,8 +30,14 @@ declare module 'fastify' {
  * role that may not use them.
  */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const cases = new CasesService(app);
-  app.decorate('cases', cases);
+  const access = new CaseAccessService(app);
+  app.decorate('caseAccess', access);
+  const config: CaseConfig = { areas: app.policy.policies.areas, lifeAreas: app.policy.policies.lifeAreas };
+  const cases = new CasesService(app, access, config);
+  const journal = new JournalService(app, access);
+  const plan = new PlanService(app, access, config);
+  const lists = new CaseListsService(app, config);
+  const stats = new CaseStatsService(app, config);
   const tags = ['cases'];
   const caseErrors = errorResponses(400, 401, 404);
   const writeErrors = errorResponses(400, 401, 404, 409);
@@ -34,7 +46,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Areas, life areas, information categories and agencies, for forms', response: { 200: CaseOptionsOut, ...errorResponses(401, 403) } },
   }, async (request) => {
     const actor = await app.requireAction(request, 'case.list', 'case');
-    return cases.options(request.em, actor);
+    return stats.options(request.em, actor);
   });
 
   app.post('/cases', {
@@ -50,7 +62,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: "My agency's cases (a partner: the cases its agency takes part in, while consent lets identity cross to it). Prefer POST /cases/search for `q`: names and numbers do not belong in URLs", querystring: CaseListQuery, response: { 200: CasePage(CaseListItem), ...errorResponses(400, 401, 403) } },
   }, async (request) => {
     const actor = await app.requireAction(request, 'case.list', 'case');
-    return cases.listCases(request.em, actor, request.query, 'case.list', auditContextOf(request));
+    return lists.listCases(request.em, actor, request.query, 'case.list', auditContextOf(request));
   });
 
   app.post('/cases/search', {
@@ -58,7 +70,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Search the cases of GET /cases by name or personal identity number (filters in the body)', body: CaseSearchBody, response: { 200: CasePage(CaseListItem), ...errorResponses(400, 401, 403) } },
   }, async (request) => {
     const actor = await app.requireAction(request, 'case.list', 'case');
-    return cases.listCases(request.em, actor, request.body, 'case.search', auditContextOf(request));
+    return lists.listCases(request.em, actor, request.body, 'case.search', auditContextOf(request));
   });
 
   app.get('/cases/stats', {
@@ -66,7 +78,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: "Counts of my agency's cases by type and status", response: { 200: CaseStatsOut, ...errorResponses(401, 403) } },
   }, async (request) => {
     const actor = await app.requireAction(request, 'case.stats.read', 'case_stats');
-    return cases.agencyStats(request.em, actor, auditContextOf(request));
+    return stats.agencyStats(request.em, actor, auditContextOf(request));
   });
 
   app.get('/stats/groups', {
@@ -74,7 +86,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Group-level figures: counts per area × type × status, no identities, small cells suppressed', response: { 200: GroupStatsOut, ...errorResponses(401, 403) } },
   }, async (request) => {
     await app.requireAction(request, 'case.stats.read', 'case_stats');
-    return cases.groupStats(request.em, auditContextOf(request));
+    return stats.groupStats(request.em, auditContextOf(request));
   });
 
   app.get('/cases/:id', {
@@ -113,33 +125,33 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/cases/:id/entries', {
     config: { audit: { action: 'entry.create', resourceType: 'journal_entry' } },
     schema: { tags, summary: 'Write a journal entry (append-only; a correction is a new entry with `corrects`)', params: CaseParams, body: EntryBody, response: { 201: EntryOut, ...writeErrors } },
-  }, async (request, reply) => reply.code(201).send(await cases.createEntry(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
+  }, async (request, reply) => reply.code(201).send(await journal.createEntry(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
 
   app.get('/cases/:id/entries', {
     config: { audit: { action: 'entry.list', resourceType: 'journal_entry' } },
     schema: { tags, summary: 'Journal entries, newest first', params: CaseParams, querystring: PageQuery, response: { 200: GatedPage(EntryOut), ...caseErrors } },
-  }, async (request) => cases.listEntries(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
+  }, async (request) => journal.listEntries(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
 
   app.post('/cases/:id/plan-items', {
     config: { audit: { action: 'plan_item.create', resourceType: 'plan_item' } },
     schema: { tags, summary: 'Add a plan item (åtagandeplan)', params: CaseParams, body: PlanItemBody, response: { 201: PlanItemOut, ...writeErrors } },
-  }, async (request, reply) => reply.code(201).send(await cases.createPlanItem(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
+  }, async (request, reply) => reply.code(201).send(await plan.createPlanItem(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
 
   app.patch('/cases/:id/plan-items/:itemId', {
     config: { audit: { action: 'plan_item.update', resourceType: 'plan_item' } },
     schema: { tags, summary: 'Update a plan item; `followUp` appends a follow-up note', params: PlanItemParams, body: UpdatePlanItemBody, response: { 200: PlanItemOut, ...writeErrors } },
-  }, async (request) => cases.updatePlanItem(request.em, request.actor!, request.params.id, request.params.itemId, request.body, auditContextOf(request)));
+  }, async (request) => plan.updatePlanItem(request.em, request.actor!, request.params.id, request.params.itemId, request.body, auditContextOf(request)));
 
   app.post('/cases/:id/meetings', {
     config: { audit: { action: 'meeting.create', resourceType: 'meeting' } },
     schema: { tags, summary: 'Record a network meeting; a decision may create a plan item', params: CaseParams, body: MeetingBody, response: { 201: MeetingOut, ...writeErrors } },
-  }, async (request, reply) => reply.code(201).send(await cases.createMeeting(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
+  }, async (request, reply) => reply.code(201).send(await plan.createMeeting(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
 
   app.get('/cases/:id/meetings', {
     config: { audit: { action: 'meeting.list', resourceType: 'meeting' } },
     schema: { tags, summary: 'Network meetings, latest first', params: CaseParams, querystring: PageQuery, response: { 200: GatedPage(MeetingOut), ...caseErrors } },
-  }, async (request) => cases.listMeetings(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
+  }, async (request) => plan.listMeetings(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
 };
 
-/** Not encapsulated, so that `app.cases` is visible to the modules registered beside it under /api. */
+/** Not encapsulated, so that `app.caseAccess` is visible to the modules registered beside it under /api. */
 export const casesRoutes = fp(routes, { name: 'cases' });

@@ -157,7 +157,8 @@ export const PlanItemOut = Type.Object({
   lifeArea: Type.String(),
   goal: Type.String(),
   action: Type.String(),
-  responsibleAgencyId: Uuid,
+  /** Null for a partner when the responsible agency is not named together with it in the consent. */
+  responsibleAgencyId: Nullable(Uuid),
   dueDate: Nullable(DateOnly),
   status: PlanItemStatusT,
   authorAgencyId: Uuid,
@@ -203,7 +204,8 @@ export const CaseOut = Type.Object({
   phase: Nullable(PhaseT),
   /** Null in another agency's view of a person with protected identity. */
   area: Nullable(Type.String()),
-  reason: Type.String(),
+  /** Null for a partner whose consent does not name `social` (counted in `withheld`). */
+  reason: Nullable(Type.String()),
   outcome: Nullable(Type.String()),
   ownerAgencyId: Uuid,
   ownerUserId: Uuid,

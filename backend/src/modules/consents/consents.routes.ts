@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
 import { auditContextOf } from '../../plugins/app/audit.js';
-import { allow, deny } from '../../plugins/app/policy.js';
 import { errorResponses } from '../identity/identity.schemas.js';
 import {
   ConsentMatrixOut, ConsentOut, DisclosurePage, DisclosureQuery, ExpiringConsentOut, IdParams, ReceiptOut, RecordConsentBody, VerifyReceiptBody,
@@ -17,9 +16,6 @@ declare module 'fastify' {
   }
 }
 
-/** Case actions another agency may take on a case once the gate opens it. */
-const GATED_ACTIONS = new Set(['case.read', 'case.entry.write']);
-
 /**
  * Consent routes. Every route on one case, consent or subject answers 404 to a caller outside the
  * owning unit — exactly as for one that does not exist — and audits the refusal; a role that may
@@ -29,16 +25,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const consents = new ConsentsService(app);
   app.decorate('consents', consents);
   const tags = ['consents'];
-
-  // Another agency taking part in a case reaches it (to read, or to add its own entries) only
-  // while the gate lets identity cross from the owning agency to it: otherwise 404, as if the
-  // case did not exist. The gate built here serves the rest of the request.
-  app.cases.addAccessGate(async (em, actor, facts, action) => {
-    if (!GATED_ACTIONS.has(action) || !facts.participantAgencyIds.includes(actor.agencyId)) return null;
-    const gate = await consents.gate(em, facts);
-    const d = gate.decide({ fromAgencyId: facts.ownerAgencyId, toAgencyId: actor.agencyId, category: 'identity' });
-    return { decision: d.allow ? allow('consent') : deny(d.reason), consentIds: d.consentIds, gate };
-  });
 
   app.post('/cases/:id/consents', {
     schema: { tags, summary: 'Record a consent given by the subject or one guardian; a signed receipt is issued', params: IdParams, body: RecordConsentBody, response: { 201: ConsentOut, ...errorResponses(400, 401, 403, 404, 409) } },
@@ -104,5 +90,5 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 };
 
-/** Not encapsulated, so that `app.consents` is visible to the cases module's reads. */
+/** Not encapsulated, so that `app.consents` (the gate's facts, the ledger) is visible to the cases module. */
 export const consentsRoutes = fp(routes, { name: 'consents', dependencies: ['cases'] });

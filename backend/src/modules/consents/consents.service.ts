@@ -5,12 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { badRequest, conflict, notFound } from '../../lib/problem.js';
 import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
-import type { CaseFacts } from '../cases/cases.service.js';
-import { sql } from '../subjects/subjects.service.js';
+import { sql } from '../../db/sql.js';
+import type { CaseView, ExchangedItem } from '../../plugins/app/disclosure.js';
+import type { CaseFacts } from '../cases/case-access.js';
 import { addDays, addMonths, stockholmDate } from './calendar.js';
 import type { ConsentMethodKind, GivenByKind } from './consents.entities.js';
 import type { ConsentMatrixOut, ConsentOut, DisclosureOut, DisclosureQuery, RecordConsentBody } from './consents.schemas.js';
-import { CaseExchange, type ExchangedItem } from './exchange.js';
 import { consentStatus, type GateConsent, type GateEvaluator, type GateFacts, type GivenBy } from './gate.js';
 import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ConsentReceipt } from './receipt.js';
 
@@ -148,27 +148,24 @@ export class ConsentsService {
   }
 
   /**
-   * A read of a case by `actor`: the gate from `gate` when the access check already built one for
-   * this request, else fresh from the database — unless every item to show was written by the
-   * caller's own agency (`authorAgencyIds`), which crosses nothing and needs no consent.
-   */
-  async exchange(em: EntityManager, actor: Actor, c: Pick<CaseFacts, 'id' | 'subjectId'>, gate?: GateEvaluator, authorAgencyIds?: Iterable<string>): Promise<CaseExchange> {
-    if (!gate && authorAgencyIds && [...authorAgencyIds].every((a) => a === actor.agencyId)) {
-      gate = this.app.policy.consentGate({ subjectBirthDate: null, guardians: [], consents: [], at: new Date() });
-    }
-    return new CaseExchange(gate ?? (await this.gate(em, c)), actor.agencyId);
-  }
-
-  /**
    * Records the read's audit event (with the consents relied on) and, in the same transaction,
    * each item that crossed into the disclosure ledger — before the caller sends any data.
    */
-  async recordRead(em: EntityManager, actor: Actor, ctx: AuditContext, c: Pick<CaseFacts, 'id' | 'subjectId'>, event: AuditEvent, x: CaseExchange): Promise<void> {
+  async recordRead(em: EntityManager, actor: Actor, ctx: AuditContext, c: Pick<CaseFacts, 'id' | 'subjectId'>, event: AuditEvent, x: CaseView): Promise<void> {
     const consentIds = [...new Set([...(event.consentIds ?? []), ...x.consentIds])];
     const items = x.disclosures;
     // Nothing crossed: the audit event alone (one statement, committed before `record` resolves).
     if (items.length === 0) return this.app.audit.record(em, ctx, { ...event, consentIds });
-    await this.insertDisclosures(em, actor, ctx, x.gate.at, items.map((i) => ({ ...i, caseId: c.id, subjectId: c.subjectId })), [{ ...event, consentIds }]);
+    await this.insertDisclosures(em, { agencyId: actor.agencyId, userId: actor.id }, ctx, x.gate.at, items.map((i) => ({ ...i, caseId: c.id, subjectId: c.subjectId })), [{ ...event, consentIds }]);
+  }
+
+  /**
+   * A partner's write into a case is a disclosure to the owning unit (to the case's responsible
+   * social worker), made at write time under the consents in force: recorded in the ledger with
+   * the write's audit event, in the write's transaction. The owner keeps it after a withdrawal.
+   */
+  async recordWriteDisclosure(tx: EntityManager, ctx: AuditContext, c: Pick<CaseFacts, 'id' | 'subjectId' | 'ownerAgencyId' | 'ownerUserId'>, item: ExchangedItem, event: AuditEvent): Promise<void> {
+    await this.insertDisclosures(tx, { agencyId: c.ownerAgencyId, userId: c.ownerUserId }, ctx, new Date(), [{ ...item, caseId: c.id, subjectId: c.subjectId }], [event]);
   }
 
   /**
@@ -178,14 +175,14 @@ export class ConsentsService {
   async recordListRead(em: EntityManager, actor: Actor, ctx: AuditContext, events: readonly AuditEvent[], at: Date,
     items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[]): Promise<void> {
     if (items.length === 0) return this.app.audit.record(em, ctx, events);
-    await this.insertDisclosures(em, actor, ctx, at, items, events);
+    await this.insertDisclosures(em, { agencyId: actor.agencyId, userId: actor.id }, ctx, at, items, events);
   }
 
   /**
    * The ledger rows and the read's audit events in ONE statement (the audit INSERT as a CTE):
    * atomic without an explicit transaction, and one round trip.
    */
-  private async insertDisclosures(em: EntityManager, actor: Actor, ctx: AuditContext, at: Date,
+  private async insertDisclosures(em: EntityManager, to: { agencyId: string; userId: string }, ctx: AuditContext, at: Date,
     items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[], events: readonly AuditEvent[]): Promise<void> {
     const audit = this.app.audit.insertStatement(ctx, events);
     await sql(em,
@@ -193,7 +190,7 @@ export class ConsentsService {
        INSERT INTO disclosure (id, case_id, subject_id, item_type, item_id, category, from_agency_id, to_agency_id, to_user_id, consent_ids, disclosed_at, request_id)
        SELECT u.id, u.case_id, u.subject_id, u.item_type, u.item_id, u.category, u.from_agency_id, ?, ?, u.consent_ids::uuid[], ?, ?
        FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::text[]) AS u(id, case_id, subject_id, item_type, item_id, category, from_agency_id, consent_ids)`,
-      [...audit.params, actor.agencyId, actor.id, at, ctx.requestId,
+      [...audit.params, to.agencyId, to.userId, at, ctx.requestId,
         pgArray(items.map(() => randomUUID())), pgArray(items.map((i) => i.caseId)), pgArray(items.map((i) => i.subjectId)),
         pgArray(items.map((i) => i.itemType)), pgArray(items.map((i) => i.itemId)),
         pgArray(items.map((i) => i.category)), pgArray(items.map((i) => i.fromAgencyId)), pgArray(items.map((i) => `{${i.consentIds.join(',')}}`))]);
@@ -203,7 +200,7 @@ export class ConsentsService {
 
   /** The owning unit's access to a case for a consent action; anything else is audited and 404. */
   private async ownedCase(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext): Promise<CaseFacts> {
-    const access = await this.app.cases.loadCaseForActor(em, actor, caseId, action, ctx);
+    const access = await this.app.caseAccess.load(em, actor, caseId, action, ctx);
     if (access.decision.reason !== 'owner') {
       await this.app.audit.record(em, ctx, { action, resourceType: 'case', resourceId: caseId, caseId, subjectId: access.facts.subjectId, outcome: 'denied', reason: 'not_owner' });
       throw notFound();
@@ -261,6 +258,8 @@ export class ConsentsService {
     if (body.method !== 'oral' && !body.evidenceRef) throw badRequest(`A ${body.method} consent needs evidenceRef: a reference to the ${body.method === 'written' ? 'scanned document' : 'signature'}.`, 'evidence_required');
     const known = this.app.policy.policies.categories.categories;
     if (body.categories.some((c) => !Object.hasOwn(known, c))) throw badRequest(`Unknown category: choose among ${Object.keys(known).join(', ')}.`, 'unknown_category');
+    // Every exchange is about an identified person: without identity no partner can open the case.
+    if (!body.categories.includes('identity')) throw badRequest('A consent must include identity: every exchange is about an identified person, and without it no partner can open the case.', 'identity_required', '/categories');
   }
 
   private async listRows(em: EntityManager, where: string, params: unknown[], order = 'c.recorded_at, c.id'): Promise<ConsentOut[]> {
@@ -375,7 +374,11 @@ export class ConsentsService {
     return result;
   }
 
-  /** For each pair of the case's agencies and each category: open now, or closed and why. */
+  /**
+   * For each pair of the case's agencies and each category: open now, or closed and why. Decided
+   * by the same decision point as real reads (`app.policy.reach`): open means each agency of the
+   * pair can read the other's information of the category now.
+   */
   async matrix(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<MatrixT> {
     const facts = await this.ownedCase(em, actor, caseId, 'consent.read', ctx);
     const at = new Date();
@@ -390,9 +393,15 @@ export class ConsentsService {
     for (let i = 0; i < ids.length; i++) {
       for (let j = i + 1; j < ids.length; j++) {
         for (const category of categories) {
-          // A consent names agencies, not a direction: the pair is open both ways or neither.
+          const ab = this.app.policy.reach(gate, { caseId: facts.id, subjectId: facts.subjectId, ownerAgencyId: facts.ownerAgencyId, protectedSubject: facts.protectedSubject }, { authorAgencyId: ids[i]!, readerAgencyId: ids[j]!, category });
+          const ba = this.app.policy.reach(gate, { caseId: facts.id, subjectId: facts.subjectId, ownerAgencyId: facts.ownerAgencyId, protectedSubject: facts.protectedSubject }, { authorAgencyId: ids[j]!, readerAgencyId: ids[i]!, category });
+          const closed = !ab.allow ? ab : !ba.allow ? ba : null;
+          // The parties still missing for this pair and category, as the gate sees them.
           const d = gate.decide({ fromAgencyId: ids[i]!, toAgencyId: ids[j]!, category });
-          cells.push({ agencyIds: [ids[i]!, ids[j]!], category, open: d.allow, reason: d.reason, consentIds: [...d.consentIds], missing: d.missing.map((m) => ({ party: m.party, reason: m.reason })) });
+          cells.push({
+            agencyIds: [ids[i]!, ids[j]!], category, open: closed === null, reason: closed ? closed.reason : ab.reason,
+            consentIds: closed ? [] : [...new Set([...ab.consentIds, ...ba.consentIds])], missing: d.missing.map((m) => ({ party: m.party, reason: m.reason })),
+          });
         }
       }
     }

@@ -102,6 +102,12 @@ export interface GateEvaluator {
   /** The parties whose consent is required on the day (empty when none can be determined). */
   readonly requiredParties: readonly Party[];
   decide(exchange: Exchange): GateDecision;
+  /**
+   * The agencies every required party has named together with both agencies of an open exchange
+   * (in the active consents relied on for it): who may be known to take part, as far as the
+   * consents say. Empty when the exchange is not open.
+   */
+  namedWith(exchange: Exchange): ReadonlySet<string>;
 }
 
 const OWN: GateDecision = Object.freeze({ allow: true, reason: 'own_agency', consentIds: Object.freeze([]), missing: Object.freeze([]) }) as GateDecision;
@@ -158,10 +164,26 @@ export function prepareGate(rules: GateRules, facts: GateFacts): GateEvaluator {
     return { allow: false, reason: worst, consentIds: [], missing };
   }
 
+  function namedWith(e: Exchange): ReadonlySet<string> {
+    if (noParty || !evaluate(e).allow) return new Set();
+    let named: Set<string> | null = null;
+    parties.forEach((_, i) => {
+      const mine = new Set<string>();
+      for (const c of byParty[i]!) {
+        if (c.status === 'active' && c.categories.includes(e.category) && c.agencyIds.includes(e.fromAgencyId) && c.agencyIds.includes(e.toAgencyId)) {
+          for (const a of c.agencyIds) mine.add(a);
+        }
+      }
+      named = named === null ? mine : new Set([...named].filter((a) => mine.has(a)));
+    });
+    return named ?? new Set();
+  }
+
   return {
     at: facts.at,
     age,
     requiredParties: noParty ? [] : parties,
+    namedWith,
     decide(e) {
       if (e.fromAgencyId === e.toAgencyId) return OWN;
       let byTo = memo.get(e.fromAgencyId);

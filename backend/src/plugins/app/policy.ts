@@ -1,56 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import YAML from 'yaml';
-import { AGENCY_KINDS, ROLES, type AgencyKind, type Role } from '../../modules/identity/identity.entities.js';
-import { ConsentPolicy, consentPolicyProblems } from '../../modules/consents/consent.policy.js';
+import type { AgencyKind, Role } from '../../modules/identity/identity.entities.js';
 import { prepareGate, type GateEvaluator, type GateFacts } from '../../modules/consents/gate.js';
-import { loadCategoriesPolicy, type CategoriesPolicy } from '../../modules/cases/cases.policy.js';
-
-const RoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
-const AgencyKindT = Type.Union(AGENCY_KINDS.map((k) => Type.Literal(k)));
-
-const RoleRule = Type.Object({ role: RoleT, agencyKinds: Type.Optional(Type.Array(AgencyKindT, { minItems: 1 })) }, { additionalProperties: false });
-export const RolesPolicy = Type.Object(
-  { actions: Type.Record(Type.String({ pattern: '^[a-z_]+(\\.[a-z_]+)+$' }), Type.Array(RoleRule)) },
-  { additionalProperties: false },
-);
-export type RolesPolicy = Static<typeof RolesPolicy>;
-
-export interface Policies {
-  roles: RolesPolicy;
-  consent: ConsentPolicy;
-  categories: CategoriesPolicy;
-}
-
-export class PolicyError extends Error {}
-
-export function readPolicyFile<T extends TSchema>(dir: string, file: string, schema: T): Static<T> {
-  const full = path.join(dir, file);
-  let parsed: unknown;
-  try {
-    parsed = YAML.parse(fs.readFileSync(full, 'utf8'));
-  } catch (e) {
-    throw new PolicyError(`policies/${file}: cannot be read: ${(e as Error).message}`);
-  }
-  const errors = [...Value.Errors(schema, parsed)];
-  if (errors.length > 0) {
-    throw new PolicyError(`policies/${file} is invalid:\n${errors.slice(0, 10).map((e) => `  ${e.path || '/'}: ${e.message}`).join('\n')}`);
-  }
-  return parsed as Static<T>;
-}
-
-function loadConsentPolicy(dir: string): ConsentPolicy {
-  const consent = readPolicyFile(dir, 'consent.yaml', ConsentPolicy);
-  const problems = consentPolicyProblems(consent);
-  if (problems.length > 0) throw new PolicyError(`policies/consent.yaml is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  return consent;
-}
-
-export function loadPolicies(dir: string): Policies {
-  return { roles: readPolicyFile(dir, 'roles.yaml', RolesPolicy), consent: loadConsentPolicy(dir), categories: loadCategoriesPolicy(dir) };
-}
+import { CaseView, shapeItems, shapeView, type CaseViewer, type ViewDecision } from './disclosure.js';
+import type { Policies } from './policies.js';
 
 export interface Decision {
   allow: boolean;
@@ -72,12 +23,21 @@ export interface CaseActor extends RoleSubject {
 /** What the case-access rule needs to know about the case. */
 export interface CaseAccessFacts {
   ownerAgencyId: string;
+  /** Agencies taking part besides the owner (absent: none). */
+  participantAgencyIds?: readonly string[];
 }
 
 export const allow = (reason: string): Decision => ({ allow: true, reason });
 export const deny = (reason: string): Decision => ({ allow: false, reason });
 
-/** The one policy decision point. Default deny: what the policies do not allow is refused. */
+/** `caseAccess`'s answer for a participant's gated action: ask again with the case's consent gate. */
+export const CONSENT_REQUIRED = 'consent_required';
+
+/**
+ * The one policy decision point. Default deny: what the policies do not allow is refused. It
+ * decides who may act on a case, what crosses between agencies (the consent gate), and what of
+ * every answer about a case a caller may see, field by field (`view`, `shape`).
+ */
 export class PolicyDecisionPoint {
   constructor(readonly policies: Policies) {}
 
@@ -99,17 +59,28 @@ export class PolicyDecisionPoint {
   }
 
   /**
-   * Object-level access to one case: the role must allow the action, and then only social
-   * workers of the owning social services agency are allowed (`owner`). Everyone else is denied
-   * with `not_owner` (or `role`); callers answer such a denial exactly like a missing case.
-   * Partners will be let in through the consent gate where this denies with `not_owner` (see
-   * CasesService.loadCaseForActor, the one place reads go through).
+   * Object-level access to one case: the role must allow the action; then social workers of the
+   * owning social services agency are allowed (`owner`). A participating agency's gated action
+   * (`policies/disclosure.yaml`: gatedActions) answers CONSENT_REQUIRED: the caller asks again
+   * with `caseAccessThroughConsent`. Everyone else is denied (`not_owner`); callers answer a
+   * denial exactly like a missing case.
    */
   caseAccess(actor: CaseActor, action: string, facts: CaseAccessFacts): Decision {
     const role = this.roleAllows(actor, action);
     if (!role.allow) return role;
-    const owner = actor.agencyId === facts.ownerAgencyId && actor.agencyKind === 'social_services' && actor.roles.includes('social_worker');
-    return owner ? allow('owner') : deny('not_owner');
+    if (actor.agencyId === facts.ownerAgencyId) {
+      return actor.agencyKind === 'social_services' && actor.roles.includes('social_worker') ? allow('owner') : deny('not_owner');
+    }
+    const participant = facts.participantAgencyIds?.includes(actor.agencyId) ?? false;
+    return participant && this.policies.disclosure.gatedActions.includes(action) ? deny(CONSENT_REQUIRED) : deny('not_owner');
+  }
+
+  /** A participant's gated action: allowed while identity crosses from the owner to its agency. */
+  caseAccessThroughConsent(actor: CaseActor, action: string, facts: CaseAccessFacts, gate: GateEvaluator): Decision & { consentIds: readonly string[] } {
+    const first = this.caseAccess(actor, action, facts);
+    if (first.reason !== CONSENT_REQUIRED) return { ...first, consentIds: [] };
+    const d = gate.decide({ fromAgencyId: facts.ownerAgencyId, toAgencyId: actor.agencyId, category: 'identity' });
+    return d.allow ? { ...allow('consent'), consentIds: d.consentIds } : { ...deny(d.reason), consentIds: [] };
   }
 
   /** May a user of this kind of agency author information of this category (`policies/categories.yaml`)? */
@@ -117,5 +88,42 @@ export class PolicyDecisionPoint {
     const c = Object.hasOwn(this.policies.categories.categories, category) ? this.policies.categories.categories[category] : undefined;
     if (!c) return deny('unknown_category');
     return c.authors.includes(actor.agencyKind) ? allow('category_author') : deny('category_author');
+  }
+
+  /** One read of one case by one caller: the decisions of what crosses, and their tally. */
+  view(gate: GateEvaluator, viewer: CaseViewer): CaseView {
+    return new CaseView(gate, viewer);
+  }
+
+  /**
+   * Can information of `category` written by one agency of the case reach a user of another now?
+   * The same decisions as a real read (or, towards the owner, a partner's write): the reader must
+   * see the case at all (identity crosses from the owner to it), and then the item must cross.
+   */
+  reach(gate: GateEvaluator, c: Pick<CaseViewer, 'caseId' | 'subjectId' | 'ownerAgencyId' | 'protectedSubject'>,
+    e: { authorAgencyId: string; readerAgencyId: string; category: string }): ViewDecision {
+    const door = (agencyId: string): ViewDecision =>
+      agencyId === c.ownerAgencyId ? { allow: true, reason: 'owner', consentIds: [] } : gate.decide({ fromAgencyId: c.ownerAgencyId, toAgencyId: agencyId, category: 'identity' });
+    const closed = (d: ViewDecision): ViewDecision => ({ allow: false, reason: d.reason === 'no_required_party' ? d.reason : 'identity_closed', consentIds: [] });
+    const reader = door(e.readerAgencyId);
+    if (!reader.allow) return closed(reader);
+    if (e.readerAgencyId === c.ownerAgencyId) {
+      // The owning unit receives a partner's information when the partner writes it into the case.
+      const author = door(e.authorAgencyId);
+      if (!author.allow) return closed(author);
+      return gate.decide({ fromAgencyId: e.authorAgencyId, toAgencyId: c.ownerAgencyId, category: e.category });
+    }
+    const view = this.view(gate, { ...c, agencyId: e.readerAgencyId, owner: false });
+    return e.authorAgencyId === c.ownerAgencyId ? view.field(e.category) : view.item(e.authorAgencyId, e.category);
+  }
+
+  /** `value` (a read model of `policies/disclosure.yaml` view `viewName`) as the caller may see it. */
+  shape<T>(viewName: string, value: T, view: CaseView): T {
+    return shapeView(this.policies.disclosure, viewName, value, view);
+  }
+
+  /** The items of a list the caller may see, each shaped; the rest tallied as withheld in `view`. */
+  shapeItems<T>(viewName: string, items: readonly T[], view: CaseView): T[] {
+    return shapeItems(this.policies.disclosure, viewName, items, view);
   }
 }

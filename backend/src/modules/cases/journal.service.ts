@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sql } from '../../db/sql.js';
+import { badRequest, conflict } from '../../lib/problem.js';
+import type { AuditContext } from '../../plugins/app/audit.js';
+import type { Withheld } from '../../plugins/app/disclosure.js';
+import type { Actor } from '../../types.js';
+import { factsOf, type CaseAccess, type CaseAccessService, type FactsRow } from './case-access.js';
+import type { EntryBody, EntryOut, PageQuery } from './cases.schemas.js';
+import { caseFactsSql, ENTRIES_EXTRA, entriesPageSql, INSERT_ENTRY_SQL, OWNER_ENTRY_SQL, uuidArray } from './cases.sql.js';
+
+type EntryOutT = Static<typeof EntryOut>;
+
+export interface PageOf<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/** The journal (anteckningar): append-only entries, each of one information category. */
+export class JournalService {
+  constructor(private readonly app: FastifyInstance, private readonly access: CaseAccessService) {}
+
+  async createEntry(em: EntityManager, actor: Actor, caseId: string, body: EntryBody, ctx: AuditContext): Promise<EntryOutT> {
+    const category = this.app.policy.mayAuthorCategory(actor, body.category);
+    if (category.allow && !body.corrects) {
+      const written = await this.ownerEntry(em, actor, caseId, body, ctx);
+      if (written) return written;
+    }
+    return this.access.write(em, actor, caseId, 'case.entry.write', ctx, async (tx, access) => {
+      if (!category.allow) {
+        throw category.reason === 'unknown_category'
+          ? badRequest('Unknown category: choose one of the configured information categories.', 'unknown_category', '/category')
+          : badRequest('Your agency cannot write entries of this category.', 'category_not_allowed', '/category');
+      }
+      const toOwner = this.crossingToOwner(actor, access, body.category);
+      if (body.corrects) {
+        const [target] = await sql<{ author_agency_id: string }>(tx, 'SELECT author_agency_id FROM journal_entry WHERE id = ? AND case_id = ?', [body.corrects, caseId]);
+        if (!target) throw badRequest('The entry to correct is not in this case.', 'corrects_not_in_case', '/corrects');
+        if (target.author_agency_id !== actor.agencyId) throw badRequest('Only the agency that wrote an entry can correct it.', 'corrects_other_agency', '/corrects');
+      }
+      const id = randomUUID();
+      const [entry] = await sql<EntryOutT>(tx, INSERT_ENTRY_SQL, [id, caseId, actor.id, actor.agencyId, body.category, body.text, body.corrects ?? null]);
+      const event = this.access.event(access, 'entry.create', 'journal_entry', id);
+      if (toOwner) {
+        // A partner's entry is a disclosure to the owning unit, made now, under the consents in force.
+        await this.app.consents.recordWriteDisclosure(tx, ctx, access.facts, {
+          itemType: 'entry', itemId: id, category: body.category, fromAgencyId: actor.agencyId, consentIds: toOwner.consentIds,
+        }, { ...event, consentIds: [...new Set([...access.consentIds, ...toOwner.consentIds])] });
+      } else {
+        await this.app.audit.record(tx, ctx, event);
+      }
+      return entry!;
+    });
+  }
+
+  /**
+   * A partner writes only what may cross from its agency to the owning unit now (the owner keeps
+   * it from then on); the owning unit's own entries cross nothing (null).
+   */
+  private crossingToOwner(actor: Actor, access: CaseAccess, category: string): { consentIds: readonly string[] } | null {
+    if (access.decision.reason === 'owner' || actor.agencyId === access.facts.ownerAgencyId || !access.gate) return null;
+    const d = access.gate.decide({ fromAgencyId: actor.agencyId, toAgencyId: access.facts.ownerAgencyId, category });
+    if (!d.allow) {
+      throw conflict(`The consents in force do not let information of the category ${category} go from your agency to the social services unit that owns the case. Ask the case's social worker to record a consent that names it, or write it in your own agency's records.`, 'category_not_consented');
+    }
+    return { consentIds: d.consentIds };
+  }
+
+  /**
+   * The common write in two round trips instead of five: the owning unit's new entry (not a
+   * correction). The facts are read and the decision point decides as for any write; then ONE
+   * statement locks the case, checks that what the decision relied on still holds (same owner,
+   * not closed), writes the entry and its audit event, and commits them together. Anything else
+   * — a denial, a closed or missing case, a case that changed in between — returns null and
+   * the caller takes the general path, which answers and audits it.
+   */
+  private async ownerEntry(em: EntityManager, actor: Actor, caseId: string, body: EntryBody, ctx: AuditContext): Promise<EntryOutT | null> {
+    if (em.getTransactionContext()) return null;
+    const [row] = await sql<FactsRow>(em, caseFactsSql(false), [caseId]);
+    if (!row || row.status === 'closed') return null;
+    const facts = factsOf(caseId, row);
+    const decision = this.app.policy.caseAccess(actor, 'case.entry.write', facts);
+    if (!decision.allow || decision.reason !== 'owner') return null;
+    const id = randomUUID();
+    const audit = this.app.audit.insertStatement(ctx, [this.access.event({ facts, decision, consentIds: [] }, 'entry.create', 'journal_entry', id)], 'EXISTS (SELECT 1 FROM e)');
+    const [entry] = await sql<EntryOutT>(em, OWNER_ENTRY_SQL(audit.text),
+      [caseId, facts.ownerAgencyId, id, actor.id, actor.agencyId, body.category, body.text, ...audit.params]);
+    return entry ?? null;
+  }
+
+  /** Journal entries the caller may see (decided per author agency and category by the decision point), newest first. */
+  async listEntries(em: EntityManager, actor: Actor, caseId: string, page: PageQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
+    const offset = (page.page - 1) * page.pageSize;
+    const access = await this.access.load<{ entryGroups: { authorAgencyId: string; category: string; n: number }[]; entries: EntryOutT[] }>(
+      em, actor, caseId, 'case.read', ctx, { select: ENTRIES_EXTRA, params: [page.pageSize, offset] });
+    const groups = access.extra.entryGroups;
+    const view = await this.access.view(em, actor, access);
+    const allowed = view.allowedGroups(groups);
+    // Every group allowed: the page read with the facts is the answer; else only the allowed groups'.
+    const page1 = allowed.length === groups.length ? access.extra.entries : allowed.length === 0 ? [] : await sql<EntryOutT>(em, entriesPageSql(true), [
+      caseId, uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`, page.pageSize, offset]);
+    const items = this.app.policy.shapeItems('entry', page1, view);
+    await this.app.consents.recordRead(em, actor, ctx, access.facts, { ...this.access.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null }, view);
+    return { items, total: allowed.reduce((n, g) => n + g.n, 0), page: page.page, pageSize: page.pageSize, withheld: view.withheld };
+  }
+}
