@@ -8,7 +8,22 @@ interface PooledConnection {
   query(sql: string, cb: (err: Error | null) => void): void;
 }
 
+/** Name of the API's pooled connections in pg_stat_activity (operators and tests find them by it). */
+export const POOL_APPLICATION_NAME = 'samverka-api';
+
 /**
+ * How long a request waits to connect, or for a free pooled connection, before it is answered
+ * 503: a database that does not answer must not hang requests (knex waits 60 s by default).
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+const ACQUIRE_TIMEOUT_MS = 10_000;
+
+/**
+ * A pooled connection that breaks (database restart, terminated backend) is marked by knex and
+ * replaced on the next acquire, and a failed connect is handed to the waiting request at once
+ * (knex's `propagateCreateError`), so the pool needs no reconnect loop of its own: while the
+ * database is away requests fail fast (503), and the first one after it is back connects again.
+ *
  * `role`: every pooled connection switches to it (SET ROLE) before first use, so that the
  * statements of the API run with that role's grants only.
  */
@@ -22,6 +37,10 @@ export function ormOptions(clientUrl: string, poolMax = 10, role?: string): Opti
       min: 0,
       max: poolMax,
       ...(role ? { afterCreate: (conn: PooledConnection, done: (err: Error | null, conn: PooledConnection) => void) => conn.query(`SET ROLE ${role}`, (err) => done(err, conn)) } : {}),
+    },
+    driverOptions: {
+      acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+      connection: { application_name: POOL_APPLICATION_NAME, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true },
     },
     allowGlobalContext: false,
     debug: false,

@@ -15,6 +15,7 @@
  * in the cluster therefore delays sequencing (bounded lag), but never causes a skip or reorder.
  */
 import pg from 'pg';
+import { Backoff } from '../../db/backoff.js';
 import type { SigningKey } from '../../lib/keys.js';
 import {
   chainHash, eventLeafHash, frontierRefs, MerkleFrontier, signCheckpoint, ZERO_HASH, type Checkpoint,
@@ -27,6 +28,9 @@ import {
 /** Advisory lock key of the sequencer ("SAMV" "AUDT"). */
 export const SEQUENCER_LOCK_KEY = '6007612165012841556';
 
+/** Name of the sequencer's connection in pg_stat_activity. */
+export const SEQUENCER_APPLICATION_NAME = 'samverka-audit-sequencer';
+
 export interface SequencerOptions {
   connectionString: string;
   signing: SigningKey;
@@ -34,7 +38,12 @@ export interface SequencerOptions {
   dbRole?: string;
   batchSize?: number;
   intervalMs?: number;
+  /** Wait before trying to lead again while another instance leads. */
   retryMs?: number;
+  /** After a failed batch (database away): waits from this, doubling, jittered … */
+  failureRetryMs?: number;
+  /** … up to this. */
+  failureRetryMaxMs?: number;
   /** Sign a checkpoint once this many events are not yet covered by one … */
   checkpointEvery?: number;
   /** … or when uncovered events are this old … */
@@ -70,15 +79,17 @@ export class AuditSequencer {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private busy: Promise<unknown> = Promise.resolve();
+  private readonly backoff: Backoff;
   readonly opts: Required<Omit<SequencerOptions, 'dbRole' | 'log' | 'beforeCommit'>> & Pick<SequencerOptions, 'dbRole' | 'log' | 'beforeCommit'>;
   /** Time the last batch finished and how far behind the oldest unsequenced event was. */
   lastLagMs = 0;
 
   constructor(options: SequencerOptions) {
     this.opts = {
-      batchSize: 2000, intervalMs: 200, retryMs: 1000, checkpointEvery: 1000, checkpointSeconds: 10, idleResignSeconds: 3600,
+      batchSize: 2000, intervalMs: 200, retryMs: 1000, failureRetryMs: 250, failureRetryMaxMs: 10_000, checkpointEvery: 1000, checkpointSeconds: 10, idleResignSeconds: 3600,
       ...options,
     };
+    this.backoff = new Backoff(this.opts.failureRetryMs, this.opts.failureRetryMaxMs);
   }
 
   get isLeader(): boolean {
@@ -92,13 +103,21 @@ export class AuditSequencer {
 
   private async connect(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const client = new pg.Client({ connectionString: this.opts.connectionString, application_name: 'samverka-audit-sequencer' });
+    const client = new pg.Client({ connectionString: this.opts.connectionString, application_name: SEQUENCER_APPLICATION_NAME, connectionTimeoutMillis: 5_000, keepAlive: true });
+    // Stays for the client's whole life: a broken connection can emit 'error' more than once, and
+    // an 'error' with no handler would end the process. Only the connection in use is dropped.
     client.on('error', (e) => {
+      if (client !== this.client) return;
       this.opts.log?.warn({ err: { type: e.name, code: (e as { code?: string }).code } }, 'audit sequencer connection lost');
       this.dropConnection();
     });
-    await client.connect();
-    if (this.opts.dbRole) await client.query(`SET ROLE ${client.escapeIdentifier(this.opts.dbRole)}`);
+    try {
+      await client.connect();
+      if (this.opts.dbRole) await client.query(`SET ROLE ${client.escapeIdentifier(this.opts.dbRole)}`);
+    } catch (e) {
+      client.end().catch(() => {});
+      throw e;
+    }
     this.client = client;
     return client;
   }
@@ -293,11 +312,13 @@ export class AuditSequencer {
         let delay = this.opts.intervalMs;
         try {
           const r = await this.runOnce();
+          this.backoff.reset();
           if (!r.leader) delay = this.opts.retryMs;
           else if (r.sequenced >= this.opts.batchSize) delay = 0;
         } catch (e) {
-          this.opts.log?.error({ err: { type: (e as Error).name, code: (e as { code?: string }).code } }, 'audit sequencer batch failed');
-          delay = this.opts.retryMs;
+          // Reconnects on the next batch; backing off while the database stays away.
+          delay = this.backoff.next();
+          this.opts.log?.error({ err: { type: (e as Error).name, code: (e as { code?: string }).code }, retryInMs: delay }, 'audit sequencer batch failed');
         }
         if (delay > 0 && this.running) {
           await new Promise<void>((resolve) => {
@@ -315,11 +336,14 @@ export class AuditSequencer {
 
   /** Stops the loop and releases the lock (by closing the session). */
   async stop(): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     this.wake?.();
     await this.loop;
     this.loop = null;
     await this.busy;
+    // One last batch: the events of requests that finished during shutdown are sequenced now.
+    if (wasRunning && this.leader) await this.runOnce().catch(() => {});
     const c = this.client;
     this.client = null;
     this.leader = false;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { HttpProblem } from '../../lib/problem.js';
 
 interface ProblemBody {
@@ -50,6 +51,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
         ? 'The body is not valid JSON.'
         : 'The request could not be processed; check it and try again.';
       return send(reply, request, { type: 'urn:samverka:problem:bad_request', title, status, detail });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Not a fault of this request: it may be sent again once the database is back.
+      request.log.warn({ err: { type: fe.name, code: (fe as { code?: string }).code } }, 'database unavailable');
+      return send(reply, request, {
+        type: 'urn:samverka:problem:database_unavailable', title: 'Temporarily unavailable', status: 503,
+        detail: 'The service cannot reach its database right now. Try again in a few seconds.',
+      }, { 'retry-after': '5' });
     }
     if (isDatabaseUnavailable(error)) {
       // Not a fault of this request: it may be sent again once the database is back.
