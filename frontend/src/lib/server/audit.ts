@@ -1,6 +1,6 @@
 import { error, type RequestEvent } from '@sveltejs/kit';
 import type { paths } from '$lib/api/schema';
-import { ApiError, request, type ApiContext, type RequestOptions } from './api';
+import { ApiError, request, type ApiContext, type Json, type RequestOptions } from './http';
 import { SESSION_COOKIE } from './session';
 
 /**
@@ -8,8 +8,6 @@ import { SESSION_COOKIE } from './session';
  * token comes from the httpOnly session cookie and never reaches the browser. The auditor sees
  * access metadata (ids, names of staff and agencies, outcomes), never case content.
  */
-
-type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
 export type AuditEventsQuery = NonNullable<paths['/api/audit/events']['get']['parameters']['query']>;
 export type AuditEventPage = Json<paths['/api/audit/events']['get']['responses'][200]>;

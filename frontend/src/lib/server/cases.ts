@@ -1,15 +1,13 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import type { paths } from '$lib/api/schema';
 import type { MessageKey } from '$lib/i18n/messages';
-import type { FormFailure } from '$lib/components/cases/forms';
-import { ApiError, ApiUnavailableError, type HttpMethod, type RequestOptions } from './api';
+import type { FormFailure } from '$lib/components/forms/forms';
+import { ApiError, ApiUnavailableError, problemCode, type Call, type Json } from './http';
 
 /**
  * The cases part of the API client (bound to the request's token by `createApi`), and how its
  * problems become messages on a form. Server-side only.
  */
-
-type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
 export type CaseDetail = Json<paths['/api/cases/{id}']['get']['responses'][200]>;
 export type CaseListPage = Json<paths['/api/cases/search']['post']['responses'][200]>;
@@ -39,8 +37,6 @@ export const CASE_STATUSES: readonly CaseStatus[] = ['open', 'active', 'closed']
 export const CASE_TYPES: readonly CaseType[] = ['sspf', 'avhoppare'];
 export const PROTECTED_IDENTITIES: readonly ProtectedIdentity[] = ['none', 'sekretessmarkering', 'skyddad_folkbokforing'];
 export const PLAN_ITEM_STATUSES: readonly PlanItem['status'][] = ['planned', 'in_progress', 'done', 'cancelled'];
-
-type Call = (method: HttpMethod, path: keyof paths, body?: unknown, options?: RequestOptions) => Promise<Response>;
 
 export function createCasesApi(call: Call) {
 	const json = async <T>(response: Promise<Response>): Promise<T> => (await (await response).json()) as T;
@@ -78,11 +74,6 @@ export function createCasesApi(call: Call) {
 }
 
 export type CasesApi = ReturnType<typeof createCasesApi>;
-
-/** The machine-readable code of a problem: `urn:samverka:problem:case_closed` → `case_closed`. */
-export function problemCode(err: ApiError): string {
-	return err.problem?.type?.split(':').pop() ?? '';
-}
 
 /**
  * 404 from the API means "does not exist or not yours": the page says exactly that and nothing
@@ -139,7 +130,7 @@ export function validationFieldErrors(
 	return fields;
 }
 
-export type { FormFailure } from '$lib/components/cases/forms';
+export type { FormFailure } from '$lib/components/forms/forms';
 
 export function formFailure(
 	status: number,

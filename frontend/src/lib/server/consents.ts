@@ -1,14 +1,11 @@
 import type { paths } from '$lib/api/schema';
 import type { MessageKey } from '$lib/i18n/messages';
-import { ApiError, type HttpMethod, type RequestOptions } from './api';
-import { problemCode } from './cases';
+import { problemCode, type ApiError, type Call, type Json } from './http';
 
 /**
  * The consents part of the API client (bound to the request's token by `createApi`): consents on a
  * case, their receipts, the consent matrix and the disclosure ledger. Server-side only.
  */
-
-type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
 export type Consent = Json<paths['/api/cases/{id}/consents']['get']['responses'][200]>[number];
 export type RecordConsentRequest = Json<paths['/api/cases/{id}/consents']['post']['requestBody']>;
@@ -29,8 +26,6 @@ export const CONSENT_METHODS: readonly ConsentMethod[] = ['written', 'digital', 
  * rule, and the API's `period_too_long` answer stays the one that decides.
  */
 export const MAX_VALIDITY_MONTHS = 12;
-
-type Call = (method: HttpMethod, path: keyof paths, body?: unknown, options?: RequestOptions) => Promise<Response>;
 
 export function createConsentsApi(call: Call) {
 	const json = async <T>(response: Promise<Response>): Promise<T> => (await (await response).json()) as T;

@@ -3,7 +3,7 @@ import type { SubmitFunction } from '@sveltejs/kit';
 import { isMessageKey, type MessageKey } from '$lib/i18n/messages';
 
 /**
- * `use:enhance` for the case forms: after a failed submit focus moves to the form's error summary
+ * `use:enhance` for the forms: after a failed submit focus moves to the form's error summary
  * (without JS its `autofocus` does that on the reloaded page); `reset: false` keeps what the user
  * typed when the server answers with the same form again (search, adding a guardian row).
  */
@@ -21,7 +21,7 @@ export function enhanceForm(options: { reset?: boolean; after?: (formElement: HT
 		};
 }
 
-/** What a failed case form action returns (see `formFailure` in `$lib/server/cases`). */
+/** What a failed form action returns (see `formFailure` in `$lib/server/cases`). */
 export interface FormFailure {
 	action: string;
 	/** The summary message. */
