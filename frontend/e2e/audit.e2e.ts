@@ -61,7 +61,12 @@ beforeAll(async () => {
 	const created = await fetch(`${apiUrl()}/api/cases`, {
 		method: 'POST',
 		headers,
-		body: JSON.stringify({ type: 'sspf', area: 'Norrby', reason: 'Oro från skolan.', subject: { personalIdentityNumber: personnummer, ...SUBJECT } })
+		body: JSON.stringify({
+			type: 'sspf',
+			area: 'Norrby',
+			reason: 'Oro från skolan.',
+			subject: { personalIdentityNumber: personnummer, ...SUBJECT }
+		})
 	});
 	if (created.status !== 201) throw new Error(`creating the case: ${created.status} ${await created.text()}`);
 	const body = (await created.json()) as { id: string; subject: { id: string } };

@@ -1,15 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-	baseUrl,
-	demoPassword,
-	demoUser,
-	expectNoSeriousA11yViolations,
-	launchBrowser,
-	login,
-	openPage,
-	SESSION_COOKIE
-} from './helpers';
+import { baseUrl, demoPassword, demoUser, expectNoSeriousA11yViolations, launchBrowser, login, openPage, SESSION_COOKIE } from './helpers';
 
 let browser: Browser;
 

@@ -199,7 +199,9 @@ describe('consent gates what the police may see of a 12-year-old’s case', () =
 		const identity = (await matrixRow(social, 'identity').textContent()) ?? '';
 		expect(identity).toContain('Stängd');
 		expect(identity).toContain(`${guardian2} (vårdnadshavare): samtycke saknas`);
-		expect(await social.getByTestId('consent-matrix').first().locator('caption').textContent()).toBe(`Utbyte mellan ${socialName} och ${policeName}`);
+		expect(await social.getByTestId('consent-matrix').first().locator('caption').textContent()).toBe(
+			`Utbyte mellan ${socialName} och ${policeName}`
+		);
 		await expectNoSeriousA11yViolations(social);
 
 		const response = await police.goto(caseUrl);
@@ -235,7 +237,10 @@ describe('consent gates what the police may see of a 12-year-old’s case', () =
 
 		// The police's start page lists the case among those shared with them (through the same gate).
 		await police.goto('/');
-		await police.getByTestId('shared-cases').locator('a', { hasText: `${firstName} ${lastName}` }).waitFor();
+		await police
+			.getByTestId('shared-cases')
+			.locator('a', { hasText: `${firstName} ${lastName}` })
+			.waitFor();
 		await expectNoSeriousA11yViolations(police);
 
 		// The owner's pages stay the owner's.

@@ -36,7 +36,10 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
 			const response = await goto(url, gotoOptions);
 			// Only app pages hydrate (not downloads, nor the static fallback error page).
 			if (response?.headers()['content-type']?.includes('text/html')) {
-				await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 10_000 }).catch(() => undefined);
+				await page
+					.locator('html[data-hydrated="true"]')
+					.waitFor({ state: 'attached', timeout: 10_000 })
+					.catch(() => undefined);
 			}
 			return response;
 		};

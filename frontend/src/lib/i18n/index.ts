@@ -1,14 +1,5 @@
 import { page } from '$app/state';
-import {
-	defaultLocale,
-	formatWait,
-	isLocale,
-	isMessageKey,
-	translate,
-	type Locale,
-	type MessageKey,
-	type MessageParams
-} from './messages';
+import { defaultLocale, formatWait, isLocale, isMessageKey, translate, type Locale, type MessageKey, type MessageParams } from './messages';
 
 export { defaultLocale, isLocale, isMessageKey, locales, translate } from './messages';
 export type { Locale, MessageKey, MessageParams } from './messages';

@@ -34,9 +34,7 @@ export function isMessageKey(value: string): value is MessageKey {
 export function translate(locale: Locale, key: MessageKey, params?: MessageParams): string {
 	const template = catalogs[locale][key] ?? catalogs[defaultLocale][key] ?? key;
 	if (!params) return template;
-	return template.replace(/\{(\w+)\}/g, (match, name: string) =>
-		Object.hasOwn(params, name) ? String(params[name]) : match
-	);
+	return template.replace(/\{(\w+)\}/g, (match, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : match));
 }
 
 /** "90 seconds", "2 minutes": waits are shown in whole minutes from one minute up, rounded up. */

@@ -77,7 +77,8 @@ export function auditApi(event: RequestEvent) {
 		/** GDPR art. 15: a personnummer (in the body, never a URL) to the person's subject ids. 400: not a valid number. */
 		lookupSubjects: async (personalIdentityNumber: string) =>
 			(await (await request(ctx, 'POST', '/api/audit/subjects/lookup', { personalIdentityNumber })).json()) as AuditSubjectLookup,
-		extractCsv: (subjectId: string) => request(ctx, 'GET', '/api/audit/subjects/{id}/extract.csv', undefined, { params: { id: subjectId } }),
+		extractCsv: (subjectId: string) =>
+			request(ctx, 'GET', '/api/audit/subjects/{id}/extract.csv', undefined, { params: { id: subjectId } }),
 		/** The API's response, to stream on unread (CSV, or the extract as JSON for offline checks). */
 		exportCsv: (query: AuditCsvQuery) => request(ctx, 'GET', '/api/audit/export.csv', undefined, { query: query as Query }),
 		extractRaw: (subjectId: string) => request(ctx, 'GET', '/api/audit/subjects/{id}/extract', undefined, { params: { id: subjectId } })

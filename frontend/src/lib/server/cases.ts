@@ -68,8 +68,7 @@ export function createCasesApi(call: Call) {
 			json<PlanItem>(call('PATCH', '/api/cases/{id}/plan-items/{itemId}', body, { params: { id: caseId, itemId } })),
 		meetings: (caseId: string, page: number, pageSize: number) =>
 			json<MeetingPage>(call('GET', '/api/cases/{id}/meetings', undefined, { ...id(caseId), query: { page, pageSize } })),
-		createMeeting: (caseId: string, body: CreateMeetingRequest) =>
-			json<Meeting>(call('POST', '/api/cases/{id}/meetings', body, id(caseId)))
+		createMeeting: (caseId: string, body: CreateMeetingRequest) => json<Meeting>(call('POST', '/api/cases/{id}/meetings', body, id(caseId)))
 	};
 }
 
@@ -150,7 +149,14 @@ export function formFailure(
  */
 export function apiFailure(
 	err: unknown,
-	ctx: { action: string; requestId: string; values: Record<string, string>; itemId?: string; fieldFor?: (path: string) => string | null; codeField?: Record<string, string> }
+	ctx: {
+		action: string;
+		requestId: string;
+		values: Record<string, string>;
+		itemId?: string;
+		fieldFor?: (path: string) => string | null;
+		codeField?: Record<string, string>;
+	}
 ) {
 	if (err instanceof ApiUnavailableError) return formFailure(503, ctx.action, 'cases.problem.unavailable', ctx.values, {}, ctx.itemId);
 	if (!(err instanceof ApiError)) throw err;

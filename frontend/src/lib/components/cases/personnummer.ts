@@ -28,7 +28,16 @@ function luhnValid(tenDigits: string): boolean {
 export function parsePersonnummer(input: string, today: Date = new Date()): ParsedPersonnummer | null {
 	const m = FORM.exec(input.trim());
 	if (!m) return null;
-	const [, century, yy, mm, dd, sep, serial, check] = m as unknown as [string, string | undefined, string, string, string, string, string, string];
+	const [, century, yy, mm, dd, sep, serial, check] = m as unknown as [
+		string,
+		string | undefined,
+		string,
+		string,
+		string,
+		string,
+		string,
+		string
+	];
 	let year: number;
 	if (century !== undefined) {
 		year = Number(century) * 100 + Number(yy);

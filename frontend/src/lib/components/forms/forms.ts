@@ -42,7 +42,13 @@ export function failureOf(form: unknown, action?: string): FormFailure | null {
 	const f = form as Partial<FormFailure>;
 	if (typeof f.error !== 'string' || typeof f.action !== 'string') return null;
 	if (action !== undefined && f.action !== action) return null;
-	return { action: f.action, error: f.error, fieldErrors: f.fieldErrors ?? {}, values: f.values ?? {}, ...(f.itemId ? { itemId: f.itemId } : {}) };
+	return {
+		action: f.action,
+		error: f.error,
+		fieldErrors: f.fieldErrors ?? {},
+		values: f.values ?? {},
+		...(f.itemId ? { itemId: f.itemId } : {})
+	};
 }
 
 /** The confirmation in a page's `form` prop after a successful save, if any. */

@@ -30,7 +30,14 @@ export const load: PageServerLoad = async (event) => {
 		const [integrity, events, timeline, anomalies, agencies, actors, actions] = await Promise.all([
 			section(api.verify()),
 			valid ? section(api.events({ ...filter.api, page: filter.page, pageSize: PAGE_SIZE })) : null,
-			section(api.timeline({ from: chartPeriod.from, to: chartPeriod.to, bucket: chartPeriod.bucket, ...(filter.api.agencyId && valid ? { agencyId: filter.api.agencyId } : {}) })),
+			section(
+				api.timeline({
+					from: chartPeriod.from,
+					to: chartPeriod.to,
+					bucket: chartPeriod.bucket,
+					...(filter.api.agencyId && valid ? { agencyId: filter.api.agencyId } : {})
+				})
+			),
 			section(api.anomalies({ from: anomalyPeriod.from, to: anomalyPeriod.to })),
 			// The filter's lists; without them the form falls back to ids typed in.
 			section(api.agencies()),

@@ -6,7 +6,10 @@ const ID = '4f9c2a1e-8b7d-4c3a-9e2f-1a2b3c4d5e6f';
 
 describe('parseFilter', () => {
 	it('turns URL values into the API filter, dates as whole local days', () => {
-		const parsed = parseFilter(new URLSearchParams({ subjectId: ID.toUpperCase(), outcome: 'denied', from: '2026-11-01', to: '2026-11-30', page: '3' }), TZ);
+		const parsed = parseFilter(
+			new URLSearchParams({ subjectId: ID.toUpperCase(), outcome: 'denied', from: '2026-11-01', to: '2026-11-30', page: '3' }),
+			TZ
+		);
 		expect(parsed.errors).toEqual({});
 		expect(parsed.api).toEqual({ subjectId: ID, outcome: 'denied', from: '2026-10-31T23:00:00.000Z', to: '2026-11-30T23:00:00.000Z' });
 		expect(parsed.page).toBe(3);
@@ -22,7 +25,10 @@ describe('parseFilter', () => {
 	});
 
 	it('reports malformed values per field instead of calling the API with them', () => {
-		const parsed = parseFilter(new URLSearchParams({ subjectId: '19900101-1234', action: 'DROP TABLE', outcome: 'maybe', from: '2026-02-30', page: '-1' }), TZ);
+		const parsed = parseFilter(
+			new URLSearchParams({ subjectId: '19900101-1234', action: 'DROP TABLE', outcome: 'maybe', from: '2026-02-30', page: '-1' }),
+			TZ
+		);
 		expect(parsed.errors).toEqual({ subjectId: 'invalidId', action: 'invalidAction', outcome: 'invalidOutcome', from: 'invalidDate' });
 		expect(parsed.page).toBe(1);
 	});
@@ -43,7 +49,11 @@ describe('overviewPeriod', () => {
 	const now = Date.parse('2026-11-27T10:00:00Z');
 
 	it('defaults to the last days up to the end of today, by day', () => {
-		expect(overviewPeriod({}, now, TZ, 30, 731)).toEqual({ from: '2026-10-28T23:00:00.000Z', to: '2026-11-27T23:00:00.000Z', bucket: 'day' });
+		expect(overviewPeriod({}, now, TZ, 30, 731)).toEqual({
+			from: '2026-10-28T23:00:00.000Z',
+			to: '2026-11-27T23:00:00.000Z',
+			bucket: 'day'
+		});
 	});
 
 	it('uses hours for a short period and caps a long one', () => {

@@ -44,7 +44,13 @@ function fixture() {
 	events[1]!.inclusionProof = [l0.toString('hex'), l2.toString('hex')];
 	events[2]!.inclusionProof = [node(l0, l1).toString('hex')];
 	const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-	const body = { treeSize: 3, rootHash: root.toString('hex'), chainHash: '00'.repeat(32), signedAt: '2026-11-27T10:00:05.000Z', keyId: 'k1' };
+	const body = {
+		treeSize: 3,
+		rootHash: root.toString('hex'),
+		chainHash: '00'.repeat(32),
+		signedAt: '2026-11-27T10:00:05.000Z',
+		keyId: 'k1'
+	};
 	const message = ['samverka.audit.checkpoint/v1', '3', body.rootHash, body.chainHash, body.signedAt, body.keyId].join('\n');
 	const checkpoint: ProofCheckpoint = { ...body, signature: sign(null, Buffer.from(message), privateKey).toString('base64') };
 	return { events, checkpoint, pem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };

@@ -11,8 +11,25 @@ import type { AuditExtract } from '$lib/components/audit/types';
 /** What an event's proof needs: its canonical fields and its place in the tree, as the extract API sends them. */
 export type ProofEvent = Pick<
 	AuditExtract['events'][number],
-	| 'seq' | 'eventId' | 'occurredAt' | 'actorId' | 'actorAgencyId' | 'actorRole' | 'action' | 'resourceType' | 'resourceId' | 'caseId'
-	| 'subjectId' | 'outcome' | 'reason' | 'consentIds' | 'requestId' | 'clientIp' | 'leafIndex' | 'leafHash' | 'inclusionProof'
+	| 'seq'
+	| 'eventId'
+	| 'occurredAt'
+	| 'actorId'
+	| 'actorAgencyId'
+	| 'actorRole'
+	| 'action'
+	| 'resourceType'
+	| 'resourceId'
+	| 'caseId'
+	| 'subjectId'
+	| 'outcome'
+	| 'reason'
+	| 'consentIds'
+	| 'requestId'
+	| 'clientIp'
+	| 'leafIndex'
+	| 'leafHash'
+	| 'inclusionProof'
 >;
 
 /** A signed checkpoint, as the extract API sends it. */
@@ -41,8 +58,23 @@ const sha256 = (...parts: Buffer[]): Buffer => {
 
 export function leafHashOf(e: ProofEvent): string {
 	const canonical = JSON.stringify([
-		EVENT_FORMAT, e.seq, e.eventId, e.occurredAt, e.actorId, e.actorAgencyId, e.actorRole, e.action, e.resourceType,
-		e.resourceId, e.caseId, e.subjectId, e.outcome, e.reason, e.consentIds, e.requestId, e.clientIp
+		EVENT_FORMAT,
+		e.seq,
+		e.eventId,
+		e.occurredAt,
+		e.actorId,
+		e.actorAgencyId,
+		e.actorRole,
+		e.action,
+		e.resourceType,
+		e.resourceId,
+		e.caseId,
+		e.subjectId,
+		e.outcome,
+		e.reason,
+		e.consentIds,
+		e.requestId,
+		e.clientIp
 	]);
 	return sha256(Buffer.from([0]), Buffer.from(canonical, 'utf8')).toString('hex');
 }
@@ -72,7 +104,14 @@ export function verifyInclusion(index: number, size: number, leaf: Buffer, proof
 }
 
 export function checkpointSignatureValid(checkpoint: ProofCheckpoint, publicKeyPem: string): boolean {
-	const message = [CHECKPOINT_FORMAT, String(checkpoint.treeSize), checkpoint.rootHash, checkpoint.chainHash, checkpoint.signedAt, checkpoint.keyId].join('\n');
+	const message = [
+		CHECKPOINT_FORMAT,
+		String(checkpoint.treeSize),
+		checkpoint.rootHash,
+		checkpoint.chainHash,
+		checkpoint.signedAt,
+		checkpoint.keyId
+	].join('\n');
 	try {
 		return verifySignature(null, Buffer.from(message, 'utf8'), createPublicKey(publicKeyPem), Buffer.from(checkpoint.signature, 'base64'));
 	} catch {
@@ -98,5 +137,12 @@ export function verifyExtract(checkpoint: ProofCheckpoint | null, publicKeyPem: 
 	}
 	const count = (p: EventProof) => [...proofs.values()].filter((v) => v === p).length;
 	const firstFailed = events.find((e) => proofs.get(e.seq) === 'failed');
-	return { signatureValid, proofs, proven: count('proven'), pending: count('pending'), failed: count('failed'), firstFailedSeq: firstFailed?.seq ?? null };
+	return {
+		signatureValid,
+		proofs,
+		proven: count('proven'),
+		pending: count('pending'),
+		failed: count('failed'),
+		firstFailedSeq: firstFailed?.seq ?? null
+	};
 }

@@ -51,7 +51,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 		options = await locals.api.cases.options();
 	} catch (err) {
 		// Coordinators, auditors and administrators have no case list (coordinators: group figures).
-		if (err instanceof ApiError && err.status === 403) return { forbidden: true as const, isCoordinator: locals.user?.roles.includes('coordinator') ?? false };
+		if (err instanceof ApiError && err.status === 403)
+			return { forbidden: true as const, isCoordinator: locals.user?.roles.includes('coordinator') ?? false };
 		throw err;
 	}
 	const filters = cleanFilters(Object.fromEntries(FILTERS.map((f) => [f, url.searchParams.get(f)])), options.areas);

@@ -16,7 +16,8 @@ export const actions = {
 
 	phase: async ({ request, locals, params }) => {
 		const values = formValues(await request.formData(), ['phase']);
-		if (!PHASES.includes(values.phase ?? '')) return formFailure(400, 'phase', 'cases.overview.error.phaseRequired', values, { phase: 'cases.overview.error.phaseRequired' });
+		if (!PHASES.includes(values.phase ?? ''))
+			return formFailure(400, 'phase', 'cases.overview.error.phaseRequired', values, { phase: 'cases.overview.error.phaseRequired' });
 		try {
 			await locals.api.cases.update(params.id, { phase: values.phase as UpdateCaseRequest['phase'] });
 		} catch (err) {
@@ -27,7 +28,8 @@ export const actions = {
 
 	details: async ({ request, locals, params }) => {
 		const values = formValues(await request.formData(), ['reason', 'area']);
-		const fieldErrors: Record<string, 'cases.new.error.reasonRequired' | 'cases.new.error.reasonTooLong' | 'cases.new.error.areaRequired'> = {};
+		const fieldErrors: Record<string, 'cases.new.error.reasonRequired' | 'cases.new.error.reasonTooLong' | 'cases.new.error.areaRequired'> =
+			{};
 		if (!values.reason) fieldErrors.reason = 'cases.new.error.reasonRequired';
 		else if (values.reason.length > 5000) fieldErrors.reason = 'cases.new.error.reasonTooLong';
 		if (!values.area) fieldErrors.area = 'cases.new.error.areaRequired';
@@ -48,7 +50,10 @@ export const actions = {
 
 	addParticipant: async ({ request, locals, params }) => {
 		const values = formValues(await request.formData(), ['agencyId']);
-		if (!values.agencyId) return formFailure(400, 'addParticipant', 'cases.overview.error.agencyRequired', values, { agencyId: 'cases.overview.error.agencyRequired' });
+		if (!values.agencyId)
+			return formFailure(400, 'addParticipant', 'cases.overview.error.agencyRequired', values, {
+				agencyId: 'cases.overview.error.agencyRequired'
+			});
 		try {
 			await locals.api.cases.addParticipant(params.id, values.agencyId);
 		} catch (err) {
@@ -72,7 +77,6 @@ export const actions = {
 		}
 		return { action: 'removeParticipant', saved: 'cases.overview.participantRemoved' as const };
 	},
-
 
 	reopen: reopenAction
 } satisfies Actions;

@@ -44,7 +44,8 @@ function validate(values: Record<string, string>, count: number): { fieldErrors:
 	else if (values.firstName.length > 100) e.firstName = 'cases.new.error.nameTooLong';
 	if (!values.lastName) e.lastName = 'cases.new.error.lastNameRequired';
 	else if (values.lastName.length > 100) e.lastName = 'cases.new.error.nameTooLong';
-	if (!(PROTECTED_IDENTITIES as readonly string[]).includes(values.protectedIdentity ?? '')) e['protectedIdentity-none'] = 'cases.new.error.protectedIdentityRequired';
+	if (!(PROTECTED_IDENTITIES as readonly string[]).includes(values.protectedIdentity ?? ''))
+		e['protectedIdentity-none'] = 'cases.new.error.protectedIdentityRequired';
 	const rows: number[] = [];
 	for (let i = 0; i < count; i++) {
 		if (isBlankGuardian(values, i)) continue;

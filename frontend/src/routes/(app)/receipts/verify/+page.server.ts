@@ -31,7 +31,12 @@ export const actions = {
 			const { valid } = await locals.api.consents.verifyReceipt({ receipt, signature: values.signature!, kid: values.kid! });
 			return { action: 'verify', valid, values };
 		} catch (err) {
-			return apiFailure(err, { action: 'verify', requestId: locals.requestId, values, fieldFor: (p) => (['receipt', 'signature', 'kid'].find((f) => p.startsWith(f)) ?? null) });
+			return apiFailure(err, {
+				action: 'verify',
+				requestId: locals.requestId,
+				values,
+				fieldFor: (p) => ['receipt', 'signature', 'kid'].find((f) => p.startsWith(f)) ?? null
+			});
 		}
 	}
 } satisfies Actions;

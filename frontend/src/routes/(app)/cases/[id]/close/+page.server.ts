@@ -38,7 +38,12 @@ export const actions = {
 		try {
 			await locals.api.cases.close(params.id, values.outcome!);
 		} catch (err) {
-			return apiFailure(err, { action: 'close', requestId: locals.requestId, values, fieldFor: (p) => (p.startsWith('outcome') ? 'outcome' : null) });
+			return apiFailure(err, {
+				action: 'close',
+				requestId: locals.requestId,
+				values,
+				fieldFor: (p) => (p.startsWith('outcome') ? 'outcome' : null)
+			});
 		}
 		redirect(303, `/cases/${params.id}`);
 	}

@@ -9,7 +9,10 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const n = Number(url.searchParams.get('page'));
 	const page = Number.isInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
 	try {
-		const [disclosures, consents] = await Promise.all([locals.api.consents.disclosures(params.id, page, PAGE_SIZE), locals.api.consents.list(params.id)]);
+		const [disclosures, consents] = await Promise.all([
+			locals.api.consents.disclosures(params.id, page, PAGE_SIZE),
+			locals.api.consents.list(params.id)
+		]);
 		return { disclosures, consents };
 	} catch (err) {
 		if (err instanceof ApiError && (err.status === 404 || err.status === 403)) caseNotFound(locals.requestId);

@@ -39,7 +39,11 @@ export const actions = {
 				codeField: { unknown_category: 'category', category_not_allowed: 'category' }
 			});
 		}
-		return { action: 'addEntry', saved: (values.corrects ? 'cases.journal.corrected' : 'cases.journal.saved') as MessageKey, itemId: entry.id };
+		return {
+			action: 'addEntry',
+			saved: (values.corrects ? 'cases.journal.corrected' : 'cases.journal.saved') as MessageKey,
+			itemId: entry.id
+		};
 	},
 
 	/** The closed-case notice on every page of the case offers to reopen it. */

@@ -51,7 +51,9 @@ export const actions = {
 				requestId: locals.requestId,
 				values,
 				fieldFor: (p) =>
-					p.startsWith('agencyIds') ? 'agencies' : (['date', 'agenda', 'minutes', 'people', 'decisions'].find((f) => p.startsWith(f)) ?? null),
+					p.startsWith('agencyIds')
+						? 'agencies'
+						: (['date', 'agenda', 'minutes', 'people', 'decisions'].find((f) => p.startsWith(f)) ?? null),
 				codeField: { agency_not_in_case: 'agencies', unknown_agency: 'agencies' }
 			});
 		}

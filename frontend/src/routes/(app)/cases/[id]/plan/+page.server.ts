@@ -30,7 +30,7 @@ export const actions = {
 				action: 'addItem',
 				requestId: locals.requestId,
 				values,
-				fieldFor: (p) => (['lifeArea', 'goal', 'action', 'responsibleAgencyId', 'dueDate'].find((f) => p.startsWith(f)) ?? null),
+				fieldFor: (p) => ['lifeArea', 'goal', 'action', 'responsibleAgencyId', 'dueDate'].find((f) => p.startsWith(f)) ?? null,
 				codeField: { unknown_life_area: 'lifeArea', agency_not_in_case: 'responsibleAgencyId' }
 			});
 		}
