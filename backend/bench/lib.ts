@@ -47,6 +47,9 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiPro
       KEYS_DIR: path.join(tmp, 'keys'),
       PG_DATA_DIR: path.join(tmp, 'pg'),
       PG_PORT: String(await freePort()),
+      // The load generator is one user sending thousands of requests a second: no per-user budgets.
+      RATE_LIMIT_LOGIN_PER_MINUTE: '100000000', RATE_LIMIT_SEARCH_PER_MINUTE: '100000000',
+      RATE_LIMIT_VERIFY_PER_MINUTE: '100000000', RATE_LIMIT_EXPORT_PER_MINUTE: '100000000',
       ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
       ...env,
     },

@@ -18,6 +18,7 @@ import { registerErrorHandling } from './plugins/app/errors.js';
 import { loadPolicies } from './plugins/app/policies.js';
 import { PolicyDecisionPoint } from './plugins/app/policy.js';
 import jwtPlugin from './plugins/external/jwt.js';
+import rateLimitPlugin from './plugins/external/rate-limit.js';
 import securityHeaders from './plugins/external/security-headers.js';
 import { registerValidation } from './plugins/external/validation.js';
 import './types.js';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(jwtPlugin);
+  await app.register(rateLimitPlugin);
 
   // Graceful shutdown: once closing, every response ends its keep-alive connection, so that
   // in-flight requests finish and the server then stops without waiting for idle clients.
