@@ -1,6 +1,8 @@
-import { describe, expect, inject, it } from 'vitest';
-import { loadKeys } from '../../src/lib/keys.js';
-import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ReceiptSource } from '../../src/modules/consents/receipt.js';
+import fc from 'fast-check';
+import forge from 'node-forge';
+import { describe, expect, inject, it, vi } from 'vitest';
+import { loadKeys, verifyDetached } from '../../src/lib/keys.js';
+import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ConsentReceipt, type ReceiptSource } from '../../src/modules/consents/receipt.js';
 
 const keys = loadKeys(inject('keysDir'), false);
 const source: ReceiptSource = {
@@ -63,5 +65,33 @@ describe('consent receipts', () => {
     expect(verifyReceipt([keys.signing], signed.receipt, signed.signature, 'ffffffffffffffff')).toBe(false);
     expect(verifyReceipt([keys.signing], signed.receipt, 'not base64!', signed.kid)).toBe(false);
     expect(verifyReceipt([keys.signing], [signed.receipt], signed.signature, signed.kid)).toBe(false);
+  });
+
+  it('checks signatures with node:crypto, never with node-forge\'s pure-JS Ed25519 (which holds the event loop ~12 ms)', () => {
+    const signed = signReceipt(keys.signing, buildReceipt(source));
+    const forgeVerify = vi.spyOn(forge.pki.ed25519, 'verify');
+    try {
+      expect(verifyReceipt([keys.signing], signed.receipt, signed.signature, signed.kid)).toBe(true);
+      expect(verifyReceipt([keys.signing], { ...signed.receipt, extra: 1 }, signed.signature, signed.kid)).toBe(false);
+      expect(forgeVerify).not.toHaveBeenCalled();
+    } finally {
+      forgeVerify.mockRestore();
+    }
+  });
+
+  it('accepts exactly what node-forge signs, and agrees with node-forge on altered signatures', () => {
+    const receipts = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
+    fc.assert(
+      fc.property(receipts, fc.nat({ max: 511 }), (receipt, bit) => {
+        const signed = signReceipt(keys.signing, receipt as ConsentReceipt);
+        expect(verifyReceipt([keys.signing], receipt, signed.signature, signed.kid)).toBe(true);
+        const altered = Buffer.from(signed.signature, 'base64');
+        altered[bit >> 3]! ^= 1 << (bit & 7);
+        const b64 = altered.toString('base64');
+        expect(verifyReceipt([keys.signing], receipt, b64, signed.kid)).toBe(verifyDetached(keys.signing.publicKey, canonicalJson(receipt), b64));
+        expect(verifyReceipt([keys.signing], receipt, b64, signed.kid)).toBe(false);
+      }),
+      { numRuns: 40 },
+    );
   });
 });

@@ -1,4 +1,5 @@
-import { signDetached, verifyDetached, type SigningKey } from '../../lib/keys.js';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { signDetached, type SigningKey } from '../../lib/keys.js';
 import type { ConsentMethodKind as ConsentMethod } from './consents.entities.js';
 import type { GivenBy } from './gate.js';
 
@@ -6,7 +7,9 @@ import type { GivenBy } from './gate.js';
  * Consent receipts after the Kantara Initiative Consent Receipt Specification v1.1, with the
  * fields this service adds (`givenBy`, `method`, `recipients`, `period`). A receipt is signed as
  * canonical JSON (keys sorted at every level, no whitespace: the JSON Canonicalization Scheme of
- * RFC 8785 for the values used here) with the service's Ed25519 key, through node-forge.
+ * RFC 8785 for the values used here) with the service's Ed25519 key, through node-forge. Any
+ * signed-in user may ask for a check, so checks use node:crypto (OpenSSL, about 60 times faster
+ * than node-forge's pure-JS Ed25519, which held the event loop ~12 ms a check).
  */
 
 export const RECEIPT_VERSION = 'KI-CR-v1.1.0';
@@ -102,15 +105,30 @@ export function signReceipt(key: SigningKey, receipt: ConsentReceipt): SignedRec
   return { receipt, signature: signDetached(key, canonicalJson(receipt)), kid: key.kid };
 }
 
+const publicKeys = new Map<string, KeyObject>();
+
+/** The raw 32-byte Ed25519 public key (as node-forge holds it) as a node:crypto key, made once per key. */
+function ed25519PublicKey(raw: Uint8Array): KeyObject {
+  const x = Buffer.from(raw).toString('base64url');
+  let key = publicKeys.get(x);
+  if (!key) {
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+    publicKeys.set(x, key);
+  }
+  return key;
+}
+
 /** Whether `signature` is the signature by key `kid` (one of `keys`) over the canonical receipt. */
 export function verifyReceipt(keys: readonly Pick<SigningKey, 'kid' | 'publicKey'>[], receipt: unknown, signature: string, kid: string): boolean {
   const key = keys.find((k) => k.kid === kid);
-  if (!key || receipt === null || typeof receipt !== 'object' || Array.isArray(receipt)) return false;
+  if (!key || key.publicKey.length !== 32 || receipt === null || typeof receipt !== 'object' || Array.isArray(receipt)) return false;
+  const bytes = Buffer.from(signature, 'base64');
+  if (bytes.length !== 64) return false;
   let canonical: string;
   try {
     canonical = canonicalJson(receipt);
   } catch {
     return false;
   }
-  return verifyDetached(key.publicKey, canonical, signature);
+  return verify(null, Buffer.from(canonical, 'utf8'), ed25519PublicKey(key.publicKey), bytes);
 }
