@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
-import { birthDateFor, openCase, recordConsent } from '../consents/fixtures.js';
+import { birthDateFor, consentBody, openCase, recordConsent } from '../consents/fixtures.js';
 import { agencies, count, pin, type Agencies } from './fixtures.js';
 
 interface Item { id: string; area: string | null; protectedIdentity: boolean; subject: Record<string, unknown> }
@@ -38,9 +38,10 @@ describe('case list for partners (through the consent gate)', () => {
     // E: a 16-year-old: the custodial guardian consented, the subject not yet — the gate denies.
     const caseE = await openCase(t.app, social, birthDateFor(16, 30), { agencyIds: [a.school], serial: '255', guardians: [true], subject: { firstName: 'Eddie', lastName: 'Holm' } });
     await recordConsent(t.app, social, caseE.id, { givenBy: { kind: 'guardian', guardianId: caseE.guardianIds[0]! }, agencyIds: [a.social, a.school], categories: ['identity'] });
-    // F: consent to the school, but for other categories than identity.
+    // F: a consent to the school for other categories than identity is refused (400), so F stays closed to it.
     const caseF = await openCase(t.app, social, adult, { agencyIds: [a.school], serial: '266', subject: { firstName: 'Frans', lastName: 'Holm' } });
-    await recordConsent(t.app, social, caseF.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.school], categories: ['school'] });
+    const refused = await t.app.inject({ method: 'POST', url: `/api/cases/${caseF.id}/consents`, headers: bearer(social), payload: consentBody({ givenBy: { kind: 'subject' }, agencyIds: [a.social, a.school], categories: ['school'] }) });
+    expect(refused.statusCode).toBe(400);
     Object.assign(ids, { A: caseA.id, B: caseB.id, C: caseC.id, D: caseD.id, E: caseE.id, F: caseF.id });
   });
   afterAll(async () => t.close());

@@ -28,12 +28,12 @@ describe('consents API', () => {
     a = await agencies(t);
     minor = await openCase(t.app, social, birthDateFor(12, 40), { guardians: [true, true, false], agencyIds: [a.school, a.police], serial: '241' });
     adult = await openCase(t.app, social, birthDateFor(25, 100), { agencyIds: [a.school, a.police, a.leisure], serial: '352' });
-    consentId = (await recordConsent(t.app, social, adult.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.school], categories: ['school', 'social'] })).id;
+    consentId = (await recordConsent(t.app, social, adult.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.school], categories: ['identity', 'school', 'social'] })).id;
   });
   afterAll(async () => t.close());
 
   const routes = (): { method: 'GET' | 'POST'; url: string; payload?: Record<string, unknown> }[] => [
-    { method: 'POST', url: `/api/cases/${adult.id}/consents`, payload: consentBody({ givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['police'] }) },
+    { method: 'POST', url: `/api/cases/${adult.id}/consents`, payload: consentBody({ givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['identity', 'police'] }) },
     { method: 'GET', url: `/api/cases/${adult.id}/consents` },
     { method: 'GET', url: `/api/cases/${adult.id}/consent-matrix` },
     { method: 'GET', url: `/api/cases/${adult.id}/disclosures` },
@@ -64,7 +64,7 @@ describe('consents API', () => {
 
   it('answers 404 to a social worker of another agency, exactly as for what does not exist, and audits it', async () => {
     const missing = [
-      { method: 'POST' as const, url: `/api/cases/${NO_SUCH}/consents`, payload: consentBody({ givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['police'] }) },
+      { method: 'POST' as const, url: `/api/cases/${NO_SUCH}/consents`, payload: consentBody({ givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['identity', 'police'] }) },
       { method: 'GET' as const, url: `/api/cases/${NO_SUCH}/consents` },
       { method: 'GET' as const, url: `/api/cases/${NO_SUCH}/consent-matrix` },
       { method: 'GET' as const, url: `/api/cases/${NO_SUCH}/disclosures` },
@@ -89,7 +89,7 @@ describe('consents API', () => {
 
   it('rejects bad input with 400 and records nothing', async () => {
     const [otherGuardian] = (await openCase(t.app, social, birthDateFor(10), { guardians: [true], serial: '463' })).guardianIds;
-    const base = { givenBy: { kind: 'guardian' as const, guardianId: minor.guardianIds[0]! }, agencyIds: [a.social, a.school], categories: ['school'] };
+    const base = { givenBy: { kind: 'guardian' as const, guardianId: minor.guardianIds[0]! }, agencyIds: [a.social, a.school], categories: ['identity', 'school'] };
     const bad: [string, Record<string, unknown>][] = [
       ['validTo before validFrom', consentBody({ ...base, validFrom: daysFromToday(10), validTo: daysFromToday(9) })],
       ['beyond the maximum validity', consentBody({ ...base, validFrom: today(), validTo: addMonths(today(), 12).replace(/\d{2}$/, (d) => String(Number(d) + 1).padStart(2, '0')) })],
@@ -97,7 +97,7 @@ describe('consents API', () => {
       ['a guardian who is not the subject\'s', consentBody({ ...base, givenBy: { kind: 'guardian', guardianId: otherGuardian! } })],
       ['an unknown guardian', consentBody({ ...base, givenBy: { kind: 'guardian', guardianId: NO_SUCH } })],
       ['an unknown agency', consentBody({ ...base, agencyIds: [a.social, NO_SUCH] })],
-      ['an unknown category', consentBody({ ...base, categories: ['school', 'astrology'] })],
+      ['an unknown category', consentBody({ ...base, categories: ['identity', 'school', 'astrology'] })],
       ['fewer than two agencies', consentBody({ ...base, agencyIds: [a.social] })],
       ['the same agency twice', consentBody({ ...base, agencyIds: [a.social, a.social] })],
       ['no categories', consentBody({ ...base, categories: [] })],
@@ -119,20 +119,20 @@ describe('consents API', () => {
   });
 
   it('records a consent (201): all fields, status, a receipt, and an audit event', async () => {
-    const body = consentBody({ givenBy: { kind: 'guardian', guardianId: minor.guardianIds[0]! }, agencyIds: [a.social, a.school, a.police], categories: ['school', 'plan'], method: 'oral', witness: 'Kalle Kurator', validFrom: today(), validTo: addMonths(today(), 12) });
+    const body = consentBody({ givenBy: { kind: 'guardian', guardianId: minor.guardianIds[0]! }, agencyIds: [a.social, a.school, a.police], categories: ['identity', 'school', 'plan'], method: 'oral', witness: 'Kalle Kurator', validFrom: today(), validTo: addMonths(today(), 12) });
     const res = await t.app.inject({ method: 'POST', url: `/api/cases/${minor.id}/consents`, headers: bearer(social), payload: body });
     expect(res.statusCode).toBe(201);
     const c = res.json();
     expect(c).toMatchObject({
       caseId: minor.id, subjectId: minor.subjectId, status: 'active', givenBy: { kind: 'guardian', guardianId: minor.guardianIds[0] }, method: 'oral',
-      witness: 'Kalle Kurator', evidenceRef: null, agencyIds: [a.social, a.school, a.police], categories: ['school', 'plan'],
+      witness: 'Kalle Kurator', evidenceRef: null, agencyIds: [a.social, a.school, a.police], categories: ['identity', 'school', 'plan'],
       validFrom: today(), validTo: addMonths(today(), 12), withdrawnAt: null, withdrawnBy: null, withdrawalReason: null,
     });
     expect(c.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(c.receiptId).toMatch(/^[0-9a-f-]{36}$/);
     const { rows } = await t.sql.query("SELECT resource_id, case_id, subject_id FROM audit_queue WHERE action = 'consent.record' AND outcome = 'allowed' AND resource_id = $1", [c.id]);
     expect(rows).toEqual([{ resource_id: c.id, case_id: minor.id, subject_id: minor.subjectId }]);
-    const pending = await recordConsent(t.app, social, minor.id, { givenBy: { kind: 'guardian', guardianId: minor.guardianIds[1]! }, agencyIds: [a.social, a.school], categories: ['school'], validFrom: daysFromToday(5), validTo: daysFromToday(50), method: 'digital', evidenceRef: 'bankid:abc' });
+    const pending = await recordConsent(t.app, social, minor.id, { givenBy: { kind: 'guardian', guardianId: minor.guardianIds[1]! }, agencyIds: [a.social, a.school], categories: ['identity', 'school'], validFrom: daysFromToday(5), validTo: daysFromToday(50), method: 'digital', evidenceRef: 'bankid:abc' });
     expect(pending.status).toBe('pending');
   });
 
@@ -146,7 +146,7 @@ describe('consents API', () => {
   it('refuses to record on a closed case (409)', async () => {
     const c = await openCase(t.app, social, birthDateFor(30), { serial: '574' });
     expect((await t.app.inject({ method: 'POST', url: `/api/cases/${c.id}/close`, headers: bearer(social), payload: { outcome: 'Klart' } })).statusCode).toBe(200);
-    const res = await t.app.inject({ method: 'POST', url: `/api/cases/${c.id}/consents`, headers: bearer(social), payload: consentBody({ givenBy: { kind: 'subject' }, agencyIds: [a.social, a.school], categories: ['school'] }) });
+    const res = await t.app.inject({ method: 'POST', url: `/api/cases/${c.id}/consents`, headers: bearer(social), payload: consentBody({ givenBy: { kind: 'subject' }, agencyIds: [a.social, a.school], categories: ['identity', 'school'] }) });
     expect(res.statusCode).toBe(409);
     expect(await count(t, 'consent', 'case_id = $1', [c.id])).toBe(0);
   });
@@ -181,8 +181,8 @@ describe('consents API', () => {
   });
 
   it('lists the own agency\'s active consents that end within the reminder lead time', async () => {
-    const soon = await recordConsent(t.app, social, adult.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.leisure], categories: ['leisure'], validFrom: daysFromToday(-100), validTo: daysFromToday(10) });
-    const withdrawn = await recordConsent(t.app, social, adult.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.leisure], categories: ['social'], validFrom: daysFromToday(-100), validTo: daysFromToday(5) });
+    const soon = await recordConsent(t.app, social, adult.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.leisure], categories: ['identity', 'leisure'], validFrom: daysFromToday(-100), validTo: daysFromToday(10) });
+    const withdrawn = await recordConsent(t.app, social, adult.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.leisure], categories: ['identity', 'social'], validFrom: daysFromToday(-100), validTo: daysFromToday(5) });
     await t.app.inject({ method: 'POST', url: `/api/consents/${withdrawn.id}/withdraw`, headers: bearer(social), payload: { reason: 'Återkallat muntligt' } });
     const res = await t.app.inject({ url: '/api/consents/expiring', headers: bearer(social) });
     expect(res.statusCode).toBe(200);

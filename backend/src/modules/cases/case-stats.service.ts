@@ -47,7 +47,11 @@ export class CaseStatsService {
 
   /** Areas, life areas, categories and agencies for forms. */
   async options(em: EntityManager, actor: Actor): Promise<Static<typeof CaseOptionsOut>> {
-    const agencies = await sql<{ id: string; name: string; kind: string }>(em, 'SELECT id, name, kind FROM agency ORDER BY name');
+    // Who opens cases chooses among every agency; anyone else learns of no agency beyond its own and
+    // the social services that own cases (a case's participants come with the case, as consented).
+    const everyAgency = this.app.policy.roleAllows(actor, 'case.create').allow;
+    const agencies = await sql<{ id: string; name: string; kind: string }>(em,
+      "SELECT id, name, kind FROM agency WHERE ? OR id = ? OR kind = 'social_services' ORDER BY name", [everyAgency, actor.agencyId]);
     return {
       areas: this.config.areas.areas,
       types: [...CASE_TYPES],

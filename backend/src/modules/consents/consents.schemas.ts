@@ -12,8 +12,6 @@ const Timestamp = Type.String({ format: 'date-time' });
 export const ConsentMethodT = lit(CONSENT_METHODS);
 export const ConsentStatusT = lit(['active', 'pending', 'expired', 'withdrawn'] as const);
 export const DenyReasonT = lit(['no_consent', 'expired', 'withdrawn', 'no_required_party'] as const);
-/** Why an item or field was withheld: a gate reason, or `not_named` (its author agency is not named together with the caller in the consent that opens identity). */
-export const WithheldReasonT = lit(['no_consent', 'expired', 'withdrawn', 'no_required_party', 'not_named'] as const);
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
@@ -137,4 +135,4 @@ export const ConsentMatrixOut = Type.Object({
 });
 
 /** What a read leaves out for lack of consent: counts, never content. */
-export const WithheldOut = Type.Array(Type.Object({ category: Type.String(), count: Type.Integer({ minimum: 1 }), reason: WithheldReasonT }));
+export const WithheldOut = Type.Array(Type.Object({ category: Type.String(), count: Type.Integer({ minimum: 1 }), reason: DenyReasonT }));

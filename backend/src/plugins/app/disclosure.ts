@@ -76,7 +76,7 @@ export interface CaseViewer {
 export interface Withheld {
   category: string;
   count: number;
-  reason: DenyReason | 'not_named';
+  reason: DenyReason;
 }
 
 /** One item a read is about to show to a user of another agency: a row of the disclosure ledger. */
@@ -148,11 +148,11 @@ export class CaseView {
     return this.gate.decide({ fromAgencyId: authorAgencyId, toAgencyId: this.viewer.agencyId, category });
   }
 
-  /** Decides one item: true and recorded as disclosed (if it crosses), or false and tallied as withheld. */
+  /** Decides one item: true and recorded as disclosed (if it crosses), or false and tallied as withheld (unless its author may not be named). */
   admit(item: ItemRef): boolean {
     const d = this.item(item.authorAgencyId, item.category);
     if (!d.allow) {
-      this.withhold(item.category, d.reason as Withheld['reason'], 1);
+      if (d !== NOT_NAMED) this.withhold(item.category, d.reason as Withheld['reason'], 1);
       return false;
     }
     this.disclose(item, d);
@@ -167,7 +167,8 @@ export class CaseView {
   allowedGroups<G extends { authorAgencyId: string; category: string; n: number }>(groups: readonly G[]): G[] {
     return groups.filter((g) => {
       const d = this.item(g.authorAgencyId, g.category);
-      if (!d.allow) this.withhold(g.category, d.reason as Withheld['reason'], g.n);
+      // Items of an agency the caller may not know of are not counted either: a count would tell that it takes part.
+      if (!d.allow && d !== NOT_NAMED) this.withhold(g.category, d.reason as Withheld['reason'], g.n);
       return d.allow;
     });
   }

@@ -102,19 +102,19 @@ export class PolicyDecisionPoint {
    */
   reach(gate: GateEvaluator, c: Pick<CaseViewer, 'caseId' | 'subjectId' | 'ownerAgencyId' | 'protectedSubject'>,
     e: { authorAgencyId: string; readerAgencyId: string; category: string }): ViewDecision {
-    const door = (agencyId: string): ViewDecision =>
-      agencyId === c.ownerAgencyId ? { allow: true, reason: 'owner', consentIds: [] } : gate.decide({ fromAgencyId: c.ownerAgencyId, toAgencyId: agencyId, category: 'identity' });
-    const closed = (d: ViewDecision): ViewDecision => ({ allow: false, reason: d.reason === 'no_required_party' ? d.reason : 'identity_closed', consentIds: [] });
-    const reader = door(e.readerAgencyId);
-    if (!reader.allow) return closed(reader);
+    const door = (agencyId: string): boolean =>
+      agencyId === c.ownerAgencyId || gate.decide({ fromAgencyId: c.ownerAgencyId, toAgencyId: agencyId, category: 'identity' }).allow;
+    let d: ViewDecision;
     if (e.readerAgencyId === c.ownerAgencyId) {
       // The owning unit receives a partner's information when the partner writes it into the case.
-      const author = door(e.authorAgencyId);
-      if (!author.allow) return closed(author);
-      return gate.decide({ fromAgencyId: e.authorAgencyId, toAgencyId: c.ownerAgencyId, category: e.category });
+      d = gate.decide({ fromAgencyId: e.authorAgencyId, toAgencyId: c.ownerAgencyId, category: e.category });
+    } else {
+      const view = this.view(gate, { ...c, agencyId: e.readerAgencyId, owner: false });
+      d = e.authorAgencyId === c.ownerAgencyId ? view.field(e.category) : view.item(e.authorAgencyId, e.category);
     }
-    const view = this.view(gate, { ...c, agencyId: e.readerAgencyId, owner: false });
-    return e.authorAgencyId === c.ownerAgencyId ? view.field(e.category) : view.item(e.authorAgencyId, e.category);
+    // Open for the category, yet one side cannot open the case at all: closed, because identity is.
+    if (d.allow && (!door(e.readerAgencyId) || !door(e.authorAgencyId))) return { allow: false, reason: 'identity_closed', consentIds: [] };
+    return d;
   }
 
   /** `value` (a read model of `policies/disclosure.yaml` view `viewName`) as the caller may see it. */
