@@ -8,8 +8,6 @@ import type { GuardianIn, SubjectIn } from './subjects.schemas.js';
 
 export const ADULT_AGE = 18;
 
-/** Raw SQL in the caller's transaction, if any, as prepared statements: see src/db/sql.ts. */
-export { sql };
 
 /**
  * Parses a personal identity number from a request: 400 when it is not a valid personnummer or
