@@ -12,7 +12,7 @@ import { adminRoutes, authRoutes } from './modules/identity/identity.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { AuditSequencer } from './modules/audit/audit.sequencer.js';
 import { AuditQueryService } from './modules/audit/audit.service.js';
-import { AuditService, registerAuditErrorHook } from './plugins/app/audit.js';
+import { AuditService, clientRequestIdOf, registerAuditErrorHook } from './plugins/app/audit.js';
 import authPlugin from './plugins/app/auth.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
 import { loadPolicies } from './plugins/app/policies.js';
@@ -32,8 +32,6 @@ export interface AppDeps {
   /** The audit writer (benches pass a subclass to measure what the audit costs); default AuditService. */
   audit?: AuditService;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 /**
  * Log lines carry where (method, route pattern, status, request id) — never the concrete URL,
@@ -57,9 +55,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    // Always the server's own id; a client's x-request-id is logged beside it as clientRequestId.
+    genReqId: () => randomUUID(),
+    childLoggerFactory: (logger, bindings, options, raw) => {
+      const clientRequestId = clientRequestIdOf(raw.headers);
+      return logger.child(clientRequestId ? { ...bindings, clientRequestId } : bindings, options);
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',

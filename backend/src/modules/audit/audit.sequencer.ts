@@ -231,9 +231,9 @@ export class AuditSequencer {
       if (rows.length) {
         await q(
           `INSERT INTO audit_log (seq, queue_id, queue_txid, event_id, occurred_at, actor_id, actor_agency_id, actor_role, action,
-             resource_type, resource_id, case_id, subject_id, outcome, reason, consent_ids, request_id, client_ip, leaf_hash, chain_hash, sequenced_at)
+             resource_type, resource_id, case_id, subject_id, outcome, reason, consent_ids, request_id, client_ip, client_request_id, leaf_hash, chain_hash, sequenced_at)
            SELECT w.seq, q.id, q.txid, q.event_id, q.occurred_at, q.actor_id, q.actor_agency_id, q.actor_role, q.action,
-             q.resource_type, q.resource_id, q.case_id, q.subject_id, q.outcome, q.reason, q.consent_ids, q.request_id, q.client_ip, w.leaf, w.chain,
+             q.resource_type, q.resource_id, q.case_id, q.subject_id, q.outcome, q.reason, q.consent_ids, q.request_id, q.client_ip, q.client_request_id, w.leaf, w.chain,
              clock_timestamp()
            FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[]) AS w(seq, qtxid, qid, leaf, chain)
            JOIN audit_queue q ON (q.txid, q.id) = (w.qtxid, w.qid)`,

@@ -23,8 +23,23 @@ export interface AuditContext {
   actorId: string | null;
   actorAgencyId: string | null;
   actorRole: string | null;
+  /** The server's own id for the request. */
   requestId: string;
   clientIp: string | null;
+  /** The caller's own `x-request-id`, if it is a plain token: its claim, kept for matching logs. */
+  clientRequestId?: string | null;
+}
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * A client's `x-request-id` (the web app sends its own), when it is a plain token of at most 64
+ * characters; anything else is dropped. It never becomes the request's id: the id in logs and
+ * audit rows is always the server's, so a client cannot make its requests look like another's.
+ */
+export function clientRequestIdOf(headers: { [name: string]: string | string[] | undefined }): string | null {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : null;
 }
 
 export function auditContextOf(request: FastifyRequest, override?: Partial<AuditContext>): AuditContext {
@@ -35,13 +50,17 @@ export function auditContextOf(request: FastifyRequest, override?: Partial<Audit
     actorRole: a ? a.roles.join(',') : null,
     requestId: String(request.id),
     clientIp: request.ip ?? null,
+    clientRequestId: clientRequestIdOf(request.headers),
     ...override,
   };
 }
 
+// client_request_id is stored beside the event but is not part of its hashed content (see
+// audit.crypto.ts canonicalEvent): it is whatever the caller chose to send, evidence of nothing,
+// and the signed format stays the one every verifier and exported extract already uses.
 const COLUMNS = [
   'event_id', 'actor_id', 'actor_agency_id', 'actor_role', 'action', 'resource_type', 'resource_id',
-  'case_id', 'subject_id', 'outcome', 'reason', 'consent_ids', 'request_id', 'client_ip',
+  'case_id', 'subject_id', 'outcome', 'reason', 'consent_ids', 'request_id', 'client_ip', 'client_request_id',
 ] as const;
 
 /** One queue row, keyed by column. */
@@ -60,6 +79,7 @@ interface QueueRow {
   consent_ids: readonly string[];
   request_id: string;
   client_ip: string | null;
+  client_request_id: string | null;
 }
 
 function rowsOf(ctx: AuditContext, list: readonly AuditEvent[]): QueueRow[] {
@@ -67,12 +87,14 @@ function rowsOf(ctx: AuditContext, list: readonly AuditEvent[]): QueueRow[] {
     event_id: uuidv7(), actor_id: ctx.actorId, actor_agency_id: ctx.actorAgencyId, actor_role: ctx.actorRole, action: e.action,
     resource_type: e.resourceType, resource_id: e.resourceId ?? null, case_id: e.caseId ?? null, subject_id: e.subjectId ?? null,
     outcome: e.outcome, reason: e.reason ?? null, consent_ids: e.consentIds ?? [], request_id: ctx.requestId, client_ip: ctx.clientIp,
+    client_request_id: ctx.clientRequestId ?? null,
   }));
 }
 
 const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
   event_id: 'uuid', actor_id: 'uuid', actor_agency_id: 'uuid', actor_role: 'text', action: 'text', resource_type: 'text', resource_id: 'text',
   case_id: 'uuid', subject_id: 'uuid', outcome: 'text', reason: 'text', consent_ids: 'uuid[]', request_id: 'text', client_ip: 'text',
+  client_request_id: 'text',
 };
 
 /**
