@@ -33,3 +33,16 @@ export async function requireAgencies(em: EntityManager, ids: readonly string[],
   const [row] = await sql<{ n: number }>(em, 'SELECT count(*)::int AS n FROM agency WHERE id = ANY(?::uuid[])', [uuidArray(ids)]);
   if (row!.n !== new Set(ids).size) throw badRequest('An agency does not exist; check the agency ids.', 'unknown_agency', path);
 }
+
+/** The deepest row a page may start at in an uncapped list (an agency's own cases, a journal): deeper needs a narrower filter. */
+export const DEEPEST_ROW = 10_000;
+
+/**
+ * A page must start within the rows the list can show (`maxRows`: its count cap, or DEEPEST_ROW),
+ * so that no request scans and throws away an unbounded number of rows.
+ */
+export function requirePageWithin(page: { page: number; pageSize: number }, maxRows: number): void {
+  if ((page.page - 1) * page.pageSize >= maxRows) {
+    throw badRequest(`This page lies beyond the first ${maxRows} rows the list shows. Narrow the search or filter instead of paging further.`, 'page_out_of_range', '/page');
+  }
+}

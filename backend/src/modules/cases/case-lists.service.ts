@@ -7,7 +7,7 @@ import { badRequest } from '../../lib/problem.js';
 import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
 import { stockholmDate } from '../consents/calendar.js';
-import { configuredArea } from './case-checks.js';
+import { configuredArea, DEEPEST_ROW, requirePageWithin } from './case-checks.js';
 import type { CaseConfig } from './cases.policy.js';
 import type { CaseFilter, CaseListItem } from './cases.schemas.js';
 import { caseListSql, CHOSEN_PAGE_SQL, uuidArray, type CaseListFilter } from './cases.sql.js';
@@ -44,6 +44,7 @@ export class CaseListsService {
       return { items: [], total: 0, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: false };
     }
     const stmt = caseListSql({ ownerAgencyId: actor.agencyId }, f);
+    requirePageWithin(filter, stmt.capped ? stmt.cap : DEEPEST_ROW);
     const audit = this.app.audit.perRowStatement(ctx, { action, resourceType: 'case', outcome: 'allowed' }, 'p', filter.pageSize);
     const offset = (filter.page - 1) * filter.pageSize;
     let count: number;
@@ -90,6 +91,7 @@ export class CaseListsService {
   private async participantList(em: EntityManager, actor: Actor, f: CaseListFilter, filter: CaseFilter, action: string, ctx: AuditContext): Promise<CasePageOf<ListItemT>> {
     const at = new Date();
     const stmt = caseListSql({ participantAgencyId: actor.agencyId, at, today: stockholmDate(at) }, f);
+    requirePageWithin(filter, stmt.cap);
     const offset = (filter.page - 1) * filter.pageSize;
     const wanted = offset + filter.pageSize;
     const open: { row: ListRow; consentIds: readonly string[] }[] = [];

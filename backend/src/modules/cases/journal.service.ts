@@ -7,6 +7,7 @@ import { badRequest, conflict } from '../../lib/problem.js';
 import type { AuditContext } from '../../plugins/app/audit.js';
 import type { Withheld } from '../../plugins/app/disclosure.js';
 import type { Actor } from '../../types.js';
+import { DEEPEST_ROW, requirePageWithin } from './case-checks.js';
 import { factsOf, type CaseAccess, type CaseAccessService, type FactsRow } from './case-access.js';
 import type { EntryBody, EntryOut, PageQuery } from './cases.schemas.js';
 import { caseFactsSql, ENTRIES_EXTRA, entriesPageSql, INSERT_ENTRY_SQL, OWNER_ENTRY_SQL, uuidArray } from './cases.sql.js';
@@ -94,6 +95,7 @@ export class JournalService {
 
   /** Journal entries the caller may see (decided per author agency and category by the decision point), newest first. */
   async listEntries(em: EntityManager, actor: Actor, caseId: string, page: PageQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
+    requirePageWithin(page, DEEPEST_ROW);
     const offset = (page.page - 1) * page.pageSize;
     const access = await this.access.load<{ entryGroups: { authorAgencyId: string; category: string; n: number }[]; entries: EntryOutT[] }>(
       em, actor, caseId, 'case.read', ctx, { select: ENTRIES_EXTRA, params: [page.pageSize, offset] });

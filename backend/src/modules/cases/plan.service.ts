@@ -8,7 +8,7 @@ import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
 import type { Withheld } from '../../plugins/app/disclosure.js';
 import type { Actor } from '../../types.js';
 import type { CaseAccess, CaseAccessService } from './case-access.js';
-import { requireCaseAgency, requireLifeArea } from './case-checks.js';
+import { DEEPEST_ROW, requireCaseAgency, requireLifeArea, requirePageWithin } from './case-checks.js';
 import type { CaseConfig } from './cases.policy.js';
 import type { MeetingBody, MeetingOut, PageQuery, PlanItemBody, PlanItemOut, UpdatePlanItemBody } from './cases.schemas.js';
 import { MEETING_JSON, PLAN_ITEM_JSON, uuidArray } from './cases.sql.js';
@@ -107,6 +107,7 @@ export class PlanService {
 
   /** Network meetings the caller may see (decided like entries by the decision point), latest first. */
   async listMeetings(em: EntityManager, actor: Actor, caseId: string, page: PageQuery, ctx: AuditContext): Promise<PageOf<MeetingOutT> & { withheld: Withheld[] }> {
+    requirePageWithin(page, DEEPEST_ROW);
     const access = await this.access.load(em, actor, caseId, 'case.read', ctx);
     const groups = await sql<{ authorAgencyId: string; category: string; n: number }>(em,
       'SELECT author_agency_id AS "authorAgencyId", category, count(*)::int AS n FROM meeting WHERE case_id = ? GROUP BY 1, 2', [caseId]);
