@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Orm } from './db/orm.js';
@@ -15,10 +14,12 @@ import { AuditQueryService } from './modules/audit/audit.service.js';
 import { AuditService, clientRequestIdOf, registerAuditErrorHook } from './plugins/app/audit.js';
 import authPlugin from './plugins/app/auth.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
+import { clientErrorHandler, frameworkErrors, registerUrlLimit } from './plugins/app/http-protocol.js';
 import { loadPolicies } from './plugins/app/policies.js';
 import { PolicyDecisionPoint } from './plugins/app/policy.js';
 import jwtPlugin from './plugins/external/jwt.js';
 import rateLimitPlugin from './plugins/external/rate-limit.js';
+import { registerOpenApi } from './plugins/external/openapi.js';
 import securityHeaders from './plugins/external/security-headers.js';
 import { registerValidation } from './plugins/external/validation.js';
 import './types.js';
@@ -64,6 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
@@ -91,16 +94,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // External layer
   registerValidation(app);
   registerErrorHandling(app);
+  registerUrlLimit(app);
   registerAuditErrorHook(app);
   await app.register(securityHeaders);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Samverka API', version: '1.0.0', description: 'Cross-agency case coordination, gated on recorded consent.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearer: [] }],
-    },
-  });
+  await registerOpenApi(app);
   await app.register(jwtPlugin);
   await app.register(rateLimitPlugin);
 

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
-import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { HttpProblem } from '../../lib/problem.js';
+import { collectRouteMethods } from './http-protocol.js';
 
 interface ProblemBody {
   type: string;
@@ -60,20 +60,21 @@ export function registerErrorHandling(app: FastifyInstance): void {
         detail: 'The service cannot reach its database right now. Try again in a few seconds.',
       }, { 'retry-after': '5' });
     }
-    if (isDatabaseUnavailable(error)) {
-      // Not a fault of this request: it may be sent again once the database is back.
-      request.log.warn({ err: { type: fe.name, code: (fe as { code?: string }).code } }, 'database unavailable');
-      return send(reply, request, {
-        type: 'urn:samverka:problem:database_unavailable', title: 'Temporarily unavailable', status: 503,
-        detail: 'The service cannot reach its database right now. Try again in a few seconds.',
-      }, { 'retry-after': '5' });
-    }
     // The message and values of database errors can carry personal data: log where, not what.
     request.log.error({ err: { type: fe.name, code: fe.code ?? (fe as { code?: string }).code, where: fe.stack?.split('\n').slice(1, 6).join('\n') } }, 'unhandled error');
     return send(reply, request, { type: 'urn:samverka:problem:internal', title: 'Something went wrong', status: 500, detail: 'The service could not complete the request. Try again; if it persists, contact support with the request id.' });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, request, { type: 'urn:samverka:problem:not_found', title: 'Not found', status: 404, detail: 'The resource does not exist or you do not have access to it.' }),
-  );
+  // A known path asked with a method it does not have: 405 naming the methods it has. Decided by
+  // route pattern only, so it never tells whether a resource exists.
+  const methodsOf = collectRouteMethods(app);
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = methodsOf(request.url);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      return send(reply, request, {
+        type: 'urn:samverka:problem:method_not_allowed', title: 'Method not allowed', status: 405, detail: `This address answers ${allowed.join(', ')} only.`,
+      }, { allow: allowed.join(', ') });
+    }
+    return send(reply, request, { type: 'urn:samverka:problem:not_found', title: 'Not found', status: 404, detail: 'The resource does not exist or you do not have access to it.' });
+  });
 }

@@ -1,14 +1,63 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
+import { HttpProblem } from '../../lib/problem.js';
+
+/**
+ * Text PostgreSQL cannot store: NUL (refused in `text` and `jsonb`), and an unpaired UTF-16
+ * surrogate (no UTF-8 form: silently replaced in `text`, refused in `jsonb`).
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const unstorable = (s: string): boolean => s.includes('\u0000') || LONE_SURROGATE.test(s);
+
+const pointer = (key: string | number): string => `/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
+
+/**
+ * The path (`body/subject/firstName`, like a validation error's) of the first string in `value`
+ * that holds unstorable text (or of the object with such a property name), or null. Iterative: a deeply nested body cannot
+ * overflow the stack.
+ */
+export function findUnstorableText(value: unknown, root: string): string | null {
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (unstorable(v)) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], path + pointer(i)]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        // A bad property name: the object holding it is named, not the name itself.
+        if (unstorable(k)) return path;
+        stack.push([x, path + pointer(k)]);
+      }
+    }
+  }
+  return null;
+}
 
 /**
  * Two validators: bodies are validated strictly (no type coercion, unknown properties rejected);
  * query strings and path parameters are strings on the wire and are coerced to their declared types.
+ * Before either, every text of the request (at any depth) must be storable: one check for every
+ * route, so no text field can reach the database with a NUL and fail there.
  */
 export function registerValidation(app: FastifyInstance): void {
   const common = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
   const strict = addFormats.default(new Ajv.default({ ...common, coerceTypes: false }));
   const coercing = addFormats.default(new Ajv.default({ ...common, coerceTypes: 'array' }));
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+
+  app.addHook('preValidation', async (request) => {
+    const path =
+      findUnstorableText(request.params, 'params') ??
+      findUnstorableText(request.query, 'querystring') ??
+      findUnstorableText(request.body, 'body');
+    if (path === null) return;
+    const detail =
+      'A text holds a character that cannot be stored (a NUL character or a broken Unicode sequence). Remove it and try again.';
+    throw new HttpProblem(400, 'invalid_text', 'Invalid request', detail, {}, [
+      { path, message: 'contains a NUL character or a broken Unicode sequence' },
+    ]);
+  });
 }
