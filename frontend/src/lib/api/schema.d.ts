@@ -50,7 +50,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database is reachable */
+        /**
+         * The database is reachable
+         * @description Answers 503 while the database cannot be reached; the service reconnects by itself.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -69,6 +72,25 @@ export interface paths {
                         "application/json": {
                             /** @enum {string} */
                             status: "ready";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
@@ -169,6 +191,25 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457) */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1049,6 +1090,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description A problem (RFC 9457) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -1151,6 +1211,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description A problem (RFC 9457) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -1208,6 +1287,25 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1334,6 +1432,25 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1598,6 +1715,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description A problem (RFC 9457) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -1676,6 +1812,25 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1783,6 +1938,25 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2547,7 +2721,7 @@ export interface paths {
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
                             area: string | null;
-                            reason: string;
+                            reason: string | null;
                             outcome: string | null;
                             /** Format: uuid */
                             ownerAgencyId: string;
@@ -2602,7 +2776,7 @@ export interface paths {
                                 goal: string;
                                 action: string;
                                 /** Format: uuid */
-                                responsibleAgencyId: string;
+                                responsibleAgencyId: string | null;
                                 /** Format: date */
                                 dueDate: string | null;
                                 status: "planned" | "in_progress" | "done" | "cancelled";
@@ -2868,6 +3042,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description A problem (RFC 9457) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -3084,7 +3277,7 @@ export interface paths {
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
                             area: string | null;
-                            reason: string;
+                            reason: string | null;
                             outcome: string | null;
                             /** Format: uuid */
                             ownerAgencyId: string;
@@ -3139,7 +3332,7 @@ export interface paths {
                                 goal: string;
                                 action: string;
                                 /** Format: uuid */
-                                responsibleAgencyId: string;
+                                responsibleAgencyId: string | null;
                                 /** Format: date */
                                 dueDate: string | null;
                                 status: "planned" | "in_progress" | "done" | "cancelled";
@@ -3301,7 +3494,7 @@ export interface paths {
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
                             area: string | null;
-                            reason: string;
+                            reason: string | null;
                             outcome: string | null;
                             /** Format: uuid */
                             ownerAgencyId: string;
@@ -3356,7 +3549,7 @@ export interface paths {
                                 goal: string;
                                 action: string;
                                 /** Format: uuid */
-                                responsibleAgencyId: string;
+                                responsibleAgencyId: string | null;
                                 /** Format: date */
                                 dueDate: string | null;
                                 status: "planned" | "in_progress" | "done" | "cancelled";
@@ -3540,7 +3733,7 @@ export interface paths {
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
                             area: string | null;
-                            reason: string;
+                            reason: string | null;
                             outcome: string | null;
                             /** Format: uuid */
                             ownerAgencyId: string;
@@ -3595,7 +3788,7 @@ export interface paths {
                                 goal: string;
                                 action: string;
                                 /** Format: uuid */
-                                responsibleAgencyId: string;
+                                responsibleAgencyId: string | null;
                                 /** Format: date */
                                 dueDate: string | null;
                                 status: "planned" | "in_progress" | "done" | "cancelled";
@@ -3777,7 +3970,7 @@ export interface paths {
                             status: "open" | "active" | "closed";
                             phase: ("assessment" | "intensive" | "transition" | "aftercare") | (never | null);
                             area: string | null;
-                            reason: string;
+                            reason: string | null;
                             outcome: string | null;
                             /** Format: uuid */
                             ownerAgencyId: string;
@@ -3832,7 +4025,7 @@ export interface paths {
                                 goal: string;
                                 action: string;
                                 /** Format: uuid */
-                                responsibleAgencyId: string;
+                                responsibleAgencyId: string | null;
                                 /** Format: date */
                                 dueDate: string | null;
                                 status: "planned" | "in_progress" | "done" | "cancelled";
@@ -4520,7 +4713,7 @@ export interface paths {
                             goal: string;
                             action: string;
                             /** Format: uuid */
-                            responsibleAgencyId: string;
+                            responsibleAgencyId: string | null;
                             /** Format: date */
                             dueDate: string | null;
                             status: "planned" | "in_progress" | "done" | "cancelled";
@@ -4689,7 +4882,7 @@ export interface paths {
                             goal: string;
                             action: string;
                             /** Format: uuid */
-                            responsibleAgencyId: string;
+                            responsibleAgencyId: string | null;
                             /** Format: date */
                             dueDate: string | null;
                             status: "planned" | "in_progress" | "done" | "cancelled";
@@ -6321,6 +6514,25 @@ export interface paths {
                 };
                 /** @description A problem (RFC 9457) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail?: string;
+                            requestId: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description A problem (RFC 9457) */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };

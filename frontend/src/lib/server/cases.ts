@@ -96,6 +96,7 @@ const PROBLEM_MESSAGES: Record<string, MessageKey> = {
 	unknown_life_area: 'cases.problem.unknownLifeArea',
 	unknown_category: 'cases.problem.unknownCategory',
 	category_not_allowed: 'cases.problem.categoryNotAllowed',
+	category_not_consented: 'cases.problem.categoryNotConsented',
 	corrects_not_in_case: 'cases.problem.correctsNotInCase',
 	corrects_other_agency: 'cases.problem.correctsOtherAgency',
 	phase_not_applicable: 'cases.problem.phaseNotApplicable',
@@ -174,12 +175,25 @@ export function formValues(form: FormData, names: readonly string[]): Record<str
 	return Object.fromEntries(names.map((n) => [n, String(form.get(n) ?? '').trim()]));
 }
 
-/** Loads a case; 404 for "does not exist or not yours", exactly as the API answers. */
+/**
+ * Loads a case; 404 for "does not exist or not yours", exactly as the API answers. A role without
+ * case access (403) gets the same page: which cases exist is not that role's to learn either.
+ */
 export async function loadCase(api: CasesApi, caseId: string, requestId: string): Promise<CaseDetail> {
 	try {
 		return await api.get(caseId);
 	} catch (err) {
-		if (err instanceof ApiError && (err.status === 404 || err.status === 400)) caseNotFound(requestId);
+		if (err instanceof ApiError && (err.status === 404 || err.status === 403 || err.status === 400)) caseNotFound(requestId);
+		throw err;
+	}
+}
+
+/** A read of a case's parts, where 403 and 404 mean the same page as for the case itself. */
+export async function readOrNotFound<T>(read: Promise<T>, requestId: string): Promise<T> {
+	try {
+		return await read;
+	} catch (err) {
+		if (err instanceof ApiError && (err.status === 404 || err.status === 403)) caseNotFound(requestId);
 		throw err;
 	}
 }

@@ -1,5 +1,5 @@
 import type { MessageKey } from '$lib/i18n/messages';
-import { apiFailure, formFailure, formValues, reopenAction } from '$lib/server/cases';
+import { apiFailure, formFailure, formValues, readOrNotFound, reopenAction } from '$lib/server/cases';
 import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;
@@ -8,7 +8,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const n = Number(url.searchParams.get('page'));
 	const page = Number.isInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
-	const entries = await locals.api.cases.entries(params.id, page, PAGE_SIZE);
+	const entries = await readOrNotFound(locals.api.cases.entries(params.id, page, PAGE_SIZE), locals.requestId);
 	const correct = url.searchParams.get('correct');
 	return { entries, correcting: correct && UUID.test(correct) ? correct : null };
 };
@@ -36,7 +36,8 @@ export const actions = {
 				requestId: locals.requestId,
 				values,
 				fieldFor: (p) => (p.startsWith('category') ? 'category' : p.startsWith('text') ? 'text' : null),
-				codeField: { unknown_category: 'category', category_not_allowed: 'category' }
+				// A category the consents do not let cross to the owning unit (409): said on the category.
+				codeField: { unknown_category: 'category', category_not_allowed: 'category', category_not_consented: 'category' }
 			});
 		}
 		return {

@@ -1,5 +1,5 @@
 import type { MessageKey } from '$lib/i18n/messages';
-import { apiFailure, formFailure, formValues, reopenAction } from '$lib/server/cases';
+import { apiFailure, formFailure, formValues, readOrNotFound, reopenAction } from '$lib/server/cases';
 import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 20;
@@ -8,7 +8,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const n = Number(url.searchParams.get('page'));
 	const page = Number.isInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
-	return { meetings: await locals.api.cases.meetings(params.id, page, PAGE_SIZE) };
+	return { meetings: await readOrNotFound(locals.api.cases.meetings(params.id, page, PAGE_SIZE), locals.requestId) };
 };
 
 /** One per line, blank lines dropped. */
