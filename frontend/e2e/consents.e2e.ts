@@ -76,7 +76,6 @@ async function recordConsent(page: Page, guardian: string): Promise<void> {
 	await page.locator('#method').check();
 	await page.locator('#evidenceRef').fill('Dnr IFO 2026/123');
 	await page.locator('.consent-form label', { hasText: policeName }).click();
-	await page.locator('input[name="categories"][value="identity"]').check();
 	await page.locator('input[name="categories"][value="social"]').check();
 	await page.locator('#purpose').fill('Samordnat stöd kring skolgång och fritid enligt SSPF.');
 	await page.locator('#validTo').fill(monthsFromNow(6));
@@ -170,7 +169,11 @@ describe('consent gates what the police may see of a 12-year-old’s case', () =
 		expect(summary).toContain('Välj vem som lämnade samtycket');
 		expect(summary).toContain('Fyll i vittnets namn');
 		expect(summary).toContain('Välj minst två aktörer');
-		expect(summary).toContain('Välj minst en kategori');
+		// Identity is always part of a consent: checked, not changeable, and the form says why.
+		expect(summary).not.toContain('kategori');
+		expect(await social.locator('#categories-identity').isChecked()).toBe(true);
+		expect(await social.locator('#categories-identity').isDisabled()).toBe(true);
+		expect(await social.getByTestId('identity-always').textContent()).toContain('Identitet ingår alltid');
 		expect(await social.locator('#witness').getAttribute('aria-invalid')).toBe('true');
 		await expectNoSeriousA11yViolations(social);
 
@@ -179,7 +182,6 @@ describe('consent gates what the police may see of a 12-year-old’s case', () =
 		await social.locator('#method').check();
 		await social.locator('#evidenceRef').fill('Dnr IFO 2026/123');
 		await social.locator('.consent-form label', { hasText: policeName }).click();
-		await social.locator('input[name="categories"][value="identity"]').check();
 		await social.locator('#purpose').fill('Samordnat stöd.');
 		await social.locator('#validTo').fill(monthsFromNow(14));
 		await social.locator('button', { hasText: 'Registrera samtycket' }).click();

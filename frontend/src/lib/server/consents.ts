@@ -55,6 +55,7 @@ const CONSENT_PROBLEMS: Record<string, { message: MessageKey; field?: string }> 
 	witness_required: { message: 'consents.problem.witnessRequired', field: 'witness' },
 	evidence_required: { message: 'consents.problem.evidenceRequired', field: 'evidenceRef' },
 	unknown_category: { message: 'consents.problem.unknownCategory', field: 'categories' },
+	identity_required: { message: 'consents.identity.always', field: 'categories' },
 	unknown_guardian: { message: 'consents.problem.unknownGuardian', field: 'givenBy' },
 	unknown_agency: { message: 'consents.problem.unknownAgency', field: 'agencies' },
 	already_withdrawn: { message: 'consents.problem.alreadyWithdrawn' },

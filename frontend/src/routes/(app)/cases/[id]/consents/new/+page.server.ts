@@ -2,11 +2,19 @@ import { redirect } from '@sveltejs/kit';
 import type { MessageKey } from '$lib/i18n/messages';
 import { ApiError } from '$lib/server/api';
 import { apiFailure, caseNotFound, formFailure, formValues, reopenAction } from '$lib/server/cases';
-import { CONSENT_METHODS, consentFieldFor, consentProblem, MAX_VALIDITY_MONTHS, type ConsentMethod, type RecordConsentRequest } from '$lib/server/consents';
+import {
+	CONSENT_METHODS,
+	consentFieldFor,
+	consentProblem,
+	MAX_VALIDITY_MONTHS,
+	type ConsentMethod,
+	type RecordConsentRequest
+} from '$lib/server/consents';
 import type { Actions, PageServerLoad } from './$types';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const isDate = (v: string) => DATE.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+const isDate = (v: string) =>
+	DATE.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Today on the municipality's calendar, as the API counts consent periods. */
@@ -16,7 +24,11 @@ const stockholmToday = () => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europ
 export const load: PageServerLoad = async ({ locals, params }) => {
 	try {
 		const matrix = await locals.api.consents.matrix(params.id);
-		return { required: { subjectAge: matrix.subjectAge, parties: matrix.requiredParties }, today: stockholmToday(), maxMonths: MAX_VALIDITY_MONTHS };
+		return {
+			required: { subjectAge: matrix.subjectAge, parties: matrix.requiredParties },
+			today: stockholmToday(),
+			maxMonths: MAX_VALIDITY_MONTHS
+		};
 	} catch (err) {
 		if (err instanceof ApiError && (err.status === 404 || err.status === 403)) caseNotFound(locals.requestId);
 		throw err;
@@ -29,15 +41,22 @@ export const actions = {
 	record: async ({ request, locals, params }) => {
 		const form = await request.formData();
 		const values = formValues(form, TEXT_FIELDS);
-		const agencyIds = form.getAll('agencyIds').map(String).filter((v) => UUID.test(v));
-		const categories = form.getAll('categories').map(String).filter((v) => /^[a-z_]{1,40}$/.test(v));
+		const agencyIds = form
+			.getAll('agencyIds')
+			.map(String)
+			.filter((v) => UUID.test(v));
+		const categories = form
+			.getAll('categories')
+			.map(String)
+			.filter((v) => /^[a-z_]{1,40}$/.test(v));
 		values.agencyIds = agencyIds.join(',');
 		values.categories = categories.join(',');
 
 		const e: Record<string, MessageKey> = {};
 		let givenBy: RecordConsentRequest['givenBy'] | null = null;
 		if (values.givenBy === 'subject') givenBy = { kind: 'subject' };
-		else if (values.givenBy?.startsWith('guardian:') && UUID.test(values.givenBy.slice(9))) givenBy = { kind: 'guardian', guardianId: values.givenBy.slice(9) };
+		else if (values.givenBy?.startsWith('guardian:') && UUID.test(values.givenBy.slice(9)))
+			givenBy = { kind: 'guardian', guardianId: values.givenBy.slice(9) };
 		else e.givenBy = 'consents.error.givenByRequired';
 		const method = (CONSENT_METHODS as readonly string[]).includes(values.method ?? '') ? (values.method as ConsentMethod) : null;
 		if (!method) e.method = 'consents.error.methodRequired';
@@ -47,7 +66,6 @@ export const actions = {
 		} else if (!values.evidenceRef) e.evidenceRef = 'consents.error.evidenceRequired';
 		else if (values.evidenceRef.length > 500) e.evidenceRef = 'consents.error.tooLong';
 		if (agencyIds.length < 2) e.agencies = 'consents.error.agenciesTooFew';
-		if (categories.length === 0) e.categories = 'consents.error.categoriesRequired';
 		if (!values.purpose) e.purpose = 'consents.error.purposeRequired';
 		else if (values.purpose.length > 2000) e.purpose = 'consents.error.tooLong';
 		if (!isDate(values.validFrom ?? '')) e.validFrom = 'consents.error.validFromInvalid';
