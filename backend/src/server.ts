@@ -2,14 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { EmbeddedStartError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { initOrm, type Orm } from './db/orm.js';
+import { isDatabaseUnavailable } from './db/unavailable.js';
 import { DEMO_USERS } from './db/seed.js';
 import { loadKeys, type ServiceKeys } from './lib/keys.js';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'samverka-api' } });
+
+/** A start that cannot go on; the message says what to do, in one sentence. */
+class StartError extends Error {}
 
 async function main(): Promise<void> {
   let config: Config;
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
     env: { ...process.env, PREPARE_DATABASE_URL: config.MIGRATION_DATABASE_URL ?? databaseUrl },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  if (prepare.status !== 0) throw new Error('migrations or demo seed failed');
+  if (prepare.status !== 0) throw new StartError('The database could not be prepared (migrations or demo data): see the messages above.');
   const orm: Orm = await initOrm(databaseUrl, config.DB_POOL_MAX, false, config.DB_ROLE || undefined);
   const app: FastifyInstance = await buildApp({ config, orm, keys });
 
@@ -53,18 +57,28 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down: finishing in-flight requests');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
+    // In this order: stop accepting and let in-flight requests finish (their audit events commit
+    // with them; the sequencer sequences what is left), then close the pool, then the database.
+    let code = 0;
     try {
       await app.close();
       await orm.close();
       await embedded?.stop();
+      log.info('stopped');
+    } catch (e) {
+      code = 1;
+      log.error({ err: { type: (e as Error).name, code: (e as { code?: string }).code } }, 'shutdown did not complete cleanly');
     } finally {
-      process.exit(0);
+      process.exit(code);
     }
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  const address = await app.listen({ host: config.HOST, port: config.PORT }).catch((e: unknown) => {
+    if ((e as { code?: string }).code !== 'EADDRINUSE') throw e;
+    throw new StartError(`Port ${config.PORT} is already in use (perhaps by an earlier Samverka still running): stop that process, or set PORT to a free port.`);
+  });
   if (config.AUDIT_SEQUENCER) app.auditSequencer.start();
   log.info({ address }, 'API listening');
   if (config.DEMO) {
@@ -72,9 +86,16 @@ async function main(): Promise<void> {
   }
 }
 
+/** What to do, in one sentence. Not a database error's own message: it can carry the values of rows. */
+function startFailure(e: unknown): string {
+  if (e instanceof StartError || e instanceof EmbeddedStartError) return e.message;
+  if (isDatabaseUnavailable(e)) return 'The database cannot be reached: start it, or correct DATABASE_URL, and start again.';
+  if (e instanceof Error) return `Unexpected ${e.name}${(e as { code?: string }).code ? ` (${(e as { code?: string }).code})` : ''} during start: see "where" below.`;
+  return `Unexpected failure during start: ${String(e)}.`;
+}
+
 main().catch((e: unknown) => {
-  // Only where it failed: database error messages can carry the values of rows.
   const err = e instanceof Error ? { type: e.name, code: (e as { code?: string }).code, where: e.stack?.split('\n').slice(1, 6).join('\n') } : { type: typeof e };
-  log.fatal({ err }, 'start failed');
+  log.fatal({ err }, `start failed: ${startFailure(e)}`);
   process.exit(1);
 });

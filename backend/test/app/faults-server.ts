@@ -31,7 +31,8 @@ export async function seed(databaseUrl: string): Promise<void> {
   }
 }
 
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/** Spawns the API; unless `ready` is false, waits until /api/ready answers 200. */
+export async function startServer(env: Record<string, string>, ready = true): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: backendDir,
@@ -57,6 +58,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
       await exited;
     },
   };
+  if (!ready) return server;
   try {
     await waitFor(async () => (await get(server, '/api/ready')).status === 200, 90_000, () => !server.alive());
   } catch (e) {
