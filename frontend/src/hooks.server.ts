@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
 import { ApiError, ApiUnavailableError, createApi } from '$lib/server/api';
-import { clearSessionCookie, readLocaleCookie, SESSION_COOKIE, setSessionCookie } from '$lib/server/session';
+import { clearSessionCookie, readLocaleCookie, readSessionCookie, setSessionCookie } from '$lib/server/session';
 import { defaultLocale } from '$lib/i18n/messages';
 
 function log(level: 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
@@ -39,7 +39,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	locals.user = null;
 	locals.apiUnavailable = false;
 
-	let token = cookies.get(SESSION_COOKIE) || null;
+	let token = readSessionCookie(cookies, url);
 	let clientAddress: string | undefined;
 	try {
 		clientAddress = event.getClientAddress();

@@ -1,7 +1,7 @@
 import { error, type RequestEvent } from '@sveltejs/kit';
 import type { paths } from '$lib/api/schema';
 import { ApiError, request, type ApiContext, type Json, type RequestOptions } from './http';
-import { SESSION_COOKIE } from './session';
+import { readSessionCookie } from './session';
 
 /**
  * The audit part of the API client, for the auditor's pages under /audit. Server-side only: the
@@ -36,7 +36,7 @@ function contextOf(event: RequestEvent): ApiContext {
 	} catch {
 		clientAddress = undefined;
 	}
-	return { token: event.cookies.get(SESSION_COOKIE) || null, requestId: event.locals.requestId, clientAddress };
+	return { token: readSessionCookie(event.cookies, event.url), requestId: event.locals.requestId, clientAddress };
 }
 
 /**

@@ -1,13 +1,29 @@
 import type { Cookies } from '@sveltejs/kit';
-import { isLocale, type Locale } from '$lib/i18n/messages';
+import { isLocale, type Locale } from '../i18n/messages';
 
-/** The cookie holds the API access token itself; it is httpOnly, so page scripts never see it. */
-export const SESSION_COOKIE = 'samverka_session';
+/**
+ * The session cookie holds the API access token itself; it is httpOnly, so page scripts never see
+ * it. Over https it is named `__Host-samverka_session`: a browser keeps a `__Host-` cookie only
+ * when it is Secure, has Path=/ and no Domain, so no other subdomain and no plain-http page can
+ * set or overwrite it (no session fixation from a sibling site). Over http — development on
+ * 127.0.0.1, where browsers refuse Secure cookies except on localhost — it is the plain name,
+ * without Secure. Which applies follows the request URL (adapter-node derives it from ORIGIN).
+ */
+export const SESSION_COOKIE = '__Host-samverka_session';
+export const DEV_SESSION_COOKIE = 'samverka_session';
+
+export function sessionCookieName(url: URL): string {
+	return url.protocol === 'https:' ? SESSION_COOKIE : DEV_SESSION_COOKIE;
+}
+
+export function readSessionCookie(cookies: Cookies, url: URL): string | null {
+	return cookies.get(sessionCookieName(url)) || null;
+}
 export const LANG_COOKIE = 'lang';
 
-/** `url` is the request URL, which adapter-node derives from ORIGIN: https there means Secure. */
+/** `url` is the request URL, which adapter-node derives from ORIGIN: https there means `__Host-` and Secure. */
 export function setSessionCookie(cookies: Cookies, url: URL, token: string, maxAgeSeconds: number): void {
-	cookies.set(SESSION_COOKIE, token, {
+	cookies.set(sessionCookieName(url), token, {
 		path: '/',
 		httpOnly: true,
 		sameSite: 'strict',
@@ -17,7 +33,7 @@ export function setSessionCookie(cookies: Cookies, url: URL, token: string, maxA
 }
 
 export function clearSessionCookie(cookies: Cookies, url: URL): void {
-	cookies.delete(SESSION_COOKIE, {
+	cookies.delete(sessionCookieName(url), {
 		path: '/',
 		httpOnly: true,
 		sameSite: 'strict',

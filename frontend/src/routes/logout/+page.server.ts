@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { ApiError, ApiUnavailableError } from '$lib/server/api';
-import { clearSessionCookie, SESSION_COOKIE } from '$lib/server/session';
+import { clearSessionCookie, readSessionCookie } from '$lib/server/session';
 import type { Actions, PageServerLoad } from './$types';
 
 // Signing out changes state, so it is a POST (a form action); a plain visit just goes home.
@@ -10,7 +10,7 @@ export const load: PageServerLoad = () => {
 
 export const actions = {
 	default: async ({ cookies, locals, url }) => {
-		if (cookies.get(SESSION_COOKIE)) {
+		if (readSessionCookie(cookies, url)) {
 			try {
 				await locals.api.logout();
 			} catch (error) {
