@@ -19,8 +19,16 @@ export const EventFilter = {
   to: Type.Optional(DateTime),
 };
 
+const Seq = (description: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
+
 export const EventsQuery = Type.Object(
-  { ...EventFilter, page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }), pageSize: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) },
+  {
+    ...EventFilter,
+    page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1, description: 'Page by offset, newest first, including events not yet sequenced. Shifts while events are written: walk with `before`/`after` instead.' }),
+    pageSize: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    before: Type.Optional(Seq('Keyset page: the sequenced events with `seq` below this, newest first. Start with `head + 1` of any answer; continue with `nextBefore`. Stable while events are written.')),
+    after: Type.Optional(Seq('Keyset page: the sequenced events with `seq` above this, oldest first (0: from the start). Continue with `nextAfter`. Stable while events are written.')),
+  },
   { additionalProperties: false },
 );
 export type EventsQuery = Static<typeof EventsQuery>;
@@ -57,6 +65,12 @@ export const EventsPage = Type.Object({
   totalExact: Type.Boolean(),
   page: Type.Integer(),
   pageSize: Type.Integer(),
+  /** The highest sequence number in the log when the page was read (0: none yet). */
+  head: Type.Integer(),
+  /** The `before` of the next older keyset page; null when there is none. */
+  nextBefore: Type.Union([Type.Integer(), Type.Null()]),
+  /** The `after` of the next keyset page (after `after` pages): poll it again for newer events. Null for other pages. */
+  nextAfter: Type.Union([Type.Integer(), Type.Null()]),
 });
 
 export const CheckpointOut = Type.Object({

@@ -13,7 +13,7 @@ import { evalPlan, pathPlans, planRefs, publicKeyPem, verifyInclusion, type Chec
 import { acquireRaw } from '../../db/sql.js';
 import { LogVerifier, verifyLogOn, type LogVerifierOptions, type VerifyOutcome } from './audit.verifier.js';
 import {
-  arrayQuery, CHECKPOINT_SELECT, EVENT_COLUMNS, fetchSubtrees, rowToCheckpoint, rowToEvent, subtreeKey, type ArrayQuery,
+  arrayQuery, CHECKPOINT_SELECT, EVENT_COLUMNS, fetchSubtrees, keysetPageSql, rowToCheckpoint, rowToEvent, subtreeKey, type ArrayQuery,
 } from './audit.sql.js';
 import type { EventFilter, EventOut, EventsQuery, TimelineQuery } from './audit.schemas.js';
 
@@ -28,7 +28,7 @@ async function withRaw<T>(em: EntityManager, fn: (q: ArrayQuery, client: pg.Clie
 
 const DISPLAY_TIME = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-function whereOf(f: EventFilter, params: unknown[]): string {
+function conditionsOf(f: EventFilter, params: unknown[]): string[] {
   const parts: string[] = [];
   const add = (sql: string, v: unknown): void => {
     params.push(v);
@@ -43,6 +43,11 @@ function whereOf(f: EventFilter, params: unknown[]): string {
   else if (f.outcome) add("outcome <> 'allowed' AND outcome = $?", f.outcome);
   if (f.from) add('occurred_at >= $?::timestamptz', f.from);
   if (f.to) add('occurred_at < $?::timestamptz', f.to);
+  return parts;
+}
+
+function whereOf(f: EventFilter, params: unknown[]): string {
+  const parts = conditionsOf(f, params);
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
 }
 
@@ -59,6 +64,9 @@ function eventOut(r: unknown[]): EventOut {
     outcome: s(11) as EventOut['outcome'], reason: s(12), consentIds: consents ? consents.split(',') : [], requestId: s(14), clientIp: s(15),
   };
 }
+
+const PAGE_COLUMNS = `SELECT p.seq, p.event_id, ${DISPLAY_TIME('p.occurred_at')}, p.actor_id, p.actor_agency_id, p.actor_role, p.action, p.resource_type,
+  p.resource_id, p.case_id, p.subject_id, p.outcome, p.reason, array_to_string(p.consent_ids, ','), p.request_id, p.client_ip, u.display_name, a.name`;
 
 const TOTAL_CAP = 100_000;
 
@@ -119,24 +127,49 @@ export class AuditQueryService {
         SELECT * FROM audit_event_v ${where}
         ORDER BY occurred_at DESC, seq DESC, event_id LIMIT $${params.length - 1} OFFSET $${params.length}
       )
-      SELECT p.seq, p.event_id, ${DISPLAY_TIME('p.occurred_at')}, p.actor_id, p.actor_agency_id, p.actor_role, p.action, p.resource_type,
-             p.resource_id, p.case_id, p.subject_id, p.outcome, p.reason, array_to_string(p.consent_ids, ','), p.request_id, p.client_ip,
-             u.display_name, a.name
+      ${PAGE_COLUMNS}
       FROM page p LEFT JOIN app_user u ON u.id = p.actor_id LEFT JOIN agency a ON a.id = p.actor_agency_id
       ORDER BY p.occurred_at DESC, p.seq DESC, p.event_id`;
     return withRaw(em, async (q) => (await q(sql, params)).map(eventOut));
   }
 
-  async search(em: EntityManager, query: EventsQuery): Promise<{ items: EventOut[]; total: number; totalExact: boolean; page: number; pageSize: number }> {
+  /** Up to `limit` sequenced events past `cursor` in `direction`, in that order. */
+  private async keysetRows(em: EntityManager, f: EventFilter, direction: 'before' | 'after', cursor: number, limit: number): Promise<EventOut[]> {
+    const params: unknown[] = [cursor, limit];
+    const where = conditionsOf(f, params).map((c) => `AND ${c}`).join(' ');
+    return withRaw(em, async (q) => (await q(keysetPageSql(direction, PAGE_COLUMNS, where), params)).map(eventOut));
+  }
+
+  /**
+   * A page of events by offset (newest first, unsequenced ones included), or by keyset on the
+   * sequence number (`before`: newest first; `after`: oldest first), which stays stable while
+   * events are written. `head` is where a keyset walk starts.
+   */
+  async search(em: EntityManager, query: EventsQuery): Promise<{
+    items: EventOut[]; total: number; totalExact: boolean; page: number; pageSize: number; head: number; nextBefore: number | null; nextAfter: number | null;
+  }> {
     checkPeriod(query.from, query.to);
+    if (query.before !== undefined && query.after !== undefined) throw badRequest('Give `before` or `after`, not both.', 'bad_cursor', ['querystring/before', 'querystring/after']);
+    const keyset = query.before !== undefined ? { direction: 'before' as const, cursor: query.before } : query.after !== undefined ? { direction: 'after' as const, cursor: query.after } : null;
+    if (keyset && query.page !== 1) throw badRequest('`page` cannot be combined with `before` or `after`: follow `nextBefore` or `nextAfter` instead.', 'bad_cursor', 'querystring/page');
     const params: unknown[] = [];
     const where = whereOf(query, params);
-    const [items, countRows] = await Promise.all([
-      this.rows(em, query, query.pageSize, (query.page - 1) * query.pageSize),
-      withRaw(em, (q) => q(`SELECT count(*) FROM (SELECT 1 FROM audit_event_v ${where} LIMIT ${TOTAL_CAP + 1}) c`, params)),
+    const [rows, countRows] = await Promise.all([
+      keyset
+        ? this.keysetRows(em, query, keyset.direction, keyset.cursor, query.pageSize + 1)
+        : this.rows(em, query, query.pageSize, (query.page - 1) * query.pageSize),
+      withRaw(em, (q) => q(`SELECT (SELECT count(*) FROM (SELECT 1 FROM audit_event_v ${where} LIMIT ${TOTAL_CAP + 1}) c), (SELECT coalesce(max(seq), 0) FROM audit_log)`, params)),
     ]);
+    const more = rows.length > query.pageSize;
+    const items = more ? rows.slice(0, query.pageSize) : rows;
+    const last = items.at(-1)?.seq ?? null;
     const n = Number(countRows[0]![0]);
-    return { items, total: Math.min(n, TOTAL_CAP), totalExact: n <= TOTAL_CAP, page: query.page, pageSize: query.pageSize };
+    return {
+      items, total: Math.min(n, TOTAL_CAP), totalExact: n <= TOTAL_CAP, page: query.page, pageSize: query.pageSize, head: Number(countRows[0]![1]),
+      nextBefore: keyset?.direction === 'before' && more ? last : null,
+      // A forward walk never ends: with nothing new, the same cursor asks again later.
+      nextAfter: keyset?.direction === 'after' ? (last ?? keyset.cursor) : null,
+    };
   }
 
   async csv(em: EntityManager, f: EventFilter): Promise<{ body: string; truncated: boolean }> {

@@ -28,6 +28,21 @@ export function rowToEvent(seq: number, r: readonly unknown[], o: number): LogEv
   };
 }
 
+/**
+ * A keyset page of the log: rows of `audit_log` past a sequence number, read along its primary
+ * key. Sequence numbers are given once, in order, and rows never change, so a walk by `seq` is
+ * stable while events are written: new events land beyond the head, never inside a page.
+ * `$1` is the cursor, `$2` the row limit; `where` starts with AND (its parameters from `$3`).
+ */
+export const keysetPageSql = (direction: 'before' | 'after', columns: string, where: string): string => `
+  WITH page AS (
+    SELECT * FROM audit_log WHERE seq ${direction === 'before' ? '<' : '>'} $1 ${where}
+    ORDER BY seq ${direction === 'before' ? 'DESC' : 'ASC'} LIMIT $2
+  )
+  ${columns}
+  FROM page p LEFT JOIN app_user u ON u.id = p.actor_id LEFT JOIN agency a ON a.id = p.actor_agency_id
+  ORDER BY p.seq ${direction === 'before' ? 'DESC' : 'ASC'}`;
+
 export type ArrayQuery = (text: string, values: unknown[]) => Promise<unknown[][]>;
 
 export function arrayQuery(client: pg.ClientBase): ArrayQuery {
