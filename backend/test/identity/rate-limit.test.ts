@@ -8,7 +8,10 @@ describe('per-user rate limits on the expensive routes', () => {
   let auditor: string;
   beforeAll(async () => {
     t = await createTestApp({
-      RATE_LIMIT_LOGIN_PER_MINUTE: '4', RATE_LIMIT_SEARCH_PER_MINUTE: '2', RATE_LIMIT_VERIFY_PER_MINUTE: '1', RATE_LIMIT_EXPORT_PER_MINUTE: '1',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '4',
+      RATE_LIMIT_SEARCH_PER_MINUTE: '2',
+      RATE_LIMIT_VERIFY_PER_MINUTE: '1',
+      RATE_LIMIT_EXPORT_PER_MINUTE: '1',
     });
     social = await login(t.app, 'social');
     auditor = await login(t.app, 'auditor');
@@ -24,7 +27,12 @@ describe('per-user rate limits on the expensive routes', () => {
 
   it('sign-in: counted per address, 429 problem+json with Retry-After beyond the budget', async () => {
     const signIn = (address: string) =>
-      t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'police', password: DEMO_PASSWORD }, headers: { 'x-forwarded-for': address } });
+      t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'police', password: DEMO_PASSWORD },
+        headers: { 'x-forwarded-for': address },
+      });
     for (let i = 0; i < 4; i++) expect((await signIn('198.51.100.60')).statusCode).toBe(200);
     const refused = await signIn('198.51.100.60');
     expect(refused.statusCode).toBe(429);
@@ -55,13 +63,21 @@ describe('per-user rate limits on the expensive routes', () => {
   });
 
   it('receipt verification is limited too', async () => {
-    const verify = () => t.app.inject({ method: 'POST', url: '/api/consents/receipts/verify', payload: { receipt: {}, signature: 'AA==', kid: 'x' }, headers: bearer(social) });
+    const verify = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/consents/receipts/verify',
+        payload: { receipt: {}, signature: 'AA==', kid: 'x' },
+        headers: bearer(social),
+      });
     expect((await verify()).statusCode).not.toBe(429);
     expect((await verify()).statusCode).toBe(429);
   });
 
   it('the 429 answer is documented on every limited route', async () => {
-    const doc = (await t.app.inject({ url: '/api/docs/json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = (await t.app.inject({ url: '/api/docs/json' })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     for (const route of Object.keys(RATE_LIMITED_ROUTES)) {
       const [method, url] = route.split(' ') as [string, string];
       const path = url.replace(/:(\w+)/g, '{$1}');

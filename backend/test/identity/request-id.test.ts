@@ -10,7 +10,7 @@ import { DEMO_PASSWORD, bearer, createTestDatabase } from '../helpers/app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-describe('request ids are the server\'s own; a client\'s id is kept beside them', () => {
+describe("request ids are the server's own; a client's id is kept beside them", () => {
   const lines: string[] = [];
   let app: FastifyInstance;
   let orm: Orm;
@@ -35,12 +35,24 @@ describe('request ids are the server\'s own; a client\'s id is kept beside them'
   });
 
   const signIn = (requestId: string) =>
-    app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'social', password: DEMO_PASSWORD }, headers: { 'x-request-id': requestId } });
+    app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'social', password: DEMO_PASSWORD },
+      headers: { 'x-request-id': requestId },
+    });
   const auditRow = async (requestId: string, table = 'audit_queue') =>
-    (await orm.em.fork().getConnection().execute<{ request_id: string; client_request_id: string | null }[]>(
-      `SELECT request_id, client_request_id FROM ${table} WHERE request_id = ?`, [requestId]))[0];
+    (
+      await orm.em
+        .fork()
+        .getConnection()
+        .execute<{ request_id: string; client_request_id: string | null }[]>(
+          `SELECT request_id, client_request_id FROM ${table} WHERE request_id = ?`,
+          [requestId],
+        )
+    )[0];
 
-  it('never adopts a client\'s x-request-id, even a well-formed one; the audit row keeps it as client_request_id', async () => {
+  it("never adopts a client's x-request-id, even a well-formed one; the audit row keeps it as client_request_id", async () => {
     const res = await signIn('web-4f2a-0001');
     expect(res.statusCode).toBe(200);
     const id = res.headers['x-request-id'] as string;
@@ -49,12 +61,14 @@ describe('request ids are the server\'s own; a client\'s id is kept beside them'
     expect(await auditRow(id)).toEqual({ request_id: id, client_request_id: 'web-4f2a-0001' });
   });
 
-  it('a client cannot pass another request\'s id off as its own', async () => {
+  it("a client cannot pass another request's id off as its own", async () => {
     const first = await signIn('web-4f2a-0002');
     const victimId = first.headers['x-request-id'] as string;
     const replay = await signIn(victimId);
     expect(replay.headers['x-request-id']).not.toBe(victimId);
-    const { count } = (await orm.em.fork().getConnection().execute<{ count: string }[]>('SELECT count(*) FROM audit_queue WHERE request_id = ?', [victimId]))[0]!;
+    const { count } = (
+      await orm.em.fork().getConnection().execute<{ count: string }[]>('SELECT count(*) FROM audit_queue WHERE request_id = ?', [victimId])
+    )[0]!;
     expect(Number(count)).toBe(1);
   });
 
@@ -64,10 +78,13 @@ describe('request ids are the server\'s own; a client\'s id is kept beside them'
     ['spaces and quotes', 'a "b" c'],
   ])('drops a client id that is %s', async (_name, given) => {
     const res = await signIn(given);
-    expect(await auditRow(res.headers['x-request-id'] as string)).toEqual({ request_id: res.headers['x-request-id'], client_request_id: null });
+    expect(await auditRow(res.headers['x-request-id'] as string)).toEqual({
+      request_id: res.headers['x-request-id'],
+      client_request_id: null,
+    });
   });
 
-  it('logs carry the server id as reqId and the client\'s as clientRequestId', async () => {
+  it("logs carry the server id as reqId and the client's as clientRequestId", async () => {
     const res = await signIn('web-4f2a-0003');
     const id = res.headers['x-request-id'] as string;
     const mine = lines.map((l) => JSON.parse(l) as { reqId?: string; clientRequestId?: string }).filter((l) => l.reqId === id);
@@ -80,7 +97,9 @@ describe('request ids are the server\'s own; a client\'s id is kept beside them'
     const id = res.headers['x-request-id'] as string;
     await app.auditSequencer.drain();
     expect(await auditRow(id, 'audit_log')).toEqual({ request_id: id, client_request_id: 'web-4f2a-0004' });
-    const auditor = (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'auditor', password: DEMO_PASSWORD } })).json().accessToken as string;
+    const auditor = (
+      await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'auditor', password: DEMO_PASSWORD } })
+    ).json().accessToken as string;
     await app.auditSequencer.drain();
     const verified = await app.inject({ url: '/api/audit/verify?full=true', headers: bearer(auditor) });
     expect(verified.json()).toMatchObject({ ok: true });

@@ -14,8 +14,12 @@ describe('sign-in throttling under concurrency', () => {
   let t: TestContext;
   beforeAll(async () => {
     t = await createTestApp({
-      LOGIN_MAX_FAILURES: '5', LOGIN_MAX_FAILURES_PER_USER: '12', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000', LOGIN_BACKOFF_SECONDS: '30',
-      LOGIN_HASH_QUEUE: '1000', RATE_LIMIT_LOGIN_PER_MINUTE: '10000',
+      LOGIN_MAX_FAILURES: '5',
+      LOGIN_MAX_FAILURES_PER_USER: '12',
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '1000',
+      LOGIN_BACKOFF_SECONDS: '30',
+      LOGIN_HASH_QUEUE: '1000',
+      RATE_LIMIT_LOGIN_PER_MINUTE: '10000',
     });
   });
   afterAll(async () => t.close());
@@ -26,8 +30,13 @@ describe('sign-in throttling under concurrency', () => {
     const refused = answers.find((r) => r.statusCode === 429)!;
     expect(refused.headers['content-type']).toContain('application/problem+json');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(29);
-    const { rows } = await t.sql.query("SELECT reason, count(*)::int AS n FROM audit_queue WHERE action = 'auth.login' GROUP BY reason ORDER BY reason");
-    expect(rows).toEqual([{ reason: 'bad_credentials', n: 5 }, { reason: 'throttled', n: 195 }]);
+    const { rows } = await t.sql.query(
+      "SELECT reason, count(*)::int AS n FROM audit_queue WHERE action = 'auth.login' GROUP BY reason ORDER BY reason",
+    );
+    expect(rows).toEqual([
+      { reason: 'bad_credentials', n: 5 },
+      { reason: 'throttled', n: 195 },
+    ]);
   });
 
   it('200 parallel wrong passwords for one user name from 200 addresses: at most the per-user limit is checked', async () => {
@@ -39,7 +48,12 @@ describe('sign-in throttling under concurrency', () => {
 describe('sign-in throttling is not a lock-out weapon', () => {
   let t: TestContext;
   beforeAll(async () => {
-    t = await createTestApp({ LOGIN_MAX_FAILURES: '5', LOGIN_BACKOFF_SECONDS: '30', LOGIN_BACKOFF_MAX_SECONDS: '600', LOGIN_MAX_FAILURES_PER_ADDRESS: '10' });
+    t = await createTestApp({
+      LOGIN_MAX_FAILURES: '5',
+      LOGIN_BACKOFF_SECONDS: '30',
+      LOGIN_BACKOFF_MAX_SECONDS: '600',
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '10',
+    });
   });
   afterAll(async () => t.close());
 
@@ -62,7 +76,9 @@ describe('sign-in throttling is not a lock-out weapon', () => {
     for (let i = 0; i < 5; i++) await attempt(t, 'coordinator', 'wrong-password-5', address);
     expect(Number((await attempt(t, 'coordinator', 'wrong-password-5', address)).headers['retry-after'])).toBe(30);
     // The 30 seconds pass: one more try is checked, then the wait is 60 seconds.
-    await t.sql.query("UPDATE login_throttle SET last_failure_at = last_failure_at - interval '31 seconds' WHERE key LIKE 'pair:%:198.51.100.30'");
+    await t.sql.query(
+      "UPDATE login_throttle SET last_failure_at = last_failure_at - interval '31 seconds' WHERE key LIKE 'pair:%:198.51.100.30'",
+    );
     expect((await attempt(t, 'coordinator', 'wrong-password-5', address)).statusCode).toBe(401);
     expect(Number((await attempt(t, 'coordinator', 'wrong-password-5', address)).headers['retry-after'])).toBe(60);
   });
@@ -125,9 +141,21 @@ describe('password verification does not queue without bound', () => {
 });
 
 describe('the throttle decision', () => {
-  const limits: ThrottleLimits = { pairFailures: 5, backoffSeconds: 30, backoffMaxSeconds: 900, windowSeconds: 900, userFailures: 100, addressFailures: 50 };
+  const limits: ThrottleLimits = {
+    pairFailures: 5,
+    backoffSeconds: 30,
+    backoffMaxSeconds: 900,
+    windowSeconds: 900,
+    userFailures: 100,
+    addressFailures: 50,
+  };
   const keys = throttleKeys('Social ', '2001:db8::1');
-  const row = (key: string, failures: number, sinceLast = 0, windowAge = 0) => ({ key, failures, since_last: sinceLast, window_age: windowAge });
+  const row = (key: string, failures: number, sinceLast = 0, windowAge = 0) => ({
+    key,
+    failures,
+    since_last: sinceLast,
+    window_age: windowAge,
+  });
 
   it('keys hash the user name case-insensitively and group an IPv6 client by its /64', () => {
     expect(throttleKeys('social', '2001:db8::ffff').pair).toBe(keys.pair);
@@ -136,7 +164,15 @@ describe('the throttle decision', () => {
   });
 
   it.each([
-    [4, 0, null], [5, 0, 30], [5, 29.5, 1], [5, 30, null], [6, 10, 50], [9, 0, 480], [12, 0, 900], [40, 899, 1], [40, 900, null],
+    [4, 0, null],
+    [5, 0, 30],
+    [5, 29.5, 1],
+    [5, 30, null],
+    [6, 10, 50],
+    [9, 0, 480],
+    [12, 0, 900],
+    [40, 899, 1],
+    [40, 900, null],
   ])('a pair with %i failures, the last %f s ago, waits %s s', (failures, sinceLast, wait) => {
     expect(waitSeconds([row(keys.pair, failures, sinceLast)], keys, limits)).toBe(wait);
   });

@@ -35,12 +35,13 @@ interface Service {
   networks?: Record<string, { ipv4_address?: string }> | string[];
 }
 
-describe('the browser\'s address reaches the API through nginx and the web app', () => {
+describe("the browser's address reaches the API through nginx and the web app", () => {
   const compose = YAML.parse(fs.readFileSync(path.join(infra, 'compose.yaml'), 'utf8')) as {
     services: Record<string, Service>;
     networks: { internal: { ipam: { config: { subnet: string }[] } } };
   };
-  const fixedAddress = (s: string): string => (compose.services[s]!.networks as Record<string, { ipv4_address: string }>).internal!.ipv4_address;
+  const fixedAddress = (s: string): string =>
+    (compose.services[s]!.networks as Record<string, { ipv4_address: string }>).internal!.ipv4_address;
   const trusted = compose.services.api!.environment!.TRUST_PROXY!;
   let t: TestContext;
   beforeAll(async () => {
@@ -56,7 +57,10 @@ describe('the browser\'s address reaches the API through nginx and the web app',
       expect(l).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
       expect(l).toContain('proxy_set_header X-Real-IP $remote_addr;');
     }
-    const directives = nginx.split('\n').filter((line) => !line.trim().startsWith('#')).join('\n');
+    const directives = nginx
+      .split('\n')
+      .filter((line) => !line.trim().startsWith('#'))
+      .join('\n');
     expect(directives).not.toContain('$proxy_add_x_forwarded_for');
   });
 
@@ -68,19 +72,28 @@ describe('the browser\'s address reaches the API through nginx and the web app',
     expect(loadConfig({ TRUST_PROXY: trusted }).TRUST_PROXY).toBe(trusted);
     const frontend = path.join(repoRoot, 'frontend/src');
     expect(fs.readFileSync(path.join(frontend, 'hooks.server.ts'), 'utf8')).toContain('event.getClientAddress()');
-    const server = fs.readdirSync(path.join(frontend, 'lib/server')).map((f) => fs.readFileSync(path.join(frontend, 'lib/server', f), 'utf8')).join('\n');
+    const server = fs
+      .readdirSync(path.join(frontend, 'lib/server'))
+      .map((f) => fs.readFileSync(path.join(frontend, 'lib/server', f), 'utf8'))
+      .join('\n');
     expect(server).toMatch(/\['x-forwarded-for'\] = ctx\.clientAddress/);
   });
 
   it('an API configured as in compose audits the forwarded address from the web app, and ignores the header from anyone else', async () => {
     const signIn = (remoteAddress: string) =>
-      t.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress, headers: { 'x-forwarded-for': '203.0.113.77' }, payload: { username: 'social', password: 'wrong-password-9' } });
+      t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        remoteAddress,
+        headers: { 'x-forwarded-for': '203.0.113.77' },
+        payload: { username: 'social', password: 'wrong-password-9' },
+      });
     const fromWeb = await signIn(fixedAddress('web'));
     const fromElsewhere = await signIn('172.30.0.99');
     const ipOf = async (res: { headers: Record<string, unknown> }) =>
-      (await t.sql.query('SELECT client_ip FROM audit_queue WHERE request_id = $1', [res.headers['x-request-id']])).rows[0].client_ip as string;
+      (await t.sql.query('SELECT client_ip FROM audit_queue WHERE request_id = $1', [res.headers['x-request-id']])).rows[0]
+        .client_ip as string;
     expect(await ipOf(fromWeb)).toBe('203.0.113.77');
     expect(await ipOf(fromElsewhere)).toBe('172.30.0.99');
   });
 });
-

@@ -33,33 +33,38 @@ const keyOf = (request: FastifyRequest): string => (request.actor ? `u:${request
  * as that user whatever address they come from). Beyond the budget: 429 problem+json with
  * Retry-After.
  */
-export default fp(async function rateLimitPlugin(app: FastifyInstance) {
-  await app.register(rateLimit, { global: false });
-  const c = app.config;
-  const perMinute: Record<Budget, number> = {
-    login: c.RATE_LIMIT_LOGIN_PER_MINUTE,
-    search: c.RATE_LIMIT_SEARCH_PER_MINUTE,
-    verify: c.RATE_LIMIT_VERIFY_PER_MINUTE,
-    export: c.RATE_LIMIT_EXPORT_PER_MINUTE,
-  };
-  const limiters = Object.fromEntries(
-    Object.entries(perMinute).map(([budget, max]) => [budget, app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: keyOf })]),
-  ) as Record<Budget, ReturnType<FastifyInstance['createRateLimit']>>;
-
-  app.addHook('onRoute', (route: RouteOptions) => {
-    const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => (m === 'HEAD' ? 'GET' : m));
-    const budget = methods.map((m) => RATE_LIMITED_ROUTES[`${m} ${route.url}`]).find((b) => b !== undefined);
-    if (!budget) return;
-    const limiter = limiters[budget];
-    const check = async (request: FastifyRequest): Promise<void> => {
-      const result = await limiter(request);
-      if (result.isAllowed || !result.isExceeded) return;
-      const wait = Math.max(1, result.ttlInSeconds);
-      request.log.warn({ budget }, 'rate limited');
-      throw new HttpProblem(429, 'rate_limited', 'Too many requests', `Wait ${wait} seconds before trying again.`, { 'retry-after': String(wait) });
+export default fp(
+  async function rateLimitPlugin(app: FastifyInstance) {
+    await app.register(rateLimit, { global: false });
+    const c = app.config;
+    const perMinute: Record<Budget, number> = {
+      login: c.RATE_LIMIT_LOGIN_PER_MINUTE,
+      search: c.RATE_LIMIT_SEARCH_PER_MINUTE,
+      verify: c.RATE_LIMIT_VERIFY_PER_MINUTE,
+      export: c.RATE_LIMIT_EXPORT_PER_MINUTE,
     };
-    const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
-    route.preHandler = [check, ...existing];
-    if (route.schema) route.schema.response = { ...errorResponses(429), ...(route.schema.response as object | undefined) };
-  });
-}, { name: 'rate-limit' });
+    const limiters = Object.fromEntries(
+      Object.entries(perMinute).map(([budget, max]) => [budget, app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: keyOf })]),
+    ) as Record<Budget, ReturnType<FastifyInstance['createRateLimit']>>;
+
+    app.addHook('onRoute', (route: RouteOptions) => {
+      const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => (m === 'HEAD' ? 'GET' : m));
+      const budget = methods.map((m) => RATE_LIMITED_ROUTES[`${m} ${route.url}`]).find((b) => b !== undefined);
+      if (!budget) return;
+      const limiter = limiters[budget];
+      const check = async (request: FastifyRequest): Promise<void> => {
+        const result = await limiter(request);
+        if (result.isAllowed || !result.isExceeded) return;
+        const wait = Math.max(1, result.ttlInSeconds);
+        request.log.warn({ budget }, 'rate limited');
+        throw new HttpProblem(429, 'rate_limited', 'Too many requests', `Wait ${wait} seconds before trying again.`, {
+          'retry-after': String(wait),
+        });
+      };
+      const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
+      route.preHandler = [check, ...existing];
+      if (route.schema) route.schema.response = { ...errorResponses(429), ...(route.schema.response as object | undefined) };
+    });
+  },
+  { name: 'rate-limit' },
+);
