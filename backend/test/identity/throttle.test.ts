@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HashGate, HashGateFull } from '../../src/modules/identity/password.js';
-import { throttleKeys, waitSeconds, type ThrottleLimits } from '../../src/modules/identity/sign-in-throttle.js';
+import { currentFailures, throttleKeys, waitSeconds, type ThrottleLimits } from '../../src/modules/identity/sign-in-throttle.js';
 import { DEMO_PASSWORD, createTestApp, type TestContext } from '../helpers/app.js';
 
 const attempt = (t: TestContext, username: string, password: string, address = '198.51.100.1'): Promise<LightMyRequestResponse> =>
@@ -175,6 +175,14 @@ describe('the throttle decision', () => {
     [40, 900, null],
   ])('a pair with %i failures, the last %f s ago, waits %s s', (failures, sinceLast, wait) => {
     expect(waitSeconds([row(keys.pair, failures, sinceLast)], keys, limits)).toBe(wait);
+  });
+
+  it('a pair forgets its failures only a window after its wait is over, so waiting out the longest wait does not start afresh', () => {
+    expect(currentFailures(row(keys.pair, 3, 899), keys, limits)).toBe(3);
+    expect(currentFailures(row(keys.pair, 3, 900), keys, limits)).toBe(0);
+    expect(currentFailures(row(keys.pair, 12, 1000), keys, limits)).toBe(12);
+    expect(waitSeconds([row(keys.pair, 12, 1000)], keys, limits)).toBe(null);
+    expect(currentFailures(row(keys.pair, 12, 1800), keys, limits)).toBe(0);
   });
 
   it('the user and address counters are fixed windows', () => {

@@ -40,6 +40,20 @@ export interface CounterRow {
   since_last: number;
 }
 
+/** The wait after `failures` failures of one pair: none for the free ones, then doubling up to the maximum. */
+const pairDelay = (failures: number, l: ThrottleLimits): number =>
+  failures < l.pairFailures ? 0 : Math.min(l.backoffMaxSeconds, l.backoffSeconds * 2 ** (failures - l.pairFailures));
+
+/**
+ * The failures a counter still holds. A pair's are forgotten LOGIN_WINDOW_SECONDS after its wait
+ * is over (not merely after the window: at the longest wait, an attacker who waits out every
+ * delay would otherwise start afresh each time); the other counters are fixed windows.
+ */
+export function currentFailures(r: CounterRow, keys: ThrottleKeys, l: ThrottleLimits): number {
+  if (r.key === keys.pair) return r.since_last >= l.windowSeconds + pairDelay(r.failures, l) ? 0 : r.failures;
+  return r.window_age >= l.windowSeconds ? 0 : r.failures;
+}
+
 /**
  * How many seconds this sign-in must wait (null: it may go ahead), from the counters as they
  * stand. One user name from one address: LOGIN_MAX_FAILURES free tries, then a wait that doubles
@@ -49,14 +63,13 @@ export interface CounterRow {
 export function waitSeconds(rows: readonly CounterRow[], keys: ThrottleKeys, l: ThrottleLimits): number | null {
   let wait = 0;
   for (const r of rows) {
+    const failures = currentFailures(r, keys, l);
     if (r.key === keys.pair) {
-      const failures = r.since_last >= l.windowSeconds ? 0 : r.failures;
-      if (failures < l.pairFailures) continue;
-      const delay = Math.min(l.backoffMaxSeconds, l.backoffSeconds * 2 ** (failures - l.pairFailures));
+      const delay = pairDelay(failures, l);
       if (r.since_last < delay) wait = Math.max(wait, delay - r.since_last);
     } else {
       const max = r.key === keys.user ? l.userFailures : l.addressFailures;
-      if (r.window_age < l.windowSeconds && r.failures >= max) wait = Math.max(wait, l.windowSeconds - r.window_age);
+      if (failures >= max) wait = Math.max(wait, l.windowSeconds - r.window_age);
     }
   }
   return wait > 0 ? Math.max(1, Math.ceil(wait)) : null;
@@ -99,8 +112,9 @@ export class SignInThrottle {
       const rows = await sql<CounterRow>(tx, LOCK_SQL, [keys.sorted]);
       const wait = waitSeconds(rows, keys, l);
       if (wait !== null) return wait;
-      const restart = rows.map((r) => (r.key === keys.pair ? r.since_last >= l.windowSeconds : r.window_age >= l.windowSeconds));
-      const failures = rows.map((r, i) => (restart[i] ? 1 : r.failures + 1));
+      const failures = rows.map((r) => currentFailures(r, keys, l) + 1);
+      // A fixed window starts again with its first failure.
+      const restart = rows.map((r, i) => r.key !== keys.pair && failures[i] === 1);
       await sql(tx, COUNT_SQL, [rows.map((r) => r.key), failures, restart]);
       return null;
     });
@@ -124,7 +138,7 @@ export class SignInThrottle {
     const now = Date.now();
     if (now - this.lastSweepMs < 60_000) return;
     this.lastSweepMs = now;
-    const keep = Math.max(this.limits.windowSeconds, this.limits.backoffMaxSeconds);
+    const keep = this.limits.windowSeconds + this.limits.backoffMaxSeconds;
     sql(em.fork(), SWEEP_SQL, [keep, keep]).catch(() => {
       this.lastSweepMs = 0;
     });
