@@ -1,19 +1,16 @@
-import { ApiError } from '$lib/server/api';
-import { caseNotFound, reopenAction } from '$lib/server/cases';
+import { readOrNotFound, reopenAction } from '$lib/server/cases';
 import type { Actions, PageServerLoad } from './$types';
 
 const SAVED = { recorded: 'consents.list.recorded', withdrawn: 'consents.list.withdrawn' } as const;
 
 /** The owning unit's consents and matrix; for anyone else the API answers 404, and so do we. */
 export const load: PageServerLoad = async ({ locals, params, url }) => {
-	try {
-		const [consents, matrix] = await Promise.all([locals.api.consents.list(params.id), locals.api.consents.matrix(params.id)]);
-		const saved = url.searchParams.get('saved');
-		return { consents, matrix, saved: saved === 'recorded' || saved === 'withdrawn' ? SAVED[saved] : null };
-	} catch (err) {
-		if (err instanceof ApiError && (err.status === 404 || err.status === 403)) caseNotFound(locals.requestId);
-		throw err;
-	}
+	const [consents, matrix] = await readOrNotFound(
+		Promise.all([locals.api.consents.list(params.id), locals.api.consents.matrix(params.id)]),
+		locals.requestId
+	);
+	const saved = url.searchParams.get('saved');
+	return { consents, matrix, saved: saved === 'recorded' || saved === 'withdrawn' ? SAVED[saved] : null };
 };
 
 export const actions = {

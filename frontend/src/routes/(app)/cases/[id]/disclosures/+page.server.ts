@@ -1,5 +1,4 @@
-import { ApiError } from '$lib/server/api';
-import { caseNotFound, reopenAction } from '$lib/server/cases';
+import { readOrNotFound, reopenAction } from '$lib/server/cases';
 import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;
@@ -8,16 +7,11 @@ const PAGE_SIZE = 50;
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const n = Number(url.searchParams.get('page'));
 	const page = Number.isInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
-	try {
-		const [disclosures, consents] = await Promise.all([
-			locals.api.consents.disclosures(params.id, page, PAGE_SIZE),
-			locals.api.consents.list(params.id)
-		]);
-		return { disclosures, consents };
-	} catch (err) {
-		if (err instanceof ApiError && (err.status === 404 || err.status === 403)) caseNotFound(locals.requestId);
-		throw err;
-	}
+	const [disclosures, consents] = await readOrNotFound(
+		Promise.all([locals.api.consents.disclosures(params.id, page, PAGE_SIZE), locals.api.consents.list(params.id)]),
+		locals.requestId
+	);
+	return { disclosures, consents };
 };
 
 export const actions = {

@@ -1,7 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import type { MessageKey } from '$lib/i18n/messages';
 import { ApiError } from '$lib/server/api';
-import { apiFailure, caseNotFound, formFailure, formValues, reopenAction } from '$lib/server/cases';
+import { apiFailure, formFailure, formValues, readOrNotFound, reopenAction } from '$lib/server/cases';
 import {
 	CONSENT_METHODS,
 	consentFieldFor,
@@ -22,17 +22,12 @@ const stockholmToday = () => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europ
 
 /** Who must consent today comes from the consent matrix (the API applies policies/consent.yaml). */
 export const load: PageServerLoad = async ({ locals, params }) => {
-	try {
-		const matrix = await locals.api.consents.matrix(params.id);
-		return {
-			required: { subjectAge: matrix.subjectAge, parties: matrix.requiredParties },
-			today: stockholmToday(),
-			maxMonths: MAX_VALIDITY_MONTHS
-		};
-	} catch (err) {
-		if (err instanceof ApiError && (err.status === 404 || err.status === 403)) caseNotFound(locals.requestId);
-		throw err;
-	}
+	const matrix = await readOrNotFound(locals.api.consents.matrix(params.id), locals.requestId);
+	return {
+		required: { subjectAge: matrix.subjectAge, parties: matrix.requiredParties },
+		today: stockholmToday(),
+		maxMonths: MAX_VALIDITY_MONTHS
+	};
 };
 
 const TEXT_FIELDS = ['givenBy', 'method', 'evidenceRef', 'witness', 'purpose', 'validFrom', 'validTo'] as const;

@@ -1,18 +1,12 @@
 import { redirect } from '@sveltejs/kit';
 import { ApiError } from '$lib/server/api';
-import { apiFailure, caseNotFound, formFailure, formValues, reopenAction } from '$lib/server/cases';
+import { apiFailure, caseNotFound, formFailure, formValues, readOrNotFound, reopenAction } from '$lib/server/cases';
 import { consentProblem } from '$lib/server/consents';
 import type { Actions, PageServerLoad } from './$types';
 
 /** The consent, from the case's list: the owning unit's only (else 404, as the API answers). */
 export const load: PageServerLoad = async ({ locals, params }) => {
-	let consents;
-	try {
-		consents = await locals.api.consents.list(params.id);
-	} catch (err) {
-		if (err instanceof ApiError && (err.status === 404 || err.status === 403)) caseNotFound(locals.requestId);
-		throw err;
-	}
+	const consents = await readOrNotFound(locals.api.consents.list(params.id), locals.requestId);
 	const consent = consents.find((c) => c.id === params.consentId);
 	if (!consent) caseNotFound(locals.requestId);
 	return { consent };
@@ -49,7 +43,12 @@ export const actions = {
 		} catch (err) {
 			const known = err instanceof ApiError ? consentProblem(err) : null;
 			if (known) return formFailure(err instanceof ApiError && err.status === 409 ? 409 : 400, 'withdraw', known.message, values);
-			return apiFailure(err, { action: 'withdraw', requestId: locals.requestId, values, fieldFor: (p) => (p.startsWith('reason') ? 'reason' : null) });
+			return apiFailure(err, {
+				action: 'withdraw',
+				requestId: locals.requestId,
+				values,
+				fieldFor: (p) => (p.startsWith('reason') ? 'reason' : null)
+			});
 		}
 		redirect(303, `/cases/${params.id}/consents?saved=withdrawn`);
 	},
