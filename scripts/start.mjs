@@ -66,7 +66,12 @@ function run(name, args, cwd, extraEnv) {
 // A bounded V8 heap: the API's working set is small, and without a bound V8 lets it grow with the
 // machine's memory before collecting (bench:auth: ~290 MB resident unbounded, ~180 MB at 256).
 const heapMb = Number(env.API_MAX_HEAP_MB ?? 256);
-run('API', [`--max-old-space-size=${heapMb}`, '--import', 'tsx', 'src/server.ts'], path.join(root, 'backend'), { NODE_ENV: nodeEnv, HOST: '127.0.0.1', PORT: String(apiPort), DEMO: demo ? '1' : '0' });
+run('API', [`--max-old-space-size=${heapMb}`, '--import', 'tsx', 'src/server.ts'], path.join(root, 'backend'), {
+  NODE_ENV: nodeEnv,
+  HOST: '127.0.0.1',
+  PORT: String(apiPort),
+  DEMO: demo ? '1' : '0',
+});
 
 async function waitFor(url, seconds) {
   const until = Date.now() + seconds * 1000;
@@ -93,7 +98,9 @@ if (!(await waitFor(`${apiUrl}/api/ready`, 120))) {
 
     Web app:  ${publicUrl}
     API:      ${apiUrl}/api   (OpenAPI: ${apiUrl}/api/docs/json)
-${demo ? `
+${
+  demo
+    ? `
     Demo sign-ins (password: ${env.DEMO_PASSWORD ? 'the DEMO_PASSWORD you set' : 'samverka-demo-2026'}):
       social       socialsekreterare, Individ- och familjeomsorg
       school       skola (partner)
@@ -102,7 +109,9 @@ ${demo ? `
       coordinator  SSPF-samordnare
       auditor      dataskyddsombud
       admin        systemförvaltare
-` : ''}
+`
+    : ''
+}
   Stop with Ctrl+C.
 `);
   }
