@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { initOrm, type Orm } from '../../src/db/orm.js';
 import { seedDemo } from '../../src/db/seed.js';
 import { loadKeys } from '../../src/lib/keys.js';
-import { DEMO_PASSWORD, bearer, createTestDatabase } from '../helpers/app.js';
+import { DEMO_PASSWORD, bearer, createTestApp, createTestDatabase } from '../helpers/app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -103,5 +103,24 @@ describe("request ids are the server's own; a client's id is kept beside them", 
     await app.auditSequencer.drain();
     const verified = await app.inject({ url: '/api/audit/verify?full=true', headers: bearer(auditor) });
     expect(verified.json()).toMatchObject({ ok: true });
+  });
+});
+
+describe('the application role may write the client id', () => {
+  it('a sign-in with a client id succeeds as samverka_app (INSERT granted on the new column)', async () => {
+    const t = await createTestApp({ DB_ROLE: 'samverka_app' });
+    try {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'social', password: DEMO_PASSWORD },
+        headers: { 'x-request-id': 'web-4f2a-0005' },
+      });
+      expect(res.statusCode).toBe(200);
+      const { rows } = await t.sql.query('SELECT client_request_id FROM audit_queue WHERE request_id = $1', [res.headers['x-request-id']]);
+      expect(rows).toEqual([{ client_request_id: 'web-4f2a-0005' }]);
+    } finally {
+      await t.close();
+    }
   });
 });
