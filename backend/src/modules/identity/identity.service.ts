@@ -56,6 +56,11 @@ export class IdentityService {
     await tx.getConnection().execute('SELECT pg_notify(?, ?)', [REVOCATION_CHANNEL, payload], 'all', tx.getTransactionContext());
   }
 
+  /**
+   * Reserve a failure on the throttle's counters first (refused with 429 while any is at its
+   * limit), then check the password through the bounded hash gate (503 when it is full, and the
+   * reservation goes back), and on success give the reservation back in the session's transaction.
+   */
   async login(em: EntityManager, username: string, password: string, ctx: AuditContext): Promise<{ accessToken: string; expiresIn: number; user: PublicUser }> {
     const keys = throttleKeys(username, ctx.clientIp);
     const wait = await this.throttle.reserve(em, keys);
