@@ -84,7 +84,7 @@ export async function verifyExportFile(file: string, pinned?: Buffer, warn: (m: 
   fs.closeSync(fd);
   const head = first.subarray(0, n).toString('utf8');
   const firstLine = head.split('\n', 1)[0]!.trim();
-  let isLines = false;
+  let isLines: boolean;
   try {
     const o = JSON.parse(firstLine) as Record<string, unknown>;
     isLines = o.type === 'header';
