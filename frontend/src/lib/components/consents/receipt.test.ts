@@ -12,7 +12,15 @@ const receipt = {
 	services: [
 		{
 			service: 'Samverka',
-			purposes: [{ purpose: 'Samverkan', purposeCategory: ['OSL 12:2'], consentType: 'EXPLICIT', piiCategory: ['identity', 'social'], termination: 't' }]
+			purposes: [
+				{
+					purpose: 'Samverkan',
+					purposeCategory: ['OSL 12:2'],
+					consentType: 'EXPLICIT',
+					piiCategory: ['identity', 'social'],
+					termination: 't'
+				}
+			]
 		}
 	],
 	sensitive: true,
@@ -20,7 +28,10 @@ const receipt = {
 	caseId: 'k-1',
 	givenBy: { kind: 'guardian', guardianId: 'g-1' },
 	method: { kind: 'written', evidenceRef: 'Dnr 1', witness: null },
-	recipients: [{ id: 'a-1', name: 'Socialtjänsten' }, { id: 'a-2', name: 'Polisen' }],
+	recipients: [
+		{ id: 'a-1', name: 'Socialtjänsten' },
+		{ id: 'a-2', name: 'Polisen' }
+	],
 	period: { validFrom: '2026-01-01', validTo: '2026-12-31' }
 };
 

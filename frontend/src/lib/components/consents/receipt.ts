@@ -51,7 +51,9 @@ export function readReceipt(doc: Obj): ReceiptView {
 		principalId: str(doc.piiPrincipalId),
 		timestamp: typeof doc.consentTimestamp === 'number' && Number.isFinite(doc.consentTimestamp) ? doc.consentTimestamp : null,
 		collectionMethod: str(doc.collectionMethod),
-		controllers: objs(doc.piiControllers).map((c) => str(c.piiController)).filter(Boolean),
+		controllers: objs(doc.piiControllers)
+			.map((c) => str(c.piiController))
+			.filter(Boolean),
 		service: str(service.service),
 		purposes: objs(service.purposes).map((p) => ({
 			purpose: str(p.purpose),
@@ -63,7 +65,9 @@ export function readReceipt(doc: Obj): ReceiptView {
 		sensitive: doc.sensitive === true,
 		givenBy,
 		method,
-		recipients: objs(doc.recipients).map((r) => str(r.name)).filter(Boolean),
+		recipients: objs(doc.recipients)
+			.map((r) => str(r.name))
+			.filter(Boolean),
 		period: period && period.validFrom && period.validTo ? period : null
 	};
 }
