@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { databaseReachable, isDatabaseUnavailable, isLostTransaction } from '../../db/unavailable.js';
 import { HttpProblem } from '../../lib/problem.js';
 import { collectRouteMethods } from './http-protocol.js';
 
@@ -52,17 +52,27 @@ export function registerErrorHandling(app: FastifyInstance): void {
         : 'The request could not be processed; check it and try again.';
       return send(reply, request, { type: 'urn:samverka:problem:bad_request', title, status, detail });
     }
-    if (isDatabaseUnavailable(error)) {
-      // Not a fault of this request: it may be sent again once the database is back.
+    // Not a fault of this request: it may be sent again once the database is back.
+    const unavailable = (): FastifyReply => {
       request.log.warn({ err: { type: fe.name, code: (fe as { code?: string }).code } }, 'database unavailable');
       return send(reply, request, {
         type: 'urn:samverka:problem:database_unavailable', title: 'Temporarily unavailable', status: 503,
         detail: 'The service cannot reach its database right now. Try again in a few seconds.',
       }, { 'retry-after': '5' });
+    };
+    const internal = (): FastifyReply => {
+      // The message and values of database errors can carry personal data: log where, not what.
+      request.log.error({ err: { type: fe.name, code: fe.code ?? (fe as { code?: string }).code, where: fe.stack?.split('\n').slice(1, 6).join('\n') } }, 'unhandled error');
+      return send(reply, request, { type: 'urn:samverka:problem:internal', title: 'Something went wrong', status: 500, detail: 'The service could not complete the request. Try again; if it persists, contact support with the request id.' });
+    };
+    if (isDatabaseUnavailable(error)) return unavailable();
+    if (isLostTransaction(error)) {
+      return databaseReachable(app.orm.em.fork(), 1_000).then((up) => {
+        if (up) internal();
+        else unavailable();
+      });
     }
-    // The message and values of database errors can carry personal data: log where, not what.
-    request.log.error({ err: { type: fe.name, code: fe.code ?? (fe as { code?: string }).code, where: fe.stack?.split('\n').slice(1, 6).join('\n') } }, 'unhandled error');
-    return send(reply, request, { type: 'urn:samverka:problem:internal', title: 'Something went wrong', status: 500, detail: 'The service could not complete the request. Try again; if it persists, contact support with the request id.' });
+    return internal();
   });
 
   // A known path asked with a method it does not have: 405 naming the methods it has. Decided by

@@ -1,0 +1,107 @@
+// PostgreSQL restarted under load (a cluster of this test's own, not the suite's shared one): the
+// API process stays up, answers 503 (ready and requests) while the database is away, serves again
+// by itself once it is back, and no acknowledged write, nor its audit event, is lost.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
+import { initOrm, migrate } from '../../src/db/orm.js';
+import { freePort } from '../global-setup.js';
+import { get, post, seed, signIn, startServer, waitFor, type Answer, type ServerProcess } from './faults-server.js';
+
+let tmp: string;
+let port: number;
+let cluster: EmbeddedDatabase | undefined;
+let server: ServerProcess | undefined;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-pgrestart-'));
+  fs.chmodSync(tmp, 0o755);
+  port = await freePort();
+  cluster = await startEmbeddedPostgres(path.join(tmp, 'pg'), port);
+  await cluster.ensureDatabase('samverka');
+  const url = cluster.databaseUrl('samverka');
+  const orm = await initOrm(url, 2);
+  await migrate(orm);
+  await orm.close();
+  await seed(url);
+  server = await startServer({ DATABASE_URL: url, AUDIT_SEQUENCER: 'true' });
+}, 180_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await cluster?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}, 60_000);
+
+describe('PostgreSQL restarted under load', () => {
+  it('the API stays up, says 503 while the database is away, serves again, and loses no acknowledged write', async () => {
+    const api = server!;
+    const { token } = await signIn(api, 'admin');
+    const writes: Answer[] = [];
+    const reads: Answer[] = [];
+    const ready: { at: number; status: number }[] = [];
+    let load = true;
+    const worker = async (w: number): Promise<void> => {
+      for (let i = 0; load; i += 1) {
+        writes.push(await post(api, '/api/admin/agencies', { name: `Områdesgrupp ${w}-${i}-${Date.now()}`, kind: 'leisure' }, token));
+        reads.push(await get(api, '/api/me', token));
+        await sleep(20);
+      }
+    };
+    const poller = async (): Promise<void> => {
+      while (load) {
+        ready.push({ at: Date.now(), status: (await get(api, '/api/ready')).status });
+        await sleep(100);
+      }
+    };
+    const running = [...[0, 1, 2, 3].map(worker), poller()];
+
+    await sleep(1_500);
+    await cluster!.stop();
+    const downAt = Date.now();
+    await sleep(2_500);
+    cluster = await startEmbeddedPostgres(path.join(tmp, 'pg'), port);
+    const upAt = Date.now();
+    await waitFor(async () => ready.some((r) => r.at > upAt && r.status === 200), 30_000, () => !api.alive());
+    const recoveredAt = Date.now();
+    await waitFor(async () => writes.slice(-20).filter((w) => w.status === 201).length >= 10, 30_000, () => !api.alive());
+    load = false;
+    await Promise.all(running);
+
+    expect(api.alive()).toBe(true);
+    expect(recoveredAt - upAt).toBeLessThan(15_000);
+    // While it was down: ready said 503, and so did requests, as problem+json with a request id.
+    expect(ready.filter((r) => r.at > downAt + 500 && r.at < upAt).every((r) => r.status === 503)).toBe(true);
+    expect(ready.some((r) => r.at > downAt && r.at < upAt && r.status === 503)).toBe(true);
+    const failed = [...writes, ...reads].filter((a) => a.status !== 200 && a.status !== 201);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const f of failed) {
+      expect(f.status).toBe(503);
+      expect(f.body.type).toBe('urn:samverka:problem:database_unavailable');
+      expect(f.body.requestId).toEqual(expect.any(String));
+      expect(f.headers.get('content-type')).toContain('application/problem+json');
+    }
+
+    // Every acknowledged write is there, and its audit event is sequenced.
+    const acknowledged = writes.filter((w) => w.status === 201).map((w) => String(w.body.id));
+    expect(acknowledged.length).toBeGreaterThan(10);
+    const db = new pg.Client({ connectionString: cluster.databaseUrl('samverka') });
+    await db.connect();
+    try {
+      const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM agency WHERE id = ANY($1::uuid[])', [acknowledged]);
+      expect(stored.rows[0]!.n).toBe(acknowledged.length);
+      const audited = async (): Promise<number> =>
+        (await db.query<{ n: number }>("SELECT count(DISTINCT resource_id)::int AS n FROM audit_log WHERE action = 'admin.agency.create' AND resource_id = ANY($1::text[])", [acknowledged])).rows[0]!.n;
+      await waitFor(async () => (await audited()) === acknowledged.length, 20_000);
+      expect(await audited()).toBe(acknowledged.length);
+    } finally {
+      await db.end();
+    }
+    expect(api.output()).not.toContain("Unhandled 'error' event");
+  }, 120_000);
+});
