@@ -28,7 +28,7 @@ describe('owner entry statement', () => {
 
   const run = async (ownerAgencyId: string): Promise<unknown[]> => {
     const id = randomUUID();
-    const ctx = auditContextOf({ actor: null, id: 'req-test', ip: '127.0.0.1' } as never);
+    const ctx = auditContextOf({ actor: null, id: 'req-test', ip: '127.0.0.1', headers: {} } as never);
     const audit = t.app.audit.insertStatement(ctx, [{ action: 'entry.create', resourceType: 'journal_entry', resourceId: id, caseId, outcome: 'allowed' }], 'EXISTS (SELECT 1 FROM e)');
     return sql(t.orm.em.fork(), OWNER_ENTRY_SQL(audit.text), [caseId, ownerAgencyId, id, me.id, me.agencyId, 'social', 'Anteckning.', ...audit.params]);
   };

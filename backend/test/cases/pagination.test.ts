@@ -34,6 +34,28 @@ describe('bounded pagination', () => {
     expect(last.statusCode).toBe(200);
   });
 
+  it('a journal pages by keyset (`after` the last entry seen): the same entries as by number, none twice, none skipped', async () => {
+    for (let i = 0; i < 5; i++) {
+      const res = await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/entries`, headers: bearer(social), payload: { category: 'social', text: `Anteckning ${i}` } });
+      expect(res.statusCode).toBe(201);
+    }
+    const byNumber = (await get(`/api/cases/${caseId}/entries?pageSize=100`)).json().items.map((e: { id: string }) => e.id);
+    const byKeyset: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = (await get(`/api/cases/${caseId}/entries?pageSize=2${after ? `&after=${after}` : ''}`)).json().items as { id: string }[];
+      if (page.length === 0) break;
+      byKeyset.push(...page.map((e) => e.id));
+      after = page.at(-1)!.id;
+    }
+    expect(byKeyset).toEqual(byNumber);
+    expect(byNumber.length).toBeGreaterThanOrEqual(5);
+    // Deep keyset pages have no page bound; an id of another case gives an empty page.
+    expect((await get(`/api/cases/${caseId}/entries?page=5000&after=${byNumber[0]}`)).statusCode).toBe(200);
+    expect((await get(`/api/cases/${caseId}/entries?after=${caseId}`)).json().items).toEqual([]);
+    expect((await get(`/api/cases/${caseId}/entries?after=not-a-uuid`)).statusCode).toBe(400);
+  });
+
   it('the last page within the bound still answers', async () => {
     expect((await get('/api/cases?page=100&pageSize=100')).statusCode).toBe(200);
     expect((await get(`/api/cases/${caseId}/entries?page=100&pageSize=100`)).statusCode).toBe(200);

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { auditContextOf } from '../../plugins/app/audit.js';
 import { errorResponses } from '../identity/identity.schemas.js';
 import {
-  CaseListItem, CaseListQuery, CaseOptionsOut, CasePage, CaseOut, CaseParams, CaseSearchBody, CaseStatsOut, CloseCaseBody, CreateCaseBody, EntryBody,
+  CaseListItem, CaseListQuery, CaseOptionsOut, CasePage, CaseOut, CaseParams, CaseSearchBody, CaseStatsOut, CloseCaseBody, CreateCaseBody, EntriesQuery, EntryBody,
   EntryOut, GatedPage, GroupStatsOut, MeetingBody, MeetingOut, PageQuery, ParticipantBody, ParticipantOut, ParticipantParams, PlanItemBody,
   PlanItemOut, PlanItemParams, UpdateCaseBody, UpdatePlanItemBody,
 } from './cases.schemas.js';
@@ -129,7 +129,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/cases/:id/entries', {
     config: { audit: { action: 'entry.list', resourceType: 'journal_entry' } },
-    schema: { tags, summary: 'Journal entries, newest first', params: CaseParams, querystring: PageQuery, response: { 200: GatedPage(EntryOut), ...caseErrors } },
+    schema: { tags, summary: 'Journal entries, newest first (deep pages: `after` the last entry seen)', params: CaseParams, querystring: EntriesQuery, response: { 200: GatedPage(EntryOut), ...caseErrors } },
   }, async (request) => journal.listEntries(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
 
   app.post('/cases/:id/plan-items', {

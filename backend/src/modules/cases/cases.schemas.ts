@@ -43,6 +43,7 @@ export const UpdateCaseBody = Type.Object(
     area: Type.Optional(Area),
     status: Type.Optional(CaseStatusT),
     phase: Type.Optional(PhaseT),
+    deputyUserId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'The deputy caseworker: a social worker of the owning agency other than the responsible one; null removes the deputy' })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -50,6 +51,10 @@ export type UpdateCaseBody = Static<typeof UpdateCaseBody>;
 
 export const CloseCaseBody = Type.Object({ outcome: Text(5000) }, { additionalProperties: false });
 export const ParticipantBody = Type.Object({ agencyId: Uuid }, { additionalProperties: false });
+export const TransferBody = Type.Object(
+  { userId: Type.String({ format: 'uuid', description: 'The new responsible caseworker: a social worker of the owning agency' }) },
+  { additionalProperties: false },
+);
 
 const PageFields = {
   page: Type.Integer({ minimum: 1, maximum: 100000, default: 1 }),
@@ -57,12 +62,12 @@ const PageFields = {
 };
 
 const CaseFilterFields = {
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A name (part of first or last name) or an exact personal identity number in any accepted form' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A case number (`SSPF-2026-0042`; any case, dashes optional), a name (part of first or last name) or an exact personal identity number in any accepted form' })),
   status: Type.Optional(CaseStatusT),
   type: Type.Optional(CaseTypeT),
   area: Type.Optional(Area),
   agencyId: Type.Optional(Uuid),
-  owner: Type.Optional(Type.Literal('me', { description: '`me`: only the cases the caller owns (owner_user_id), "my cases"' })),
+  owner: Type.Optional(Type.Literal('me', { description: '`me`: only the cases the caller is responsible for or deputy of, "my cases"' })),
   ...PageFields,
 };
 /** For GET: prefer POST /cases/search when `q` is set, so that no name or number is put in a URL. */
@@ -72,6 +77,12 @@ export type CaseFilter = Static<typeof CaseListQuery>;
 
 export const PageQuery = Type.Object(PageFields, { additionalProperties: false });
 export type PageQuery = Static<typeof PageQuery>;
+/** A page of a journal: by number, or — for deep pages — by keyset after the last entry seen. */
+export const EntriesQuery = Type.Object(
+  { ...PageFields, after: Type.Optional(Type.String({ format: 'uuid', description: 'Keyset paging: the id of the last entry of the previous page; the entries older than it (`page` is then ignored)' })) },
+  { additionalProperties: false },
+);
+export type EntriesQuery = Static<typeof EntriesQuery>;
 
 export const EntryBody = Type.Object(
   { category: Code, text: Text(20000), corrects: Type.Optional(Uuid) },
@@ -185,6 +196,11 @@ export const MeetingOut = Type.Object({
   createdAt: Timestamp,
 });
 
+/** The case number (diarienummer): readable, per type and year, never reused. The API id stays the UUID. */
+const CaseNumber = Type.String({ pattern: '^(SSPF|AVH)-[0-9]{4}-[0-9]{4,}$', description: 'Diarienummer, e.g. SSPF-2026-0042' });
+/** A staff member's display name (null if the user is not on record). */
+const StaffName = Nullable(Type.String());
+
 export const EntryOut = Type.Object({
   id: Uuid,
   caseId: Uuid,
@@ -208,7 +224,13 @@ export const CaseOut = Type.Object({
   reason: Nullable(Type.String()),
   outcome: Nullable(Type.String()),
   ownerAgencyId: Uuid,
+  /** The responsible caseworker, as `responsibleUserId` (kept for earlier clients). */
   ownerUserId: Uuid,
+  caseNumber: CaseNumber,
+  responsibleUserId: Uuid,
+  responsibleName: StaffName,
+  deputyUserId: Nullable(Uuid),
+  deputyName: StaffName,
   createdAt: Timestamp,
   updatedAt: Timestamp,
   closedAt: Nullable(Timestamp),
@@ -233,6 +255,9 @@ export const CaseListItem = Type.Object({
   protectedIdentity: Type.Boolean(),
   subject: Type.Object({ id: Uuid, firstName: Type.String(), lastName: Type.String(), birthDate: DateOnly }),
   ownerUserId: Uuid,
+  caseNumber: CaseNumber,
+  responsibleUserId: Uuid,
+  deputyUserId: Nullable(Uuid),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   closedAt: Nullable(Timestamp),
@@ -240,7 +265,7 @@ export const CaseListItem = Type.Object({
 
 export const CaseStatsOut = Type.Object({
   total: Type.Integer(),
-  /** The caller's own cases (owner_user_id), all statuses. */
+  /** The caller's own cases (responsible or deputy), all statuses. */
   mine: Type.Integer(),
   byStatus: Type.Object(Object.fromEntries(CASE_STATUSES.map((s) => [s, Type.Integer()]))),
   byType: Type.Object(Object.fromEntries(CASE_TYPES.map((t) => [t, Type.Integer()]))),
@@ -266,3 +291,19 @@ export const CaseOptionsOut = Type.Object({
   categories: Type.Array(Type.Object({ code: Type.String(), description: Type.String(), authors: Type.Array(Type.String()), mine: Type.Boolean() })),
   agencies: Type.Array(Type.Object({ id: Uuid, name: Type.String(), kind: Type.String() })),
 });
+
+/** One change of a case's responsible caseworker or deputy (null: none before, or none after). */
+export const ResponsibilityChangeOut = Type.Object({
+  id: Uuid,
+  role: Type.Union([Type.Literal('responsible'), Type.Literal('deputy')]),
+  fromUserId: Nullable(Uuid),
+  fromName: StaffName,
+  toUserId: Nullable(Uuid),
+  toName: StaffName,
+  changedByUserId: Uuid,
+  changedByName: StaffName,
+  changedAt: Timestamp,
+});
+
+/** A social worker of the owning agency who may be made responsible or deputy. */
+export const CaseworkerOut = Type.Object({ id: Uuid, displayName: Type.String() });

@@ -74,8 +74,11 @@ export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, 
 export const CASE_DETAIL_EXTRA = `(SELECT to_json(d) FROM (${CASE_DETAIL_SQL.replace(/WHERE c\.id = \?$/, 'WHERE c.id = f.id')}) d) AS detail`;
 
 /** A page of a case's journal, newest first. Params: case id, [allowed author agencies, their categories (pairwise) when `pairs`], limit, offset. */
-export const entriesPageSql = (pairs: boolean): string =>
-  `SELECT ${ENTRY_COLUMNS} FROM journal_entry e WHERE e.case_id = ?${pairs ? ' AND (e.author_agency_id, e.category) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))' : ''} ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?`;
+export const entriesPageSql = (pairs: boolean, keyset = false): string =>
+  `SELECT ${ENTRY_COLUMNS} FROM journal_entry e WHERE e.case_id = ?${pairs ? ' AND (e.author_agency_id, e.category) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))' : ''}${keyset ? ` AND ${OLDER_THAN_ENTRY('e.case_id')}` : ''} ORDER BY e.created_at DESC, e.id DESC LIMIT ?${keyset ? '' : ' OFFSET ?'}`;
+/** Keyset: entries older than the entry `?` of the same case (none, if it is not one of the case's). */
+const OLDER_THAN_ENTRY = (caseCol: string): string =>
+  `(e.created_at, e.id) < (SELECT k.created_at, k.id FROM journal_entry k WHERE k.id = ?::uuid AND k.case_id = ${caseCol})`;
 const ENTRY_JSON = `json_build_object('id', e.id, 'caseId', e.case_id, 'category', e.category, 'text', e.text, 'agencyId', e.author_agency_id,
   'authorId', e.author_user_id, 'authorName', ${userName('e.author_user_id')}, 'corrects', e.corrects_id, 'createdAt', ${ts('e.created_at')})`;
 /**
@@ -88,6 +91,8 @@ export const ENTRIES_EXTRA = `(SELECT coalesce(json_agg(json_build_object('autho
      FROM (SELECT author_agency_id AS a, category, count(*)::int AS n FROM journal_entry WHERE case_id = f.id GROUP BY 1, 2) g) AS "entryGroups",
    (SELECT coalesce(json_agg(x.j ORDER BY x.created_at DESC, x.id DESC), '[]'::json)
      FROM (SELECT ${ENTRY_JSON} AS j, e.created_at, e.id FROM journal_entry e WHERE e.case_id = f.id ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?) x) AS entries`;
+/** ENTRIES_EXTRA for a deep page by keyset (params: the last entry of the previous page, limit). */
+export const ENTRIES_AFTER_EXTRA = ENTRIES_EXTRA.replace('WHERE e.case_id = f.id ORDER BY', `WHERE e.case_id = f.id AND ${OLDER_THAN_ENTRY('f.id')} ORDER BY`).replace('LIMIT ? OFFSET ?', 'LIMIT ?');
 
 /** Params: id, case id, author user, author agency, category, text, corrects. */
 export const INSERT_ENTRY_SQL = `INSERT INTO journal_entry AS e (id, case_id, author_user_id, author_agency_id, category, text, corrects_id)

@@ -9,8 +9,8 @@ import type { Withheld } from '../../plugins/app/disclosure.js';
 import type { Actor } from '../../types.js';
 import { DEEPEST_ROW, requirePageWithin } from './case-checks.js';
 import { factsOf, type CaseAccess, type CaseAccessService, type FactsRow } from './case-access.js';
-import type { EntryBody, EntryOut, PageQuery } from './cases.schemas.js';
-import { caseFactsSql, ENTRIES_EXTRA, entriesPageSql, INSERT_ENTRY_SQL, OWNER_ENTRY_SQL, uuidArray } from './cases.sql.js';
+import type { EntriesQuery, EntryBody, EntryOut } from './cases.schemas.js';
+import { caseFactsSql, ENTRIES_AFTER_EXTRA, ENTRIES_EXTRA, entriesPageSql, INSERT_ENTRY_SQL, OWNER_ENTRY_SQL, uuidArray } from './cases.sql.js';
 
 type EntryOutT = Static<typeof EntryOut>;
 
@@ -94,17 +94,18 @@ export class JournalService {
   }
 
   /** Journal entries the caller may see (decided per author agency and category by the decision point), newest first. */
-  async listEntries(em: EntityManager, actor: Actor, caseId: string, page: PageQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
-    requirePageWithin(page, DEEPEST_ROW);
-    const offset = (page.page - 1) * page.pageSize;
+  async listEntries(em: EntityManager, actor: Actor, caseId: string, page: EntriesQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
+    const keyset = page.after !== undefined;
+    if (!keyset) requirePageWithin(page, DEEPEST_ROW);
+    const offset = keyset ? 0 : (page.page - 1) * page.pageSize;
     const access = await this.access.load<{ entryGroups: { authorAgencyId: string; category: string; n: number }[]; entries: EntryOutT[] }>(
-      em, actor, caseId, 'case.read', ctx, { select: ENTRIES_EXTRA, params: [page.pageSize, offset] });
+      em, actor, caseId, 'case.read', ctx, keyset ? { select: ENTRIES_AFTER_EXTRA, params: [page.after, page.pageSize] } : { select: ENTRIES_EXTRA, params: [page.pageSize, offset] });
     const groups = access.extra.entryGroups;
     const view = await this.access.view(em, actor, access);
     const allowed = view.allowedGroups(groups);
     // Every group allowed: the page read with the facts is the answer; else only the allowed groups'.
-    const page1 = allowed.length === groups.length ? access.extra.entries : allowed.length === 0 ? [] : await sql<EntryOutT>(em, entriesPageSql(true), [
-      caseId, uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`, page.pageSize, offset]);
+    const page1 = allowed.length === groups.length ? access.extra.entries : allowed.length === 0 ? [] : await sql<EntryOutT>(em, entriesPageSql(true, keyset), [
+      caseId, uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`, ...(keyset ? [page.after, page.pageSize] : [page.pageSize, offset])]);
     const items = this.app.policy.shapeItems('entry', page1, view);
     await this.app.consents.recordRead(em, actor, ctx, access.facts, { ...this.access.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null }, view);
     return { items, total: allowed.reduce((n, g) => n + g.n, 0), page: page.page, pageSize: page.pageSize, withheld: view.withheld };
