@@ -3,15 +3,16 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sql, transaction } from '../../db/sql.js';
-import { badRequest, conflict, notFound } from '../../lib/problem.js';
+import { badRequest, conflict } from '../../lib/problem.js';
 import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
 import { SubjectsService } from '../subjects/subjects.service.js';
 import type { CaseAccessService } from './case-access.js';
 import { configuredArea, requireAgencies } from './case-checks.js';
+import { loadCaseDetail } from './case-read.js';
 import type { CaseConfig } from './cases.policy.js';
 import type { CaseOut, CreateCaseBody, ParticipantOut, UpdateCaseBody } from './cases.schemas.js';
-import { CASE_DETAIL_EXTRA, CASE_DETAIL_SQL, ts, uuidArray } from './cases.sql.js';
+import { CASE_DETAIL_SQL, ts, uuidArray } from './cases.sql.js';
 
 type CaseOutT = Static<typeof CaseOut>;
 
@@ -57,10 +58,8 @@ export class CasesService {
    * audit event, before anything is sent, and what did not is counted in `withheld`.
    */
   async readCase(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<CaseOutT> {
-    const access = await this.access.load<{ detail: Omit<CaseOutT, 'withheld'> | null }>(em, actor, caseId, 'case.read', ctx, { select: CASE_DETAIL_EXTRA, params: [] });
-    if (!access.extra.detail) throw notFound();
-    const view = await this.access.view(em, actor, access);
-    const shaped = this.app.policy.shape<CaseOutT>('case', { ...access.extra.detail, withheld: [] }, view);
+    const { access, detail, view } = await loadCaseDetail(this.app, em, actor, caseId, 'case.read', ctx);
+    const shaped = this.app.policy.shape<CaseOutT>('case', { ...detail, withheld: [] }, view);
     await this.app.consents.recordRead(em, actor, ctx, access.facts, this.access.event(access, 'case.read', 'case', caseId), view);
     return { ...shaped, withheld: view.withheld };
   }
