@@ -216,6 +216,7 @@ describe('what crosses to the school follows the consent in force, step by step'
 		expect(participants).toContain(schoolName);
 		expect(participants).not.toContain(policeName);
 		expect(await mainText(school)).not.toContain(policeName);
+		expect(await mainText(school)).toContain('Du ser bara de aktörer som samtycket nämner tillsammans med din aktör.');
 		await expectNoSeriousA11yViolations(school);
 
 		await school.goto(`${caseUrl}/plan`);
