@@ -45,14 +45,19 @@ function stop(code) {
   if (stopping) return;
   stopping = true;
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 200).unref();
+  // The API drains in-flight requests before it exits (15 s at most): wait for it, not longer.
+  setTimeout(() => process.exit(code), 20_000).unref();
   Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null))).then(() => process.exit(code));
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+process.on('SIGHUP', () => stop(0));
 
 function run(name, args, cwd, extraEnv) {
-  const child = spawn(process.execPath, args, { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
+  // In a process group of its own: Ctrl+C reaches only this script, which stops the API with
+  // SIGTERM so that it drains — the terminal's SIGINT would otherwise also reach the embedded
+  // PostgreSQL (a child of the API) and stop it under in-flight requests.
+  const child = spawn(process.execPath, args, { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   child.on('exit', (code) => {
     if (!stopping) {
       console.error(`${name} stopped (exit code ${code}); stopping the rest.`);

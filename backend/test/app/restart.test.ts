@@ -82,6 +82,19 @@ describe('npm start after a crash', () => {
     expect(running(postmaster)).toBe(false);
   }, 180_000);
 
+  it('starts after the API and its PostgreSQL were both killed with SIGKILL', async () => {
+    const first = await start();
+    const pid = postmasterPid();
+    first.child.kill('SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    await first.exited;
+    await waitFor(async () => !running(pid), 10_000);
+    const second = await start();
+    expect((await fetch(`${second.url}/api/ready`)).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 120_000);
+
   it('removes a lock file whose process id now belongs to another process, and starts', async () => {
     const pidFile = path.join(env.PG_DATA_DIR!, 'postmaster.pid');
     // As after a power cut: the lock file names a pid that is now some other, live process.
