@@ -12,6 +12,8 @@ export interface Schema {
   format?: string;
   pattern?: string;
   enum?: unknown[];
+  /** Values the server checks against its policies (documented, not an enum). */
+  'x-policy-values'?: string[];
   const?: unknown;
   nullable?: boolean;
   minimum?: number;
@@ -139,6 +141,9 @@ export function valueOf(s: Schema | undefined, full = false): fc.Arbitrary<unkno
   const base = ((): fc.Arbitrary<unknown> => {
     if (s.const !== undefined) return fc.constant(s.const);
     if (s.enum) return fc.constantFrom(...s.enum);
+    // Mostly the configured values, to get past the server's check; sometimes anything else.
+    if (s['x-policy-values']?.length)
+      return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...s['x-policy-values']) }, { weight: 1, arbitrary: stringArb(s) });
     if (s.anyOf) return fc.oneof(...s.anyOf.map(inner));
     if (s.oneOf) return fc.oneof(...s.oneOf.map(inner));
     if (s.allOf) return inner(Object.assign({}, ...s.allOf) as Schema);

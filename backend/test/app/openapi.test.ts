@@ -20,7 +20,7 @@ let doc: OpenApiDocument & {
           name: string;
           in: string;
           required?: boolean;
-          schema?: { default?: unknown; enum?: unknown[]; items?: { enum?: unknown[] } };
+          schema?: { default?: unknown };
         }[];
         requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
       }
@@ -74,24 +74,24 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(entry.responses)).toEqual(expect.arrayContaining(['400', '401', '404', '413', '414', '415', '429', '500', '503']));
   });
 
-  it('lists the areas, categories and life areas the server checks (from policies/)', () => {
-    const create = doc.paths['/api/cases']!.post!.requestBody!.content['application/json']!.schema as {
-      properties: { area: { enum: string[]; description: string } };
-    };
-    expect(create.properties.area.enum).toEqual(expect.arrayContaining(['Norrby', 'Hässleholmen', 'Hulta', 'Sjöbo']));
-    expect(create.properties.area.description).toMatch(/checked by the server/);
-    const entry = doc.paths['/api/cases/{id}/entries']!.post!.requestBody!.content['application/json']!.schema as {
-      properties: { category: { enum: string[] } };
-    };
-    expect(entry.properties.category.enum).toEqual(expect.arrayContaining(['identity', 'school', 'social', 'police', 'plan']));
-    const plan = doc.paths['/api/cases/{id}/plan-items']!.post!.requestBody!.content['application/json']!.schema as {
-      properties: { lifeArea: { enum: string[] } };
-    };
-    expect(plan.properties.lifeArea.enum).toEqual(expect.arrayContaining(['school', 'housing', 'social_network']));
-    const consent = doc.paths['/api/cases/{id}/consents']!.post!.requestBody!.content['application/json']!.schema as {
-      properties: { categories: { items: { enum: string[] } } };
-    };
-    expect(consent.properties.categories.items.enum).toContain('identity');
+  it('documents the areas, categories and life areas the server checks (from policies/), without compiling them in', () => {
+    type Field = { enum?: string[]; description: string; 'x-policy-values': string[] };
+    const body = (path: string) =>
+      doc.paths[path]!.post!.requestBody!.content['application/json']!.schema as { properties: Record<string, Field & { items: Field }> };
+    const area = body('/api/cases').properties.area!;
+    expect(area['x-policy-values']).toEqual(expect.arrayContaining(['Norrby', 'Hässleholmen', 'Hulta', 'Sjöbo']));
+    expect(area.description).toMatch(/policies\/areas\.yaml.*checked by the server/);
+    // Configuration differs per municipality: a client generated from one document must not fix it.
+    expect(area.enum).toBeUndefined();
+    expect(body('/api/cases/{id}/entries').properties.category!['x-policy-values']).toEqual(
+      expect.arrayContaining(['identity', 'school', 'social', 'police', 'plan']),
+    );
+    expect(body('/api/cases/{id}/plan-items').properties.lifeArea!['x-policy-values']).toEqual(
+      expect.arrayContaining(['school', 'housing', 'social_network']),
+    );
+    expect(body('/api/cases/{id}/consents').properties.categories!.items['x-policy-values']).toContain('identity');
+    const listArea = doc.paths['/api/cases']!.get!.parameters!.find((p) => p.name === 'area')!;
+    expect(listArea.schema).toMatchObject({ 'x-policy-values': expect.arrayContaining(['Norrby']) });
   });
 });
 

@@ -6,6 +6,7 @@ import { errorResponses } from '../../modules/identity/identity.schemas.js';
 interface JsonSchema {
   type?: string;
   enum?: unknown[];
+  'x-policy-values'?: string[];
   description?: string;
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
@@ -61,40 +62,46 @@ function genericResponses(schema: FastifySchema, isPublic: boolean, hasPathParam
   };
 }
 
-/** Request fields whose values the server checks against a list in `policies/`. */
-type Enumerations = Record<string, { values: string[]; description: string }>;
+/**
+ * Request fields whose values the server checks against a list in `policies/`. The lists are
+ * configuration, different per municipality: they are documented (a description, and the values
+ * loaded now as `x-policy-values`), not made an `enum`, which a client generated from one
+ * deployment's document would compile in.
+ */
+type PolicyLists = Record<string, { values: string[]; description: string }>;
 
-function enumerationsOf(app: FastifyInstance): Enumerations {
+function policyListsOf(app: FastifyInstance): PolicyLists {
   const { areas, categories: categoryPolicy, lifeAreas } = app.policy.policies;
   const categories = Object.keys(categoryPolicy.categories);
+  const checked = 'checked by the server; `x-policy-values` lists the values configured now';
   return {
-    area: { values: areas.areas, description: 'One of the areas in policies/areas.yaml (checked by the server).' },
-    category: { values: categories, description: 'One of the categories in policies/categories.yaml (checked by the server).' },
-    categories: { values: categories, description: 'Categories from policies/categories.yaml (checked by the server).' },
+    area: { values: areas.areas, description: `One of the areas of policies/areas.yaml (${checked}).` },
+    category: { values: categories, description: `One of the categories of policies/categories.yaml (${checked}).` },
+    categories: { values: categories, description: `Categories of policies/categories.yaml (${checked}).` },
     lifeArea: {
       values: [...new Set(Object.values(lifeAreas).flat())],
-      description: "One of the life areas of the case's type in policies/life-areas.yaml (checked by the server).",
+      description: `One of the life areas of the case's type in policies/life-areas.yaml (${checked}).`,
     },
   };
 }
 
-/** Adds the policy lists to request fields named like them (`area`, `category`, …), at any depth. */
-function addEnumerations(schema: JsonSchema | undefined, enums: Enumerations, name?: string): void {
+/** Documents the policy lists on request fields named like them (`area`, `category`, …), at any depth. */
+function addPolicyLists(schema: JsonSchema | undefined, lists: PolicyLists, name?: string): void {
   if (!schema) return;
-  const known = name !== undefined && Object.hasOwn(enums, name) ? enums[name] : undefined;
+  const known = name !== undefined && Object.hasOwn(lists, name) ? lists[name] : undefined;
   if (known) {
     const target = schema.type === 'array' ? schema.items : schema;
     if (target?.type === 'string' && !target.enum) {
-      target.enum = [...known.values];
+      target['x-policy-values'] = [...known.values];
       schema.description ??= known.description;
     }
   }
-  for (const [k, v] of Object.entries(schema.properties ?? {})) addEnumerations(v, enums, k);
-  for (const v of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) addEnumerations(v, enums, name);
+  for (const [k, v] of Object.entries(schema.properties ?? {})) addPolicyLists(v, lists, k);
+  for (const v of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) addPolicyLists(v, lists, name);
 }
 
 /** Makes the document say what the API does, for every route, without each route repeating it. */
-function completeDocument(doc: Document, enums: Enumerations): Document {
+function completeDocument(doc: Document, lists: PolicyLists): Document {
   const seen = new Map<string, string>();
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const method of METHODS) {
@@ -109,9 +116,9 @@ function completeDocument(doc: Document, enums: Enumerations): Document {
       for (const p of op.parameters ?? []) {
         // A parameter with a default may be left out: the validator fills it in.
         if (p.in !== 'path' && p.schema?.default !== undefined) p.required = false;
-        addEnumerations(p.schema, enums, p.name);
+        addPolicyLists(p.schema, lists, p.name);
       }
-      for (const media of Object.values(op.requestBody?.content ?? {})) addEnumerations(media.schema, enums);
+      for (const media of Object.values(op.requestBody?.content ?? {})) addPolicyLists(media.schema, lists);
     }
   }
   return doc;
@@ -124,7 +131,7 @@ function completeDocument(doc: Document, enums: Enumerations): Document {
  * the server checks against `policies/`.
  */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
-  const enums = enumerationsOf(app);
+  const lists = policyListsOf(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -141,7 +148,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     transformObject: (documentObject) =>
       completeDocument(
         ('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as Document,
-        enums,
+        lists,
       ) as never,
   });
 }
