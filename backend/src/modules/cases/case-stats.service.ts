@@ -7,6 +7,7 @@ import type { Actor } from '../../types.js';
 import { AVHOPPARE_PHASES, CASE_STATUSES, CASE_TYPES, type CaseStatus, type CaseType } from './cases.entities.js';
 import type { CaseConfig } from './cases.policy.js';
 import type { CaseOptionsOut, CaseStatsOut, GroupStatsOut } from './cases.schemas.js';
+import { marginalTotals, suppressSmallCells } from './suppression.js';
 
 /** Figures without identities (an agency's own, and group level), and the options of the forms. */
 export class CaseStatsService {
@@ -32,8 +33,10 @@ export class CaseStatsService {
 
   /**
    * Group-level figures for the whole municipality: counts per area × type × status, with no
-   * identities. Protected subjects' cases are counted under area null, and a cell smaller than
-   * `statistics.minCellSize` (policies/areas.yaml) is suppressed.
+   * identities. Protected subjects' cases are counted under area null. A cell smaller than
+   * `statistics.minCellSize` (policies/areas.yaml) is suppressed, and so are enough others that no
+   * suppressed count follows from any total: the totals over areas are taken as shown (an
+   * agency's own counts show them).
    */
   async groupStats(em: EntityManager, ctx: AuditContext): Promise<Static<typeof GroupStatsOut>> {
     const min = this.config.areas.statistics.minCellSize;
@@ -42,7 +45,9 @@ export class CaseStatsService {
        FROM support_case c JOIN subject s ON s.id = c.subject_id
        GROUP BY 1, 2, 3 ORDER BY 1 NULLS LAST, 2, 3`);
     await this.app.audit.record(em, ctx, { action: 'stats.groups.read', resourceType: 'case_stats', outcome: 'allowed' });
-    return { minCellSize: min, cells: rows.map((r) => ({ area: r.area, type: r.type, status: r.status, count: r.n >= min ? r.n : null, suppressed: r.n < min })) };
+    const cells = rows.map((r) => ({ key: [r.area, r.type, r.status], count: r.n }));
+    const { reasons } = suppressSmallCells(cells, min, marginalTotals(cells.map((c) => c.key), [0]));
+    return { minCellSize: min, cells: rows.map((r, i) => ({ area: r.area, type: r.type, status: r.status, count: reasons[i] ? null : r.n, suppressed: reasons[i] !== null })) };
   }
 
   /** Areas, life areas, categories and agencies for forms. */
