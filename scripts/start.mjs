@@ -57,7 +57,12 @@ function run(name, args, cwd, extraEnv) {
   // In a process group of its own: Ctrl+C reaches only this script, which stops the API with
   // SIGTERM so that it drains — the terminal's SIGINT would otherwise also reach the embedded
   // PostgreSQL (a child of the API) and stop it under in-flight requests.
-  const child = spawn(process.execPath, args, { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
   child.on('exit', (code) => {
     if (!stopping) {
       console.error(`${name} stopped (exit code ${code}); stopping the rest.`);

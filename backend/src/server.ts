@@ -35,7 +35,11 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     // The embedded cluster's only login is its superuser: the API and the sequencer still run
     // with their own roles' grants (created by the migrations), unless told otherwise.
-    config = { ...config, DB_ROLE: config.DB_ROLE || 'samverka_app', AUDIT_SEQUENCER_DB_ROLE: config.AUDIT_SEQUENCER_DB_ROLE || 'samverka_audit_sequencer' };
+    config = {
+      ...config,
+      DB_ROLE: config.DB_ROLE || 'samverka_app',
+      AUDIT_SEQUENCER_DB_ROLE: config.AUDIT_SEQUENCER_DB_ROLE || 'samverka_audit_sequencer',
+    };
     embedded = await startEmbeddedPostgres(config.PG_DATA_DIR, config.PG_PORT, (m) => log.info(m));
     await embedded.ensureDatabase('samverka');
     databaseUrl = embedded.databaseUrl('samverka');
@@ -77,7 +81,9 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ host: config.HOST, port: config.PORT }).catch((e: unknown) => {
     if ((e as { code?: string }).code !== 'EADDRINUSE') throw e;
-    throw new StartError(`Port ${config.PORT} is already in use (perhaps by an earlier Samverka still running): stop that process, or set PORT to a free port.`);
+    throw new StartError(
+      `Port ${config.PORT} is already in use (perhaps by an earlier Samverka still running): stop that process, or set PORT to a free port.`,
+    );
   });
   if (config.AUDIT_SEQUENCER) app.auditSequencer.start();
   log.info({ address }, 'API listening');
@@ -90,12 +96,16 @@ async function main(): Promise<void> {
 function startFailure(e: unknown): string {
   if (e instanceof StartError || e instanceof EmbeddedStartError) return e.message;
   if (isDatabaseUnavailable(e)) return 'The database cannot be reached: start it, or correct DATABASE_URL, and start again.';
-  if (e instanceof Error) return `Unexpected ${e.name}${(e as { code?: string }).code ? ` (${(e as { code?: string }).code})` : ''} during start: see "where" below.`;
+  if (e instanceof Error)
+    return `Unexpected ${e.name}${(e as { code?: string }).code ? ` (${(e as { code?: string }).code})` : ''} during start: see "where" below.`;
   return `Unexpected failure during start: ${String(e)}.`;
 }
 
 main().catch((e: unknown) => {
-  const err = e instanceof Error ? { type: e.name, code: (e as { code?: string }).code, where: e.stack?.split('\n').slice(1, 6).join('\n') } : { type: typeof e };
+  const err =
+    e instanceof Error
+      ? { type: e.name, code: (e as { code?: string }).code, where: e.stack?.split('\n').slice(1, 6).join('\n') }
+      : { type: typeof e };
   log.fatal({ err }, `start failed: ${startFailure(e)}`);
   process.exit(1);
 });

@@ -91,7 +91,9 @@ async function clearLeftover(dataDir: string, ownerFile: string, log: (m: string
   const [ownerPid, ownerStart] = (fs.existsSync(ownerFile) ? fs.readFileSync(ownerFile, 'utf8') : '').trim().split(' ');
   const owner = Number(ownerPid);
   if (owner && owner !== process.pid && ownerStart && processStart(owner) === ownerStart) {
-    throw new EmbeddedStartError(`The embedded PostgreSQL in ${dataDir} is in use by another running Samverka (process ${owner}): stop that one first, or set PG_DATA_DIR and PG_PORT to start a separate one.`);
+    throw new EmbeddedStartError(
+      `The embedded PostgreSQL in ${dataDir} is in use by another running Samverka (process ${owner}): stop that one first, or set PG_DATA_DIR and PG_PORT to start a separate one.`,
+    );
   }
   log(`stopping the embedded PostgreSQL (process ${pid}) left running by an earlier run that did not stop cleanly`);
   try {
@@ -106,17 +108,27 @@ async function clearLeftover(dataDir: string, ownerFile: string, log: (m: string
     /* gone meanwhile */
   }
   if (!(await waitGone(pid, 10_000))) {
-    throw new EmbeddedStartError(`An earlier embedded PostgreSQL (process ${pid}) on ${dataDir} does not stop: stop it with "kill ${pid}" and start again.`);
+    throw new EmbeddedStartError(
+      `An earlier embedded PostgreSQL (process ${pid}) on ${dataDir} does not stop: stop it with "kill ${pid}" and start again.`,
+    );
   }
 }
 
 /** One sentence for a postmaster that exited during start, from its last messages. */
 function startFailure(messages: readonly string[], port: number, dataDir: string): EmbeddedStartError {
-  const fatal = [...messages].reverse().find((l) => /FATAL/.test(l))?.replace(/^.*FATAL:\s*/, '').trim();
+  const fatal = [...messages]
+    .reverse()
+    .find((l) => /FATAL/.test(l))
+    ?.replace(/^.*FATAL:\s*/, '')
+    .trim();
   if (messages.some((l) => /Address already in use/i.test(l))) {
-    return new EmbeddedStartError(`The embedded PostgreSQL cannot listen on port ${port}, which another program uses: stop that program or set PG_PORT to a free port.`);
+    return new EmbeddedStartError(
+      `The embedded PostgreSQL cannot listen on port ${port}, which another program uses: stop that program or set PG_PORT to a free port.`,
+    );
   }
-  return new EmbeddedStartError(`The embedded PostgreSQL in ${dataDir} did not start${fatal ? ` (${fatal})` : ''}: see its messages above, or move the directory aside to start from an empty database.`);
+  return new EmbeddedStartError(
+    `The embedded PostgreSQL in ${dataDir} did not start${fatal ? ` (${fatal})` : ''}: see its messages above, or move the directory aside to start from an empty database.`,
+  );
 }
 
 /**

@@ -36,7 +36,12 @@ export function ormOptions(clientUrl: string, poolMax = 10, role?: string): Opti
     pool: {
       min: 0,
       max: poolMax,
-      ...(role ? { afterCreate: (conn: PooledConnection, done: (err: Error | null, conn: PooledConnection) => void) => conn.query(`SET ROLE ${role}`, (err) => done(err, conn)) } : {}),
+      ...(role
+        ? {
+            afterCreate: (conn: PooledConnection, done: (err: Error | null, conn: PooledConnection) => void) =>
+              conn.query(`SET ROLE ${role}`, (err) => done(err, conn)),
+          }
+        : {}),
     },
     driverOptions: {
       acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,

@@ -1,12 +1,22 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** SQLSTATEs of PostgreSQL going away or not yet accepting connections (and class 08: connection exception). */
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
 
 /** Messages of `pg` and knex, which put no code on these errors. */
-const MESSAGES = /Connection terminated|connection error and is not queryable|Client was closed|Connection ended unexpectedly|Timeout acquiring a connection|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/;
+const MESSAGES =
+  /Connection terminated|connection error and is not queryable|Client was closed|Connection ended unexpectedly|Timeout acquiring a connection|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/;
 
 /**
  * Is this error the database being out of reach (down, restarting, connection lost or refused,
@@ -38,7 +48,16 @@ export async function databaseReachable(em: EntityManager, timeoutMs: number): P
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
   try {
-    return await Promise.race([em.getConnection().execute('SELECT 1').then(() => true, () => false), timeout]);
+    return await Promise.race([
+      em
+        .getConnection()
+        .execute('SELECT 1')
+        .then(
+          () => true,
+          () => false,
+        ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

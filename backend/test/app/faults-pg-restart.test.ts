@@ -67,9 +67,17 @@ describe('PostgreSQL restarted under load', () => {
     await sleep(2_500);
     cluster = await startEmbeddedPostgres(path.join(tmp, 'pg'), port);
     const upAt = Date.now();
-    await waitFor(async () => ready.some((r) => r.at > upAt && r.status === 200), 30_000, () => !api.alive());
+    await waitFor(
+      async () => ready.some((r) => r.at > upAt && r.status === 200),
+      30_000,
+      () => !api.alive(),
+    );
     const recoveredAt = Date.now();
-    await waitFor(async () => writes.slice(-20).filter((w) => w.status === 201).length >= 10, 30_000, () => !api.alive());
+    await waitFor(
+      async () => writes.slice(-20).filter((w) => w.status === 201).length >= 10,
+      30_000,
+      () => !api.alive(),
+    );
     load = false;
     await Promise.all(running);
 
@@ -96,7 +104,12 @@ describe('PostgreSQL restarted under load', () => {
       const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM agency WHERE id = ANY($1::uuid[])', [acknowledged]);
       expect(stored.rows[0]!.n).toBe(acknowledged.length);
       const audited = async (): Promise<number> =>
-        (await db.query<{ n: number }>("SELECT count(DISTINCT resource_id)::int AS n FROM audit_log WHERE action = 'admin.agency.create' AND resource_id = ANY($1::text[])", [acknowledged])).rows[0]!.n;
+        (
+          await db.query<{ n: number }>(
+            "SELECT count(DISTINCT resource_id)::int AS n FROM audit_log WHERE action = 'admin.agency.create' AND resource_id = ANY($1::text[])",
+            [acknowledged],
+          )
+        ).rows[0]!.n;
       await waitFor(async () => (await audited()) === acknowledged.length, 20_000);
       expect(await audited()).toBe(acknowledged.length);
     } finally {

@@ -38,15 +38,23 @@ export async function startServer(env: Record<string, string>, ready = true): Pr
     cwd: backendDir,
     env: {
       ...process.env,
-      NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', KEYS_DIR: inject('keysDir'),
-      DEMO: '0', AUDIT_SEQUENCER_INTERVAL_MS: '50', ...env,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      KEYS_DIR: inject('keysDir'),
+      DEMO: '0',
+      AUDIT_SEQUENCER_INTERVAL_MS: '50',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const server: ServerProcess = {
     child,
     url: `http://127.0.0.1:${port}`,
@@ -60,10 +68,14 @@ export async function startServer(env: Record<string, string>, ready = true): Pr
   };
   if (!ready) return server;
   try {
-    await waitFor(async () => (await get(server, '/api/ready')).status === 200, 90_000, () => !server.alive());
+    await waitFor(
+      async () => (await get(server, '/api/ready')).status === 200,
+      90_000,
+      () => !server.alive(),
+    );
   } catch (e) {
     await server.stop();
-    throw new Error(`the API did not become ready: ${(e as Error).message}\n${out.slice(-3000)}`);
+    throw new Error(`the API did not become ready: ${(e as Error).message}\n${out.slice(-3000)}`, { cause: e });
   }
   return server;
 }
@@ -88,7 +100,10 @@ export interface Answer {
 async function call(server: ServerProcess, method: string, url: string, token?: string, body?: unknown): Promise<Answer> {
   const res = await fetch(server.url + url, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(20_000),
   });
@@ -97,7 +112,8 @@ async function call(server: ServerProcess, method: string, url: string, token?: 
 }
 
 export const get = (server: ServerProcess, url: string, token?: string): Promise<Answer> => call(server, 'GET', url, token);
-export const post = (server: ServerProcess, url: string, body: unknown, token?: string): Promise<Answer> => call(server, 'POST', url, token, body);
+export const post = (server: ServerProcess, url: string, body: unknown, token?: string): Promise<Answer> =>
+  call(server, 'POST', url, token, body);
 
 export async function signIn(server: ServerProcess, username: string): Promise<{ token: string; sessionId: string }> {
   const r = await post(server, '/api/auth/login', { username, password: DEMO_PASSWORD });

@@ -9,8 +9,14 @@ import { createTestDatabase } from '../helpers/app.js';
 import { waitFor } from './faults-server.js';
 
 const actor: Actor = {
-  id: '00000000-0000-4000-8000-000000000001', username: 'school', displayName: 'Skola', agencyId: '00000000-0000-4000-8000-000000000002',
-  agencyName: 'Skolan', agencyKind: 'school', roles: ['partner'], sessionId: '00000000-0000-4000-8000-000000000003',
+  id: '00000000-0000-4000-8000-000000000001',
+  username: 'school',
+  displayName: 'Skola',
+  agencyId: '00000000-0000-4000-8000-000000000002',
+  agencyName: 'Skolan',
+  agencyKind: 'school',
+  roles: ['partner'],
+  sessionId: '00000000-0000-4000-8000-000000000003',
 } as Actor;
 
 let databaseUrl: string;
@@ -36,7 +42,9 @@ async function listenerAway(during: () => Promise<void>): Promise<void> {
   const db = admin.escapeIdentifier(new URL(databaseUrl).pathname.slice(1));
   await admin.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
   try {
-    await notifier.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'samverka-session-listener' AND datname = current_database()");
+    await notifier.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'samverka-session-listener' AND datname = current_database()",
+    );
     await waitFor(async () => cache.backendPid === null, 5_000);
     await during();
   } finally {

@@ -22,7 +22,10 @@ async function terminate(applicationName: string): Promise<number> {
 
 /** The listener is connected and subscribed (its last statement was the LISTEN). */
 async function listenerSubscribed(): Promise<boolean> {
-  const r = await db.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND query LIKE 'LISTEN%'", [LISTENER_APPLICATION_NAME]);
+  const r = await db.query(
+    "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND query LIKE 'LISTEN%'",
+    [LISTENER_APPLICATION_NAME],
+  );
   return r.rowCount === 1;
 }
 
@@ -41,7 +44,11 @@ async function revokeElsewhere(sessionId: string, before = ''): Promise<void> {
 }
 
 async function servesAgain(token: string): Promise<void> {
-  await waitFor(async () => (await get(server, '/api/me', token)).status === 200, 20_000, () => !server.alive());
+  await waitFor(
+    async () => (await get(server, '/api/me', token)).status === 200,
+    20_000,
+    () => !server.alive(),
+  );
 }
 
 beforeAll(async () => {
@@ -92,7 +99,10 @@ describe('a terminated database connection', () => {
     expect((await get(server, '/api/me', token)).status).toBe(200);
     expect((await get(server, '/api/me', token)).status).toBe(200);
     // Terminated, and revoked in the same transaction: the NOTIFY reaches no listener of this API.
-    await revokeElsewhere(sessionId, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = '${LISTENER_APPLICATION_NAME}'`);
+    await revokeElsewhere(
+      sessionId,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = '${LISTENER_APPLICATION_NAME}'`,
+    );
     await waitFor(listenerSubscribed, 20_000, () => !server.alive());
     expect(server.alive()).toBe(true);
     expect((await get(server, '/api/me', token)).status).toBe(401);
@@ -100,21 +110,34 @@ describe('a terminated database connection', () => {
 
   it('of the audit sequencer: the API stays up and the sequencer takes up again where it was', async () => {
     const { token } = await signIn(server, 'admin');
-    const head = async (): Promise<number> => Number((await db.query<{ n: string }>('SELECT coalesce(max(seq), 0) AS n FROM audit_log')).rows[0]!.n);
-    await waitFor(async () => (await db.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [SEQUENCER_APPLICATION_NAME])).rowCount === 1, 10_000);
+    const head = async (): Promise<number> =>
+      Number((await db.query<{ n: string }>('SELECT coalesce(max(seq), 0) AS n FROM audit_log')).rows[0]!.n);
+    await waitFor(
+      async () =>
+        (await db.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [SEQUENCER_APPLICATION_NAME])).rowCount === 1,
+      10_000,
+    );
     expect(await terminate(SEQUENCER_APPLICATION_NAME)).toBe(1);
     const created = await post(server, '/api/admin/agencies', { name: `Fältgruppen ${Date.now()}`, kind: 'leisure' }, token);
     expect(created.status).toBe(201);
     await new Promise((r) => setTimeout(r, 300));
     expect(server.alive()).toBe(true);
     // The event of that write is sequenced once the sequencer is connected again.
-    await waitFor(async () => {
-      const r = await db.query('SELECT 1 FROM audit_log WHERE resource_id = $1', [created.body.id]);
-      return r.rowCount === 1;
-    }, 20_000, () => !server.alive());
+    await waitFor(
+      async () => {
+        const r = await db.query('SELECT 1 FROM audit_log WHERE resource_id = $1', [created.body.id]);
+        return r.rowCount === 1;
+      },
+      20_000,
+      () => !server.alive(),
+    );
     expect(await head()).toBeGreaterThan(0);
     const unsequenced = async (): Promise<number> =>
-      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_queue q WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE (l.queue_txid, l.queue_id) = (q.txid, q.id))')).rows[0]!.n;
+      (
+        await db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM audit_queue q WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE (l.queue_txid, l.queue_id) = (q.txid, q.id))',
+        )
+      ).rows[0]!.n;
     await waitFor(async () => (await unsequenced()) === 0, 10_000);
     expect(await unsequenced()).toBe(0);
     expect(server.output()).toContain('audit sequencer');
@@ -125,7 +148,11 @@ describe('a terminated database connection', () => {
     for (const name of [POOL_APPLICATION_NAME, LISTENER_APPLICATION_NAME, SEQUENCER_APPLICATION_NAME]) await terminate(name);
     await new Promise((r) => setTimeout(r, 300));
     expect(server.alive()).toBe(true);
-    await waitFor(async () => (await get(server, '/api/ready')).status === 200, 20_000, () => !server.alive());
+    await waitFor(
+      async () => (await get(server, '/api/ready')).status === 200,
+      20_000,
+      () => !server.alive(),
+    );
     await servesAgain(token);
     expect(server.output()).not.toMatch(/Unhandled 'error' event|Connection terminated unexpectedly\n\s+at/);
   });

@@ -67,10 +67,15 @@ describe('npm start after a crash', () => {
     const third = await start(false);
     const { code } = await third.exited;
     expect(code).toBe(1);
-    const fatal = third.output().split('\n').find((l) => l.includes('"level":60'));
+    const fatal = third
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"level":60'));
     expect(fatal).toBeDefined();
     const msg = (JSON.parse(fatal!) as { msg: string }).msg;
-    expect(msg).toMatch(/^start failed: The embedded PostgreSQL in .* is in use by another running Samverka \(process \d+\): stop that one first/);
+    expect(msg).toMatch(
+      /^start failed: The embedded PostgreSQL in .* is in use by another running Samverka \(process \d+\): stop that one first/,
+    );
     expect(third.output()).not.toContain('"type":"undefined"');
     expect(second.alive()).toBe(true);
     expect((await fetch(`${second.url}/api/ready`)).status).toBe(200);
@@ -111,7 +116,9 @@ describe('npm start after a crash', () => {
     try {
       const s = await start(false);
       expect((await s.exited).code).toBe(1);
-      expect(s.output()).toContain(`start failed: The embedded PostgreSQL cannot listen on port ${env.PG_PORT}, which another program uses: stop that program or set PG_PORT to a free port.`);
+      expect(s.output()).toContain(
+        `start failed: The embedded PostgreSQL cannot listen on port ${env.PG_PORT}, which another program uses: stop that program or set PG_PORT to a free port.`,
+      );
     } finally {
       blocker.close();
     }

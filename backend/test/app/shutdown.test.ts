@@ -46,9 +46,15 @@ describe('SIGTERM', () => {
     await holder.query('LOCK TABLE agency IN EXCLUSIVE MODE');
     const name = `Nattvandrarna ${Date.now()}`;
     const inFlight = fetch(`${server.url}/api/admin/agencies`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, kind: 'leisure' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, kind: 'leisure' }),
     });
-    await waitFor(async () => (await db.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rowCount === 1, 10_000);
+    await waitFor(
+      async () =>
+        (await db.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rowCount === 1,
+      10_000,
+    );
 
     let released = false;
     const release = async (): Promise<void> => {
@@ -61,7 +67,10 @@ describe('SIGTERM', () => {
       server.child.kill('SIGTERM');
       await idle.closed;
       // Draining: no new connections (or 503 while closing), and the process waits for the write.
-      const refused = await get(server, '/api/health').then((r) => r.status, () => 'refused');
+      const refused = await get(server, '/api/health').then(
+        (r) => r.status,
+        () => 'refused',
+      );
       expect([503, 'refused']).toContain(refused);
       await new Promise((r) => setTimeout(r, 300));
       expect(server.alive()).toBe(true);
@@ -77,7 +86,10 @@ describe('SIGTERM', () => {
     expect(code).toBe(0);
     expect(server.output()).toContain('"msg":"stopped"');
     expect((await db.query('SELECT 1 FROM agency WHERE id = $1', [id])).rowCount).toBe(1);
-    const event = await db.query("SELECT seq FROM audit_log WHERE resource_id = $1 AND action = 'admin.agency.create' AND outcome = 'allowed'", [id]);
+    const event = await db.query(
+      "SELECT seq FROM audit_log WHERE resource_id = $1 AND action = 'admin.agency.create' AND outcome = 'allowed'",
+      [id],
+    );
     expect(event.rowCount).toBe(1);
   }, 60_000);
 });

@@ -17,11 +17,16 @@
 import pg from 'pg';
 import { Backoff } from '../../db/backoff.js';
 import type { SigningKey } from '../../lib/keys.js';
+import { chainHash, eventLeafHash, frontierRefs, MerkleFrontier, signCheckpoint, ZERO_HASH, type Checkpoint } from './audit.crypto.js';
 import {
-  chainHash, eventLeafHash, frontierRefs, MerkleFrontier, signCheckpoint, ZERO_HASH, type Checkpoint,
-} from './audit.crypto.js';
-import {
-  arrayQuery, CHECKPOINT_SELECT, EVENT_COLUMNS, fetchSubtrees, MIN_STORED_LEVEL, rowToCheckpoint, rowToEvent, subtreeKey,
+  arrayQuery,
+  CHECKPOINT_SELECT,
+  EVENT_COLUMNS,
+  fetchSubtrees,
+  MIN_STORED_LEVEL,
+  rowToCheckpoint,
+  rowToEvent,
+  subtreeKey,
   type CheckpointRow,
 } from './audit.sql.js';
 
@@ -80,13 +85,21 @@ export class AuditSequencer {
   private wake: (() => void) | null = null;
   private busy: Promise<unknown> = Promise.resolve();
   private readonly backoff: Backoff;
-  readonly opts: Required<Omit<SequencerOptions, 'dbRole' | 'log' | 'beforeCommit'>> & Pick<SequencerOptions, 'dbRole' | 'log' | 'beforeCommit'>;
+  readonly opts: Required<Omit<SequencerOptions, 'dbRole' | 'log' | 'beforeCommit'>> &
+    Pick<SequencerOptions, 'dbRole' | 'log' | 'beforeCommit'>;
   /** Time the last batch finished and how far behind the oldest unsequenced event was. */
   lastLagMs = 0;
 
   constructor(options: SequencerOptions) {
     this.opts = {
-      batchSize: 2000, intervalMs: 200, retryMs: 1000, failureRetryMs: 250, failureRetryMaxMs: 10_000, checkpointEvery: 1000, checkpointSeconds: 10, idleResignSeconds: 3600,
+      batchSize: 2000,
+      intervalMs: 200,
+      retryMs: 1000,
+      failureRetryMs: 250,
+      failureRetryMaxMs: 10_000,
+      checkpointEvery: 1000,
+      checkpointSeconds: 10,
+      idleResignSeconds: 3600,
       ...options,
     };
     this.backoff = new Backoff(this.opts.failureRetryMs, this.opts.failureRetryMaxMs);
@@ -103,7 +116,12 @@ export class AuditSequencer {
 
   private async connect(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const client = new pg.Client({ connectionString: this.opts.connectionString, application_name: SEQUENCER_APPLICATION_NAME, connectionTimeoutMillis: 5_000, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.opts.connectionString,
+      application_name: SEQUENCER_APPLICATION_NAME,
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+    });
     // Stays for the client's whole life: a broken connection can emit 'error' more than once, and
     // an 'error' with no handler would end the process. Only the connection in use is dropped.
     client.on('error', (e) => {
@@ -141,7 +159,10 @@ export class AuditSequencer {
 
   /** One batch (one transaction). Serialised: concurrent calls on one instance run one after the other. */
   runOnce(): Promise<BatchResult> {
-    const next = this.busy.then(() => this.batch(), () => this.batch());
+    const next = this.busy.then(
+      () => this.batch(),
+      () => this.batch(),
+    );
     this.busy = next.catch(() => {});
     return next;
   }
@@ -181,7 +202,7 @@ export class AuditSequencer {
     const q = arrayQuery(client);
     try {
       await client.query('BEGIN');
-      const headRows = await q("SELECT seq, chain_hash, queue_txid, queue_id FROM audit_log ORDER BY seq DESC LIMIT 1", []);
+      const headRows = await q('SELECT seq, chain_hash, queue_txid, queue_id FROM audit_log ORDER BY seq DESC LIMIT 1', []);
       const h = headRows[0];
       const head: Head = h
         ? { seq: Number(h[0]), chain: h[1] as Buffer, txid: String(h[2]), queueId: String(h[3]) }
@@ -240,7 +261,11 @@ export class AuditSequencer {
           [seqs, queueTxids, queueIds, leaves, chains],
         );
         if (nodeLevels.length) {
-          await q('INSERT INTO audit_merkle_node (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])', [nodeLevels, nodeIdx, nodeHashes]);
+          await q('INSERT INTO audit_merkle_node (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])', [
+            nodeLevels,
+            nodeIdx,
+            nodeHashes,
+          ]);
         }
       }
       const checkpoint = await this.maybeCheckpoint(q, frontier, chain);
@@ -264,7 +289,10 @@ export class AuditSequencer {
   private async loadFrontier(size: number, q: ReturnType<typeof arrayQuery>): Promise<MerkleFrontier> {
     const refs = frontierRefs(size);
     const hashes = await fetchSubtrees(q, refs);
-    return MerkleFrontier.from(size, refs.map((r) => hashes.get(subtreeKey(r))!));
+    return MerkleFrontier.from(
+      size,
+      refs.map((r) => hashes.get(subtreeKey(r))!),
+    );
   }
 
   private async maybeCheckpoint(q: ReturnType<typeof arrayQuery>, frontier: MerkleFrontier, chain: Buffer): Promise<Checkpoint | null> {
@@ -277,16 +305,24 @@ export class AuditSequencer {
     else if (size > last.treeSize) {
       const oldest = await q('SELECT extract(epoch FROM now() - occurred_at) FROM audit_log WHERE seq = $1', [last.treeSize + 1]);
       const ageS = oldest[0] ? Number(oldest[0][0]) : 0;
-      due = size - last.treeSize >= this.opts.checkpointEvery || ageS >= this.opts.checkpointSeconds || now - Date.parse(last.signedAt) >= this.opts.checkpointSeconds * 1000;
+      due =
+        size - last.treeSize >= this.opts.checkpointEvery ||
+        ageS >= this.opts.checkpointSeconds ||
+        now - Date.parse(last.signedAt) >= this.opts.checkpointSeconds * 1000;
     } else {
       due = now - Date.parse(last.signedAt) >= this.opts.idleResignSeconds * 1000;
     }
     if (!due) return null;
     // Never back in time: a clock step backwards keeps the previous time.
     const signedAt = new Date(Math.max(now, last ? Date.parse(last.signedAt) : 0)).toISOString();
-    const cp = signCheckpoint(this.opts.signing, { treeSize: size, rootHash: frontier.root().toString('hex'), chainHash: chain.toString('hex'), signedAt });
+    const cp = signCheckpoint(this.opts.signing, {
+      treeSize: size,
+      rootHash: frontier.root().toString('hex'),
+      chainHash: chain.toString('hex'),
+      signedAt,
+    });
     await q(
-      'INSERT INTO audit_checkpoint (tree_size, root_hash, chain_hash, signed_at, key_id, signature) VALUES ($1, decode($2, \'hex\'), decode($3, \'hex\'), $4, $5, $6)',
+      "INSERT INTO audit_checkpoint (tree_size, root_hash, chain_hash, signed_at, key_id, signature) VALUES ($1, decode($2, 'hex'), decode($3, 'hex'), $4, $5, $6)",
       [cp.treeSize, cp.rootHash, cp.chainHash, cp.signedAt, cp.keyId, cp.signature],
     );
     return cp;
@@ -318,7 +354,10 @@ export class AuditSequencer {
         } catch (e) {
           // Reconnects on the next batch; backing off while the database stays away.
           delay = this.backoff.next();
-          this.opts.log?.error({ err: { type: (e as Error).name, code: (e as { code?: string }).code }, retryInMs: delay }, 'audit sequencer batch failed');
+          this.opts.log?.error(
+            { err: { type: (e as Error).name, code: (e as { code?: string }).code }, retryInMs: delay },
+            'audit sequencer batch failed',
+          );
         }
         if (delay > 0 && this.running) {
           await new Promise<void>((resolve) => {

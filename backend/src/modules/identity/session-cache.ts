@@ -55,7 +55,12 @@ export class SessionCache {
   private async connect(): Promise<void> {
     if (this.closed || this.client || this.connecting) return;
     this.connecting = true;
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: LISTENER_APPLICATION_NAME, connectionTimeoutMillis: 5_000, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      application_name: LISTENER_APPLICATION_NAME,
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+    });
     // A broken connection can emit 'error' more than once, and 'end' after it: these handlers stay
     // for the client's whole life (an 'error' with no handler would end the process).
     client.on('error', () => this.lost(client));
@@ -70,7 +75,10 @@ export class SessionCache {
       this.connecting = false;
       client.end().catch(() => {});
       const delay = this.backoff.next();
-      this.log.warn({ err: { type: (e as Error).name, code: (e as { code?: string }).code }, retryInMs: delay }, 'session revocation listener could not connect; sessions are checked in the database');
+      this.log.warn(
+        { err: { type: (e as Error).name, code: (e as { code?: string }).code }, retryInMs: delay },
+        'session revocation listener could not connect; sessions are checked in the database',
+      );
       this.scheduleReconnect(delay);
       return;
     }
