@@ -136,6 +136,7 @@ describe('answers before any route', () => {
     expect(headers).toContain('application/problem+json');
     expect(headers).toContain('urn:samverka:problem:headers_too_large');
     expect(headers).not.toContain(marker);
+    expect(JSON.parse(headers.slice(headers.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 431, requestId: expect.any(String) });
     const url = await raw(port, `GET /api/cases?q=${marker}${'u'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     expect(url).toMatch(/^HTTP\/1\.1 414 /);
     expect(url).not.toContain(marker);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -85,8 +86,10 @@ export function collectRouteMethods(app: FastifyInstance): (path: string) => str
 }
 
 function rawProblem(status: number, code: string, title: string, detail: string): string {
-  const body = JSON.stringify({ type: `urn:samverka:problem:${code}`, title, status, detail });
-  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  // The request never became one: the id is new, given in the header and the body as elsewhere.
+  const requestId = randomUUID();
+  const body = JSON.stringify({ type: `urn:samverka:problem:${code}`, title, status, detail, requestId });
+  return `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /**
