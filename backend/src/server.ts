@@ -6,7 +6,8 @@ import { EmbeddedStartError, startEmbeddedPostgres, type EmbeddedDatabase } from
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { initOrm, type Orm } from './db/orm.js';
-import { isDatabaseUnavailable } from './db/unavailable.js';
+import { Backoff } from './db/backoff.js';
+import { EXIT_DATABASE_UNREACHABLE, isDatabaseUnavailable } from './db/unavailable.js';
 import { DEMO_USERS } from './db/seed.js';
 import { loadKeys, type ServiceKeys } from './lib/keys.js';
 
@@ -46,11 +47,21 @@ async function main(): Promise<void> {
     log.info({ port: config.PG_PORT }, 'embedded PostgreSQL started');
   }
 
-  const prepare = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./db/prepare.ts', import.meta.url))], {
-    env: { ...process.env, PREPARE_DATABASE_URL: config.MIGRATION_DATABASE_URL ?? databaseUrl },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (prepare.status !== 0) throw new StartError('The database could not be prepared (migrations or demo data): see the messages above.');
+  // A database that is not up yet (started together with the API, restarting) is waited for.
+  const retry = new Backoff(1_000, 10_000);
+  for (;;) {
+    const prepare = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./db/prepare.ts', import.meta.url))], {
+      env: { ...process.env, PREPARE_DATABASE_URL: config.MIGRATION_DATABASE_URL ?? databaseUrl },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (prepare.status === 0) break;
+    if (prepare.status !== EXIT_DATABASE_UNREACHABLE) {
+      throw new StartError('The database could not be prepared (migrations or demo data): see the messages above.');
+    }
+    const delay = retry.next();
+    log.warn({ retryInMs: delay }, 'the database cannot be reached; trying again (check DATABASE_URL if this persists)');
+    await new Promise((r) => setTimeout(r, delay));
+  }
   const orm: Orm = await initOrm(databaseUrl, config.DB_POOL_MAX, false, config.DB_ROLE || undefined);
   const app: FastifyInstance = await buildApp({ config, orm, keys });
 

@@ -62,3 +62,6 @@ export async function databaseReachable(em: EntityManager, timeoutMs: number): P
     clearTimeout(timer);
   }
 }
+
+/** Exit status of the prepare step when the database cannot be reached (EX_TEMPFAIL): the server tries again. */
+export const EXIT_DATABASE_UNREACHABLE = 75;

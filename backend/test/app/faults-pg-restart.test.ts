@@ -117,4 +117,26 @@ describe('PostgreSQL restarted under load', () => {
     }
     expect(api.output()).not.toContain("Unhandled 'error' event");
   }, 120_000);
+
+  it('an API started while PostgreSQL is down waits for it, and starts once it is up', async () => {
+    await server!.stop();
+    await cluster!.stop();
+    server = await startServer({ DATABASE_URL: cluster!.databaseUrl('samverka'), AUDIT_SEQUENCER: 'true' }, false);
+    const api = server;
+    await waitFor(
+      async () => api.output().includes('the database cannot be reached; trying again'),
+      30_000,
+      () => !api.alive(),
+    );
+    await sleep(1_500);
+    expect(api.alive()).toBe(true);
+    cluster = await startEmbeddedPostgres(path.join(tmp, 'pg'), port);
+    await waitFor(
+      async () => (await get(api, '/api/ready')).status === 200,
+      30_000,
+      () => !api.alive(),
+    );
+    const { token } = await signIn(api, 'social');
+    expect((await get(api, '/api/me', token)).status).toBe(200);
+  }, 90_000);
 });
