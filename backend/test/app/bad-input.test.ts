@@ -5,7 +5,9 @@
  * public operations (sign-in) included. Routes added later are covered without editing this file.
  */
 import fc from 'fast-check';
+import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
+import { registerErrorHandling } from '../../src/plugins/app/errors.js';
 import { bearer, createTestApp, login } from '../helpers/app.js';
 import {
   encodeLoose,
@@ -98,6 +100,24 @@ describe('text the database cannot store', () => {
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json()).toMatchObject({ type: 'urn:samverka:problem:invalid_text', status: 400, errors: [{ path: 'body/username' }] });
     expect(res.body).not.toContain('social');
+  });
+
+  it('a text the database refuses that no schema saw (a multipart field read by a handler) is a 400, not a 500', async () => {
+    const app = Fastify();
+    registerErrorHandling(app);
+    app.get('/pg', async () => t.sql.query('SELECT $1::text', ['a\u0000']));
+    app.get('/orm', async () =>
+      t.orm.em
+        .fork()
+        .getConnection()
+        .execute('SELECT ?::jsonb', [JSON.stringify({ a: 'x\u0000' })]),
+    );
+    for (const url of ['/pg', '/orm']) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json()).toMatchObject({ type: 'urn:samverka:problem:invalid_text' });
+    }
+    await app.close();
   });
 
   it('finds text at any depth and in property names, and a path with broken encoding is a 400 problem', async () => {

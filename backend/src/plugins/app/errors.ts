@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { databaseReachable, isDatabaseUnavailable, isLostTransaction } from '../../db/unavailable.js';
 import { HttpProblem } from '../../lib/problem.js';
 import { collectRouteMethods } from './http-protocol.js';
+import { isUnstorableTextError, UNSTORABLE_TEXT_DETAIL } from '../external/validation.js';
 
 interface ProblemBody {
   type: string;
@@ -65,6 +66,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.error({ err: { type: fe.name, code: fe.code ?? (fe as { code?: string }).code, where: fe.stack?.split('\n').slice(1, 6).join('\n') } }, 'unhandled error');
       return send(reply, request, { type: 'urn:samverka:problem:internal', title: 'Something went wrong', status: 500, detail: 'The service could not complete the request. Try again; if it persists, contact support with the request id.' });
     };
+    if (isUnstorableTextError(error)) {
+      return send(reply, request, { type: 'urn:samverka:problem:invalid_text', title: 'Invalid request', status: 400, detail: UNSTORABLE_TEXT_DETAIL });
+    }
     if (isDatabaseUnavailable(error)) return unavailable();
     if (isLostTransaction(error)) {
       return databaseReachable(app.orm.em.fork(), 1_000).then((up) => {

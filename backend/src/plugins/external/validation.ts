@@ -37,6 +37,20 @@ export function findUnstorableText(value: unknown, root: string): string | null 
 }
 
 /**
+ * Is this PostgreSQL refusing text it cannot store (SQLSTATE 22021 character_not_in_repertoire,
+ * 22P05 untranslatable_character), at any depth of causes? Text the hook below could not see (a
+ * multipart field read by a handler) may still reach the database: the client's fault, a 400.
+ */
+export function isUnstorableTextError(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 4) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === '22021' || code === '22P05' || isUnstorableTextError(error.cause, depth + 1);
+}
+
+export const UNSTORABLE_TEXT_DETAIL =
+  'A text holds a character that cannot be stored (a NUL character or a broken Unicode sequence). Remove it and try again.';
+
+/**
  * Two validators: bodies are validated strictly (no type coercion, unknown properties rejected);
  * query strings and path parameters are strings on the wire and are coerced to their declared types.
  * Before either, every text of the request (at any depth) must be storable: one check for every
@@ -54,9 +68,7 @@ export function registerValidation(app: FastifyInstance): void {
       findUnstorableText(request.query, 'querystring') ??
       findUnstorableText(request.body, 'body');
     if (path === null) return;
-    const detail =
-      'A text holds a character that cannot be stored (a NUL character or a broken Unicode sequence). Remove it and try again.';
-    throw new HttpProblem(400, 'invalid_text', 'Invalid request', detail, {}, [
+    throw new HttpProblem(400, 'invalid_text', 'Invalid request', UNSTORABLE_TEXT_DETAIL, {}, [
       { path, message: 'contains a NUL character or a broken Unicode sequence' },
     ]);
   });
