@@ -281,6 +281,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/subjects/{id}/secrecy-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a secrecy review of a protected person's log extract: release or keep holding back the agencies */
+        post: operations["postAuditSubjectsByIdSecrecyReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/subjects/{id}/extract.csv": {
         parameters: {
             query?: never;
@@ -3648,6 +3665,20 @@ export interface operations {
                         unsequenced: number;
                         truncated: boolean;
                         limit: number;
+                        protectedIdentity: boolean;
+                        agenciesHeldBack: boolean;
+                        secrecyReview: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            subjectId: string;
+                            decision: "release" | "withhold";
+                            reasonCode: "no_harm" | "harm_risk" | "protected_whereabouts" | "other_secrecy";
+                            /** Format: uuid */
+                            reviewedBy: string;
+                            /** Format: date-time */
+                            reviewedAt: string;
+                        } | null;
                     };
                 };
             };
@@ -3729,6 +3760,256 @@ export interface operations {
             };
             /** @description A problem (RFC 9457) */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postAuditSubjectsByIdSecrecyReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description `release`: the extract names the agencies; `withhold`: it keeps holding them back */
+                    decision: "release" | "withhold";
+                    reasonCode: "no_harm" | "harm_risk" | "protected_whereabouts" | "other_secrecy";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        subjectId: string;
+                        decision: "release" | "withhold";
+                        reasonCode: "no_harm" | "harm_risk" | "protected_whereabouts" | "other_secrecy";
+                        /** Format: uuid */
+                        reviewedBy: string;
+                        /** Format: date-time */
+                        reviewedAt: string;
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5182,7 +5463,7 @@ export interface operations {
                 q?: string;
                 status?: "open" | "active" | "closed";
                 type?: "sspf" | "avhoppare";
-                area?: "Norrby" | "Hässleholmen" | "Hulta" | "Sjöbo" | "Centrum" | "Brämhult" | "Göta" | "Trandared" | "Byttorp" | "Dalsjöfors" | "Fristad" | "Sandared" | "Viskafors";
+                area?: string;
                 agencyId?: string;
                 /** @description `me`: only the cases the caller is responsible for or deputy of, "my cases" */
                 owner?: "me";
@@ -5387,11 +5668,8 @@ export interface operations {
             content: {
                 "application/json": {
                     type: "sspf" | "avhoppare";
-                    /**
-                     * @description One of the areas in policies/areas.yaml (checked by the server).
-                     * @enum {string}
-                     */
-                    area: "Norrby" | "Hässleholmen" | "Hulta" | "Sjöbo" | "Centrum" | "Brämhult" | "Göta" | "Trandared" | "Byttorp" | "Dalsjöfors" | "Fristad" | "Sandared" | "Viskafors";
+                    /** @description One of the areas of policies/areas.yaml (checked by the server; `x-policy-values` lists the values configured now). */
+                    area: string;
                     reason: string;
                     subject: {
                         /** @description Personnummer or samordningsnummer: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN, YYMMDDNNNN; + for age 100+ */
@@ -5747,11 +6025,8 @@ export interface operations {
                     q?: string;
                     status?: "open" | "active" | "closed";
                     type?: "sspf" | "avhoppare";
-                    /**
-                     * @description One of the areas in policies/areas.yaml (checked by the server).
-                     * @enum {string}
-                     */
-                    area?: "Norrby" | "Hässleholmen" | "Hulta" | "Sjöbo" | "Centrum" | "Brämhult" | "Göta" | "Trandared" | "Byttorp" | "Dalsjöfors" | "Fristad" | "Sandared" | "Viskafors";
+                    /** @description One of the areas of policies/areas.yaml (checked by the server; `x-policy-values` lists the values configured now). */
+                    area?: string;
                     /** Format: uuid */
                     agencyId?: string;
                     /**
@@ -6619,11 +6894,8 @@ export interface operations {
             content: {
                 "application/json": {
                     reason?: string;
-                    /**
-                     * @description One of the areas in policies/areas.yaml (checked by the server).
-                     * @enum {string}
-                     */
-                    area?: "Norrby" | "Hässleholmen" | "Hulta" | "Sjöbo" | "Centrum" | "Brämhult" | "Göta" | "Trandared" | "Byttorp" | "Dalsjöfors" | "Fristad" | "Sandared" | "Viskafors";
+                    /** @description One of the areas of policies/areas.yaml (checked by the server; `x-policy-values` lists the values configured now). */
+                    area?: string;
                     status?: "open" | "active" | "closed";
                     phase?: "assessment" | "intensive" | "transition" | "aftercare";
                     /**
@@ -8219,11 +8491,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /**
-                     * @description One of the categories in policies/categories.yaml (checked by the server).
-                     * @enum {string}
-                     */
-                    category: "identity" | "school" | "social" | "police" | "leisure" | "health" | "plan";
+                    /** @description One of the categories of policies/categories.yaml (checked by the server; `x-policy-values` lists the values configured now). */
+                    category: string;
                     text: string;
                     /** Format: uuid */
                     corrects?: string;
@@ -8461,11 +8730,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /**
-                     * @description One of the life areas of the case's type in policies/life-areas.yaml (checked by the server).
-                     * @enum {string}
-                     */
-                    lifeArea: "school" | "leisure" | "family" | "peers" | "substance_use" | "crime" | "housing" | "safety" | "occupation" | "studies" | "health" | "drug_free" | "economy" | "social_network";
+                    /** @description One of the life areas of the case's type in policies/life-areas.yaml (checked by the server; `x-policy-values` lists the values configured now). */
+                    lifeArea: string;
                     goal: string;
                     action: string;
                     /** Format: uuid */
@@ -9666,8 +9932,8 @@ export interface operations {
                         guardianId: string;
                     };
                     agencyIds: string[];
-                    /** @description Categories from policies/categories.yaml (checked by the server). */
-                    categories: ("identity" | "school" | "social" | "police" | "leisure" | "health" | "plan")[];
+                    /** @description Categories of policies/categories.yaml (checked by the server; `x-policy-values` lists the values configured now). */
+                    categories: string[];
                     purpose: string;
                     /** Format: date */
                     validFrom: string;

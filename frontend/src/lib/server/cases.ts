@@ -16,8 +16,6 @@ export type CaseFilter = Json<paths['/api/cases/search']['post']['requestBody']>
 export type CaseOptions = Json<paths['/api/cases/options']['get']['responses'][200]>;
 export type CaseStats = Json<paths['/api/cases/stats']['get']['responses'][200]>;
 export type GroupStats = Json<paths['/api/stats/groups']['get']['responses'][200]>;
-// Areas, categories and life areas are enumerations in these request types, and the API checks
-// them against policies/ (400 unknown_… otherwise): forms pass the user's choice through as them.
 export type CreateCaseRequest = Json<paths['/api/cases']['post']['requestBody']>;
 export type UpdateCaseRequest = Json<paths['/api/cases/{id}']['patch']['requestBody']>;
 export type Participant = CaseDetail['participants'][number];

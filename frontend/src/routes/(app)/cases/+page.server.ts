@@ -35,7 +35,7 @@ function toApiFilter(filters: Filters, page: number, q?: string): CaseFilter {
 		...(q ? { q } : {}),
 		...(filters.status ? { status: filters.status as CaseFilter['status'] } : {}),
 		...(filters.type ? { type: filters.type as CaseFilter['type'] } : {}),
-		...(filters.area ? { area: filters.area as CaseFilter['area'] } : {}),
+		...(filters.area ? { area: filters.area } : {}),
 		...(filters.agency ? { agencyId: filters.agency } : {})
 	};
 }

@@ -35,7 +35,7 @@ export const actions = {
 		if (!values.area) fieldErrors.area = 'cases.new.error.areaRequired';
 		if (Object.keys(fieldErrors).length > 0) return formFailure(400, 'details', 'cases.form.fixErrors', values, fieldErrors);
 		try {
-			await locals.api.cases.update(params.id, { reason: values.reason!, area: values.area as UpdateCaseRequest['area'] });
+			await locals.api.cases.update(params.id, { reason: values.reason!, area: values.area! });
 		} catch (err) {
 			return apiFailure(err, {
 				action: 'details',

@@ -76,7 +76,7 @@ export const actions = {
 
 		const body: CreateCaseRequest = {
 			type: values.type as CreateCaseRequest['type'],
-			area: values.area as CreateCaseRequest['area'],
+			area: values.area!,
 			reason: values.reason!,
 			subject: {
 				personalIdentityNumber: values.pin!,

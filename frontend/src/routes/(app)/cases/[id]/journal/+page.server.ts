@@ -1,5 +1,5 @@
 import type { MessageKey } from '$lib/i18n/messages';
-import { apiFailure, formFailure, formValues, readOrNotFound, reopenAction, type CreateEntryRequest } from '$lib/server/cases';
+import { apiFailure, formFailure, formValues, readOrNotFound, reopenAction } from '$lib/server/cases';
 import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;
@@ -26,7 +26,7 @@ export const actions = {
 		let entry;
 		try {
 			entry = await locals.api.cases.createEntry(params.id, {
-				category: values.category as CreateEntryRequest['category'],
+				category: values.category!,
 				text: values.text!,
 				...(values.corrects ? { corrects: values.corrects } : {})
 			});

@@ -1,13 +1,5 @@
 import type { MessageKey } from '$lib/i18n/messages';
-import {
-	apiFailure,
-	formFailure,
-	formValues,
-	reopenAction,
-	PLAN_ITEM_STATUSES,
-	type CreatePlanItemRequest,
-	type UpdatePlanItemRequest
-} from '$lib/server/cases';
+import { apiFailure, formFailure, formValues, reopenAction, PLAN_ITEM_STATUSES, type UpdatePlanItemRequest } from '$lib/server/cases';
 import type { Actions } from './$types';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -27,7 +19,7 @@ export const actions = {
 		if (Object.keys(e).length > 0) return formFailure(400, 'addItem', 'cases.form.fixErrors', values, e);
 		try {
 			await locals.api.cases.createPlanItem(params.id, {
-				lifeArea: values.lifeArea as CreatePlanItemRequest['lifeArea'],
+				lifeArea: values.lifeArea!,
 				goal: values.goal!,
 				action: values.action!,
 				responsibleAgencyId: values.responsibleAgencyId!,

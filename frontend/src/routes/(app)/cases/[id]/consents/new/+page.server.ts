@@ -72,7 +72,7 @@ export const actions = {
 			await locals.api.consents.record(params.id, {
 				givenBy,
 				agencyIds,
-				categories: categories as RecordConsentRequest['categories'],
+				categories,
 				purpose: values.purpose!,
 				validFrom: values.validFrom!,
 				validTo: values.validTo!,
