@@ -38,7 +38,35 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 }, 60_000);
 
-describe('PostgreSQL restarted under load', () => {
+/** kill -9 of PostgreSQL: the postmaster and every process it started, at once. */
+async function killPostgres(): Promise<void> {
+  const postmaster = Number(fs.readFileSync(path.join(tmp, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  for (const pid of [postmaster, ...children]) process.kill(pid, 'SIGKILL');
+  await waitFor(
+    async () =>
+      [postmaster, ...children].every(
+        (pid) => !fs.existsSync(`/proc/${pid}`) || /\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')),
+      ),
+    10_000,
+  );
+}
+
+describe.each([
+  ['stopped (fast shutdown)', (): Promise<void> => cluster!.stop()],
+  ['killed with SIGKILL', killPostgres],
+])('PostgreSQL %s under load', (_how, takeDown) => {
   it('the API stays up, says 503 while the database is away, serves again, and loses no acknowledged write', async () => {
     const api = server!;
     const { token } = await signIn(api, 'admin');
@@ -62,7 +90,7 @@ describe('PostgreSQL restarted under load', () => {
     const running = [...[0, 1, 2, 3].map(worker), poller()];
 
     await sleep(1_500);
-    await cluster!.stop();
+    await takeDown();
     const downAt = Date.now();
     await sleep(2_500);
     cluster = await startEmbeddedPostgres(path.join(tmp, 'pg'), port);
@@ -117,7 +145,9 @@ describe('PostgreSQL restarted under load', () => {
     }
     expect(api.output()).not.toContain("Unhandled 'error' event");
   }, 120_000);
+});
 
+describe('PostgreSQL down at start', () => {
   it('an API started while PostgreSQL is down waits for it, and starts once it is up', async () => {
     await server!.stop();
     await cluster!.stop();
