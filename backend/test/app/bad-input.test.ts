@@ -112,7 +112,8 @@ describe('text the database cannot store', () => {
         .getConnection()
         .execute('SELECT ?::jsonb', [JSON.stringify({ a: 'x\u0000' })]),
     );
-    for (const url of ['/pg', '/orm']) {
+    app.get('/inlined', async () => t.orm.em.fork().getConnection().execute('SELECT ?::text', ['a\u0000']));
+    for (const url of ['/pg', '/orm', '/inlined']) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(400);
       expect(res.json()).toMatchObject({ type: 'urn:samverka:problem:invalid_text' });

@@ -37,14 +37,17 @@ export function findUnstorableText(value: unknown, root: string): string | null 
 }
 
 /**
- * Is this PostgreSQL refusing text it cannot store (SQLSTATE 22021 character_not_in_repertoire,
- * 22P05 untranslatable_character), at any depth of causes? Text the hook below could not see (a
- * multipart field read by a handler) may still reach the database: the client's fault, a 400.
+ * Is this PostgreSQL refusing text it cannot store, at any depth of causes? As a parameter:
+ * 22021 character_not_in_repertoire, 22P05 untranslatable_character. Inlined into the statement
+ * (MikroORM's queries do that): the NUL ends the protocol's C string, 08P01 "invalid message
+ * format". Text the hook below could not see (a multipart field read by a handler) may still
+ * get there: the client's fault, a 400 (not an outage, nor a 500).
  */
 export function isUnstorableTextError(error: unknown, depth = 0): boolean {
   if (!(error instanceof Error) || depth > 4) return false;
   const code = (error as { code?: unknown }).code;
-  return code === '22021' || code === '22P05' || isUnstorableTextError(error.cause, depth + 1);
+  if (code === '22021' || code === '22P05' || (code === '08P01' && /invalid message format/.test(error.message))) return true;
+  return isUnstorableTextError(error.cause, depth + 1);
 }
 
 export const UNSTORABLE_TEXT_DETAIL =
