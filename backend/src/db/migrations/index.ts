@@ -9,6 +9,7 @@ import { Migration20261127000007CaseSearchName } from './Migration20261127000007
 import { Migration20261127000008AuditQueueKey } from './Migration20261127000008AuditQueueKey.js';
 import { Migration20261204000031JournalAppendOnly } from './Migration20261204000031JournalAppendOnly.js';
 import { Migration20261204000011SignInThrottle } from './Migration20261204000011SignInThrottle.js';
+import { Migration20261204000032SecrecyReview } from './Migration20261204000032SecrecyReview.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -23,4 +24,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000008AuditQueueKey', class: Migration20261127000008AuditQueueKey },
   { name: 'Migration20261204000031JournalAppendOnly', class: Migration20261204000031JournalAppendOnly },
   { name: 'Migration20261204000011SignInThrottle', class: Migration20261204000011SignInThrottle },
+  { name: 'Migration20261204000032SecrecyReview', class: Migration20261204000032SecrecyReview },
 ];

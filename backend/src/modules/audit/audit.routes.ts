@@ -7,7 +7,9 @@ import { auditContextOf } from '../../plugins/app/audit.js';
 import {
   AnomaliesOut, AnomaliesQuery, CheckpointsOut, CheckpointsQuery, CsvQuery, errorResponses, EventsPage, EventsQuery, ExtractOut,
   PublicKeyOut, SubjectParams, TimelineOut, TimelineQuery, VerifyOut, VerifyQuery, SubjectLookupBody, SubjectLookupOut, AgenciesOut, ActorsOut, ActionsOut,
+  SecrecyReviewBody, SecrecyReviewOut,
 } from './audit.schemas.js';
+import { recordSecrecyReview } from './audit.extract.js';
 
 /**
  * The auditor's API (role `auditor` via `audit.read`; verification and checkpoints also
@@ -105,6 +107,17 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await app.audit.record(request.em, auditContextOf(request), { action: 'audit.extract', resourceType: 'subject', resourceId: subjectId, subjectId, outcome: 'allowed', reason: 'role' });
     const x = await service.extract(request.em, subjectId);
     return { format: 'samverka-audit-extract/v1' as const, subjectId, generatedAt: new Date().toISOString(), publicKey: service.publicKey(), ...x };
+  });
+
+  app.post('/audit/subjects/:id/secrecy-review', {
+    config: { audit: { action: 'audit.secrecy_review', resourceType: 'subject' } },
+    schema: {
+      tags, summary: "Record a secrecy review of a protected person's log extract: release or keep holding back the agencies",
+      params: SubjectParams, body: SecrecyReviewBody, response: { 201: SecrecyReviewOut, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (request, reply) => {
+    const actor = await app.requireAction(request, 'audit.secrecy_review', 'subject');
+    return reply.code(201).send(await recordSecrecyReview(app, request.em, actor, auditContextOf(request), request.params.id, request.body));
   });
 
   app.get('/audit/subjects/:id/extract.csv', {

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { SECRECY_DECISIONS, SECRECY_REASON_CODES } from './audit.extract.js';
 
 export { errorResponses } from '../identity/identity.schemas.js';
 
@@ -126,6 +127,11 @@ const LogEventOut = Type.Object({
   reason: NStr, consentIds: Type.Array(Type.String()), requestId: NStr, clientIp: NStr,
 });
 
+export const SecrecyReviewOut = Type.Object({
+  id: Uuid, subjectId: Uuid, decision: Type.Union(SECRECY_DECISIONS.map((d) => Type.Literal(d))), reasonCode: Type.Union(SECRECY_REASON_CODES.map((c) => Type.Literal(c))),
+  reviewedBy: Uuid, reviewedAt: Type.String({ format: 'date-time' }),
+});
+
 export const ExtractOut = Type.Object({
   format: Type.Literal('samverka-audit-extract/v1'),
   subjectId: Type.String(),
@@ -141,7 +147,17 @@ export const ExtractOut = Type.Object({
   /** The extract holds at most `limit` events (the oldest first); `truncated`: the subject has more. */
   truncated: Type.Boolean(),
   limit: Type.Integer(),
+  /** The person has a protected identity: the extract is marked, and who accessed is held back until a secrecy review releases it. */
+  protectedIdentity: Type.Boolean(),
+  /** Agency and actor ids and names are left out of every event (null). */
+  agenciesHeldBack: Type.Boolean(),
+  secrecyReview: Type.Union([SecrecyReviewOut, Type.Null()]),
 });
+
+export const SecrecyReviewBody = Type.Object({
+  decision: Type.Union(SECRECY_DECISIONS.map((d) => Type.Literal(d)), { description: '`release`: the extract names the agencies; `withhold`: it keeps holding them back' }),
+  reasonCode: Type.Union(SECRECY_REASON_CODES.map((c) => Type.Literal(c))),
+}, { additionalProperties: false });
 
 export const SubjectLookupBody = Type.Object(
   { personalIdentityNumber: Type.String({ minLength: 10, maxLength: 13, description: 'Any accepted form: YYYYMMDD-NNNC, YYYYMMDDNNNC, YYMMDD-NNNC, YYMMDDNNNC (or + for 100 years or older)' }) },

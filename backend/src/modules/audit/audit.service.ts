@@ -11,6 +11,7 @@ import { deniedBursts, type AnomaliesPolicy, type Anomaly } from './audit.anomal
 import type { AuditOutcome } from '../../plugins/app/audit.js';
 import { evalPlan, pathPlans, planRefs, publicKeyPem, verifyInclusion, type Checkpoint, type ExtractEvent, type VerifyResult } from './audit.crypto.js';
 import { acquireRaw } from '../../db/sql.js';
+import { extractSecrecy, holdBackAgencies, type ExtractSecrecy } from './audit.extract.js';
 import { LogVerifier, verifyLogOn, type LogVerifierOptions, type VerifyOutcome } from './audit.verifier.js';
 import {
   arrayQuery, CHECKPOINT_SELECT, EVENT_COLUMNS, fetchSubtrees, keysetPageSql, rowToCheckpoint, rowToEvent, subtreeKey, type ArrayQuery,
@@ -76,7 +77,7 @@ export const EXTRACT_LIMIT = 10_000;
 /** Actions the service records, offered in the auditor's filter even before they occur in the log. */
 export const KNOWN_ACTIONS = [
   'admin.agency.create', 'admin.user.create', 'admin.user.deactivate', 'admin.user.list', 'audit.actions', 'audit.actors', 'audit.agencies',
-  'audit.anomalies', 'audit.checkpoints', 'audit.export', 'audit.export_csv', 'audit.extract', 'audit.extract_csv', 'audit.search',
+  'audit.anomalies', 'audit.checkpoints', 'audit.export', 'audit.export_csv', 'audit.extract', 'audit.extract_csv', 'audit.search', 'audit.secrecy_review',
   'audit.subject.lookup', 'audit.timeline', 'audit.verify', 'auth.login', 'auth.logout', 'case.close', 'case.create', 'case.list',
   'case.participant.add', 'case.participant.remove', 'case.read', 'case.reopen', 'case.search', 'case.stats.read', 'case.update',
   'consent.expiring', 'consent.list', 'consent.matrix', 'consent.receipt.read', 'consent.receipt.verify', 'consent.record',
@@ -230,7 +231,7 @@ export class AuditQueryService {
   async extract(em: EntityManager, subjectId: string): Promise<{
     checkpoint: Checkpoint | null; events: (ExtractEvent & { actorName: string | null; agencyName: string | null; outcome: AuditOutcome })[]; unsequenced: number;
     truncated: boolean; limit: number;
-  }> {
+  } & ExtractSecrecy> {
     const limit = EXTRACT_LIMIT;
     return withRaw(em, async (q, client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -259,7 +260,8 @@ export class AuditQueryService {
             inclusionProof: plan ? plan.map((p) => evalPlan(p, (ref) => hashes.get(subtreeKey(ref))!).toString('hex')) : null,
           };
         });
-        return { checkpoint, events, unsequenced: Number(unseq[0]![0]), truncated, limit };
+        const secrecy = await extractSecrecy(q, subjectId);
+        return { checkpoint, events: secrecy.agenciesHeldBack ? holdBackAgencies(events) : events, unsequenced: Number(unseq[0]![0]), truncated, limit, ...secrecy };
       } finally {
         await client.query('ROLLBACK').catch(() => {});
       }

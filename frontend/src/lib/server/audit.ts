@@ -24,6 +24,8 @@ export type AuditAnomaliesQuery = NonNullable<paths['/api/audit/anomalies']['get
 export type AuditAnomalies = Json<paths['/api/audit/anomalies']['get']['responses'][200]>;
 export type AuditAnomaly = AuditAnomalies['items'][number];
 export type AuditSubjectLookup = Json<paths['/api/audit/subjects/lookup']['post']['responses'][200]>;
+export type AuditSecrecyReviewBody = Json<NonNullable<paths['/api/audit/subjects/{id}/secrecy-review']['post']['requestBody']>>;
+export type AuditSecrecyReview = Json<paths['/api/audit/subjects/{id}/secrecy-review']['post']['responses'][201]>;
 export type AuditAgencies = Json<paths['/api/audit/agencies']['get']['responses'][200]>;
 export type AuditActors = Json<paths['/api/audit/actors']['get']['responses'][200]>;
 export type AuditActions = Json<paths['/api/audit/actions']['get']['responses'][200]>;
@@ -77,6 +79,9 @@ export function auditApi(event: RequestEvent) {
 		/** GDPR art. 15: a personnummer (in the body, never a URL) to the person's subject ids. 400: not a valid number. */
 		lookupSubjects: async (personalIdentityNumber: string) =>
 			(await (await request(ctx, 'POST', '/api/audit/subjects/lookup', { personalIdentityNumber })).json()) as AuditSubjectLookup,
+		/** A protected person's extract: release or keep holding back the agencies. 400: bad codes; 409: not protected. */
+		secrecyReview: async (subjectId: string, body: AuditSecrecyReviewBody) =>
+			(await (await request(ctx, 'POST', '/api/audit/subjects/{id}/secrecy-review', body, { params: { id: subjectId } })).json()) as AuditSecrecyReview,
 		extractCsv: (subjectId: string) =>
 			request(ctx, 'GET', '/api/audit/subjects/{id}/extract.csv', undefined, { params: { id: subjectId } }),
 		/** The API's response, to stream on unread (CSV, or the extract as JSON for offline checks). */

@@ -1,8 +1,9 @@
-import { error } from '@sveltejs/kit';
-import { auditApi, requireAuditor, rethrowForbidden, type AuditExtract } from '$lib/server/audit';
+import { error, fail } from '@sveltejs/kit';
+import { ApiError } from '$lib/server/http';
+import { auditApi, requireAuditor, rethrowForbidden, type AuditExtract, type AuditSecrecyReviewBody } from '$lib/server/audit';
 import { DEFAULT_TIME_ZONE, isUuid } from '../../filters';
 import { verifyExtract, type EventProof } from '../../proof';
-import type { PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	requireAuditor(event);
@@ -15,8 +16,9 @@ export const load: PageServerLoad = async (event) => {
 	} catch (cause) {
 		rethrowForbidden(cause, event);
 	}
-	// Checked here, not taken on the API's word: signature, leaf hashes and inclusion proofs.
-	const verification = verifyExtract(extract.checkpoint, extract.publicKey.pem, extract.events);
+	// Checked here, not taken on the API's word: signature, leaf hashes and inclusion proofs. While
+	// a protected person's agencies are held back the leaves cannot be recomputed: the signature only.
+	const verification = verifyExtract(extract.checkpoint, extract.publicKey.pem, extract.agenciesHeldBack ? [] : extract.events);
 	const proofs: Record<number, EventProof> = Object.fromEntries(verification.proofs);
 
 	return {
@@ -27,6 +29,9 @@ export const load: PageServerLoad = async (event) => {
 		unsequenced: extract.unsequenced,
 		truncated: extract.truncated,
 		limit: extract.limit,
+		protectedIdentity: extract.protectedIdentity,
+		agenciesHeldBack: extract.agenciesHeldBack,
+		secrecyReview: extract.secrecyReview,
 		// Newest first, as in the log search; without proof material the page does not show.
 		events: extract.events
 			.map(({ inclusionProof: _p, leafHash: _h, leafIndex: _i, clientIp: _ip, ...e }) => e)
@@ -42,3 +47,27 @@ export const load: PageServerLoad = async (event) => {
 		timeZone: DEFAULT_TIME_ZONE
 	};
 };
+
+const DECISIONS: readonly AuditSecrecyReviewBody['decision'][] = ['release', 'withhold'];
+const REASONS: readonly AuditSecrecyReviewBody['reasonCode'][] = ['no_harm', 'harm_risk', 'protected_whereabouts', 'other_secrecy'];
+
+export const actions = {
+	// The auditor's secrecy review: codes only, no free text (it is recorded in the log).
+	secrecyReview: async (event) => {
+		requireAuditor(event);
+		const id = event.params.id.toLowerCase();
+		if (!isUuid(id)) error(404, { message: 'Not Found', code: 'not_found', requestId: event.locals.requestId });
+		const form = await event.request.formData();
+		const decision = DECISIONS.find((d) => d === form.get('decision'));
+		const reasonCode = REASONS.find((r) => r === form.get('reasonCode'));
+		if (!decision || !reasonCode) return fail(400, { secrecy: 'invalid' as const, decision: decision ?? null, reasonCode: reasonCode ?? null });
+		try {
+			await auditApi(event).secrecyReview(id, { decision, reasonCode });
+		} catch (cause) {
+			if (cause instanceof ApiError && cause.status === 400) return fail(400, { secrecy: 'invalid' as const, decision, reasonCode });
+			if (cause instanceof ApiError && cause.status === 409) return fail(409, { secrecy: 'notNeeded' as const, decision, reasonCode });
+			rethrowForbidden(cause, event);
+		}
+		return { secrecy: 'saved' as const };
+	}
+} satisfies Actions;
