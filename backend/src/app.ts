@@ -6,6 +6,7 @@ import type { Orm } from './db/orm.js';
 import type { ServiceKeys } from './lib/keys.js';
 import { casesRoutes } from './modules/cases/cases.routes.js';
 import { consentsRoutes } from './modules/consents/consents.routes.js';
+import { documentsRoutes } from './modules/documents/documents.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { adminRoutes, authRoutes } from './modules/identity/identity.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
@@ -130,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(auditRoutes);
     await api.register(casesRoutes);
     await api.register(consentsRoutes);
+    await api.register(documentsRoutes);
     api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
   }, { prefix: '/api' });
 

@@ -43,6 +43,8 @@ const Env = Type.Object({
   RATE_LIMIT_VERIFY_PER_MINUTE: Type.Integer({ default: 30, minimum: 1 }),
   RATE_LIMIT_EXPORT_PER_MINUTE: Type.Integer({ default: 20, minimum: 1 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 256 * 1024, minimum: 1024 }),
+  /** Largest document (PDF, JPEG, PNG) an upload may carry; larger ones are refused with 413. */
+  DOCUMENT_MAX_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024, maximum: 100 * 1024 * 1024 }),
   // `loopback`: the web app's server, on the same host, forwards the browser's address.
   TRUST_PROXY: Type.String({ default: 'loopback', pattern: '^(true|false|loopback|[0-9a-fA-F.:/, ]+)$' }),
   POLICIES_DIR: Type.String({ default: path.join(repoRoot, 'policies') }),

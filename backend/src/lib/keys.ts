@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -20,13 +20,15 @@ export interface SigningKey {
 export interface ServiceKeys {
   jwt: JwtKeys;
   signing: SigningKey;
+  /** AES-256 key (32 bytes) that encrypts uploaded documents at rest. */
+  documents: Buffer;
 }
 
 function kidOf(publicKey: Buffer): string {
   return createHash('sha256').update(publicKey).digest('hex').slice(0, 16);
 }
 
-function writeSecret(file: string, content: string): void {
+function writeSecret(file: string, content: string | Buffer): void {
   fs.writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
 }
 
@@ -37,6 +39,7 @@ function writeSecret(file: string, content: string): void {
 export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
   const jwtPrivate = path.join(dir, 'jwt-ed25519.pem');
   const signingSeed = path.join(dir, 'signing-ed25519.seed');
+  const documentsKey = path.join(dir, 'documents-aes256.key');
   if (generateIfMissing) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!fs.existsSync(jwtPrivate)) {
@@ -46,10 +49,11 @@ export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
     if (!fs.existsSync(signingSeed)) {
       writeSecret(signingSeed, forge.random.getBytesSync(32).split('').map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join(''));
     }
+    if (!fs.existsSync(documentsKey)) writeSecret(documentsKey, randomBytes(32));
   }
-  for (const f of [jwtPrivate, signingSeed]) {
+  for (const f of [jwtPrivate, signingSeed, documentsKey]) {
     if (!fs.existsSync(f)) {
-      throw new ConfigError(`Missing key file ${path.basename(f)} in KEYS_DIR: provision the signing keys there (README.md, "Configuration"), or start with DEMO=1 to generate development keys.`);
+      throw new ConfigError(`Missing key file ${path.basename(f)} in KEYS_DIR: provision the keys there (README.md, "Configuration"), or start with DEMO=1 to generate development keys.`);
     }
   }
   const privateKeyPem = fs.readFileSync(jwtPrivate, 'utf8');
@@ -61,7 +65,9 @@ export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
   if (!/^[0-9a-f]{64}$/.test(seedHex)) throw new Error('signing-ed25519.seed must hold 32 bytes as hex');
   const pair = forge.pki.ed25519.generateKeyPair({ seed: Buffer.from(seedHex, 'hex') });
   const signing: SigningKey = { privateKey: pair.privateKey, publicKey: pair.publicKey, kid: kidOf(Buffer.from(pair.publicKey)) };
-  return { jwt, signing };
+  const documents = fs.readFileSync(documentsKey);
+  if (documents.length !== 32) throw new ConfigError('documents-aes256.key in KEYS_DIR must hold exactly 32 random bytes (e.g. `openssl rand 32`).');
+  return { jwt, signing, documents };
 }
 
 /** Signs bytes with the service key through node-forge; returns base64. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { agencies, birthDateFor, consentBody, openCase, recordConsent, type Agencies, type TestCase } from '../consents/fixtures.js';
+import { PDF, pdf, upload } from '../documents/fixtures.js';
 
 /**
  * The proof of the one door: distinctive text in every field of a case, then EVERY GET route of
@@ -15,7 +16,7 @@ const ALL = ['identity', 'school', 'social', 'police', 'leisure', 'health', 'pla
 /** Distinctive text per category; `owner` is what never leaves the owning unit. */
 const MARK = {
   social: ['ZQSOCIALREASON', 'ZQSOCIALOUTCOME', 'ZQSOCIALENTRY'],
-  health: ['ZQHEALTHENTRY'],
+  health: ['ZQHEALTHENTRY', 'ZQHEALTHDOCTITLE', 'ZQHEALTHDOCBYTES'],
   plan: ['ZQPLANGOAL', 'ZQPLANACTION', 'ZQPLANFOLLOWUP', 'ZQPLANAGENDA', 'ZQPLANMINUTES', 'ZQPLANPERSON', 'ZQPLANDECISION'],
   police: ['ZQPOLICEENTRY'],
   leisure: ['ZQLEISUREENTRY'],
@@ -54,6 +55,8 @@ describe('field-level leak crawler over every GET route', () => {
     for (const [category, text] of [['social', MARK.social[2]], ['health', MARK.health[0]], ['identity', 'Identitetsanteckning']] as const) {
       await ok(call(social, 'POST', `/api/cases/${c.id}/entries`, { category, text }));
     }
+    const doc = await upload(t.app, social, c.id, { category: 'health', title: MARK.health[1] }, pdf(Buffer.concat([PDF, Buffer.from(`% ${MARK.health[2]}\n`)])));
+    expect(doc.statusCode).toBe(201);
     const item = await call(social, 'POST', `/api/cases/${c.id}/plan-items`, { lifeArea: 'school', goal: MARK.plan[0], action: MARK.plan[1], responsibleAgencyId: a.police });
     expect(item.statusCode).toBe(201);
     await ok(call(social, 'PATCH', `/api/cases/${c.id}/plan-items/${item.json().id}`, { followUp: MARK.plan[2] }), 200);
@@ -101,9 +104,11 @@ describe('field-level leak crawler over every GET route', () => {
   /** Every GET route for one case, its subject and its consents, and the search; the answers' bodies. */
   async function crawl(c: TestCase): Promise<{ url: string; status: number; body: string }[]> {
     const { rows } = await t.sql.query<{ id: string }>('SELECT id FROM consent WHERE case_id = $1', [c.id]);
+    const { rows: documents } = await t.sql.query<{ id: string }>('SELECT id FROM document WHERE case_id = $1', [c.id]);
     const seen: { url: string; status: number; body: string }[] = [];
     for (const op of operations) {
-      const fills = op.path.startsWith('/api/consents/') ? rows.map((r) => r.id) : [op.path.includes('/subjects/') ? c.subjectId : c.id];
+      const fills = op.path.startsWith('/api/consents/') ? rows.map((r) => r.id)
+        : op.path.startsWith('/api/documents/') ? documents.map((r) => r.id) : [op.path.includes('/subjects/') ? c.subjectId : c.id];
       for (const id of fills) {
         const path = op.path.replace(/\{[^}]+\}/g, id);
         const qs = new URLSearchParams(op.query).toString();
@@ -162,6 +167,8 @@ describe('field-level leak crawler over every GET route', () => {
     if (scope.categories.includes('social')) expect(all).toContain(MARK.social[0]);
     if (scope.categories.includes('plan')) expect(all).toContain(MARK.plan[3]);
     if (scope.namesPolice) expect(all).toContain(MARK.police[0]);
+    // A document's metadata and its bytes (the download) cross with its category.
+    if (scope.categories.includes('health')) for (const text of MARK.health.slice(1)) expect(all).toContain(text);
 
     // A protected subject: no partner learns the area or any other participating agency, whatever the consent says.
     const protectedAnswers = await crawl(hidden);

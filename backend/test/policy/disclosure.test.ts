@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/config.js';
 import { CaseListItem, CaseOut, EntryOut, MeetingOut, PlanItemOut } from '../../src/modules/cases/cases.schemas.js';
+import { DocumentOut } from '../../src/modules/documents/documents.schemas.js';
 import { parseDisclosurePolicy, type FieldRule } from '../../src/plugins/app/disclosure.js';
 import { loadPolicies } from '../../src/plugins/app/policies.js';
 
@@ -10,7 +11,7 @@ const policies = loadPolicies(path.join(repoRoot, 'policies'));
 const views = policies.disclosure.views;
 
 /** The response schemas of case answers, by the view of policies/disclosure.yaml that classifies them. */
-const ANSWERS: Record<string, TSchema> = { case: CaseOut, caseListItem: CaseListItem, entry: EntryOut, planItem: PlanItemOut, meeting: MeetingOut };
+const ANSWERS: Record<string, TSchema> = { case: CaseOut, caseListItem: CaseListItem, entry: EntryOut, planItem: PlanItemOut, meeting: MeetingOut, document: DocumentOut };
 
 interface Schemaish {
   type?: string;
@@ -81,7 +82,7 @@ describe('policies/disclosure.yaml classifies every field of every case answer',
     ]);
     expect(parseDisclosurePolicy({ gatedActions: [], views: { case: { items: { items: 'nothing' } } } }, categories)).toEqual([
       "/views/case/items: unknown view 'nothing'",
-      "/views/case/items: 'nothing' is not an item view (entry, planItem, meeting)",
+      "/views/case/items: 'nothing' is not an item view (entry, planItem, meeting, document)",
     ]);
   });
 });

@@ -62,7 +62,7 @@ export class JournalService {
    * A partner writes only what may cross from its agency to the owning unit now (the owner keeps
    * it from then on); the owning unit's own entries cross nothing (null).
    */
-  private crossingToOwner(actor: Actor, access: CaseAccess, category: string): { consentIds: readonly string[] } | null {
+  crossingToOwner(actor: Actor, access: CaseAccess, category: string): { consentIds: readonly string[] } | null {
     if (access.decision.reason === 'owner' || actor.agencyId === access.facts.ownerAgencyId || !access.gate) return null;
     const d = access.gate.decide({ fromAgencyId: actor.agencyId, toAgencyId: access.facts.ownerAgencyId, category });
     if (!d.allow) {

@@ -4,7 +4,7 @@ export const CONSENT_METHODS = ['written', 'digital', 'oral'] as const;
 export type ConsentMethodKind = (typeof CONSENT_METHODS)[number];
 export const GIVEN_BY_KINDS = ['subject', 'guardian'] as const;
 export type GivenByKind = (typeof GIVEN_BY_KINDS)[number];
-export const DISCLOSED_ITEM_TYPES = ['case', 'entry', 'plan_item', 'meeting', 'export'] as const;
+export const DISCLOSED_ITEM_TYPES = ['case', 'entry', 'plan_item', 'meeting', 'export', 'document'] as const;
 export type DisclosedItemType = (typeof DISCLOSED_ITEM_TYPES)[number];
 
 /** A consent as given: never edited, only withdrawn (once). */

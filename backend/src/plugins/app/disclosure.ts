@@ -23,7 +23,7 @@ const WORDS = ['whereabouts', 'contact', 'owner_only', 'agency', 'item', 'report
 const NESTED = ['object', 'each', 'items', 'keyed'] as const;
 
 /** The ledger's item type of each view whose lists hold items (`{ items: <view> }`). */
-export const ITEM_TYPES: Readonly<Record<string, DisclosedItemType>> = { entry: 'entry', planItem: 'plan_item', meeting: 'meeting' };
+export const ITEM_TYPES: Readonly<Record<string, DisclosedItemType>> = { entry: 'entry', planItem: 'plan_item', meeting: 'meeting', document: 'document' };
 
 /** Parses the raw YAML; answers the rules or the problems found (unknown categories, views, words). */
 export function parseDisclosurePolicy(raw: unknown, categories: readonly string[]): DisclosurePolicy | string[] {
