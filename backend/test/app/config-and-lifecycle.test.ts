@@ -6,7 +6,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import YAML from 'yaml';
+import { ConfigError, loadConfig, repoRoot } from '../../src/config.js';
 import { initOrm } from '../../src/db/orm.js';
 import { loadKeys } from '../../src/lib/keys.js';
 import { createTestDatabase } from '../helpers/app.js';
@@ -32,6 +33,13 @@ describe('configuration', () => {
     expect(loadConfig({ ...prod, DB_ROLE: 'samverka_app' }).DB_ROLE).toBe('samverka_app');
     expect(loadConfig({ ...prod, MIGRATION_DATABASE_URL: 'postgresql://owner@b/c' }).MIGRATION_DATABASE_URL).toBe('postgresql://owner@b/c');
     expect(() => loadConfig({ ...prod, DB_ROLE: 'samverka_app', DEMO: '1' })).toThrow(/DEMO: not allowed in production/);
+  });
+
+  it('the deployment in infra/compose.yaml is a valid production configuration', () => {
+    const compose = YAML.parse(fs.readFileSync(path.join(repoRoot, 'infra/compose.yaml'), 'utf8')) as { services: { api: { environment: Record<string, string> } } };
+    // DATABASE_URL comes from api.env (a secret); KEYS_DIR is set in the file itself.
+    const c = loadConfig({ ...compose.services.api.environment, DATABASE_URL: 'postgresql://samverka_owner@db/samverka' });
+    expect(c).toMatchObject({ NODE_ENV: 'production', DB_ROLE: 'samverka_app', AUDIT_SEQUENCER_DB_ROLE: 'samverka_audit_sequencer', DEMO: false });
   });
 
   it('asks for demo data and generated keys only through DEMO, never because NODE_ENV is unset', () => {
