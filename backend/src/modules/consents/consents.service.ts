@@ -251,11 +251,16 @@ export class ConsentsService {
 
   /** What the schema cannot check: the period, the method's proof, the categories in force. */
   private validate(body: RecordConsentBody): void {
+    this.validateScope(body);
+    if (body.method === 'oral' && !body.witness) throw badRequest('An oral consent needs the name of a witness.', 'witness_required');
+    if (body.method !== 'oral' && !body.evidenceRef) throw badRequest(`A ${body.method} consent needs evidenceRef: a reference to the ${body.method === 'written' ? 'scanned document' : 'signature'}.`, 'evidence_required');
+  }
+
+  /** The scope's rules (period, categories in force, identity), for a consent and for a form to sign one. */
+  validateScope(body: Pick<RecordConsentBody, 'categories' | 'validFrom' | 'validTo'>): void {
     if (body.validTo < body.validFrom) throw badRequest('validTo is before validFrom; a consent must end on or after the day it starts.', 'invalid_period');
     const latest = addMonths(body.validFrom, this.rules.maxValidityMonths);
     if (body.validTo > latest) throw badRequest(`A consent may run at most ${this.rules.maxValidityMonths} months: end it on ${latest} at the latest and record a new consent after that.`, 'period_too_long');
-    if (body.method === 'oral' && !body.witness) throw badRequest('An oral consent needs the name of a witness.', 'witness_required');
-    if (body.method !== 'oral' && !body.evidenceRef) throw badRequest(`A ${body.method} consent needs evidenceRef: a reference to the ${body.method === 'written' ? 'scanned document' : 'signature'}.`, 'evidence_required');
     const known = this.app.policy.policies.categories.categories;
     if (body.categories.some((c) => !Object.hasOwn(known, c))) throw badRequest(`Unknown category: choose among ${Object.keys(known).join(', ')}.`, 'unknown_category');
     // Every exchange is about an identified person: without identity no partner can open the case.
