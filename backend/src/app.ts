@@ -8,6 +8,7 @@ import { casesRoutes } from './modules/cases/cases.routes.js';
 import { consentsRoutes } from './modules/consents/consents.routes.js';
 import { documentsRoutes } from './modules/documents/documents.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { printoutsRoutes } from './modules/printouts/printouts.routes.js';
 import { adminRoutes, authRoutes } from './modules/identity/identity.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { AuditSequencer } from './modules/audit/audit.sequencer.js';
@@ -131,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(auditRoutes);
     await api.register(casesRoutes);
     await api.register(consentsRoutes);
+    await api.register(printoutsRoutes);
     await api.register(documentsRoutes);
     api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
   }, { prefix: '/api' });
