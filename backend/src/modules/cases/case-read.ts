@@ -25,8 +25,18 @@ export interface CaseDetailRead {
  * (audited) when the case is missing or not the caller's to see under `action`. Nothing is shaped
  * or recorded here: the caller shapes what it shows and records the read before sending it.
  */
-export async function loadCaseDetail(app: FastifyInstance, em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext): Promise<CaseDetailRead> {
-  const access = await app.caseAccess.load<{ detail: CaseDetail | null }>(em, actor, caseId, action, ctx, { select: CASE_DETAIL_EXTRA, params: [] });
+export async function loadCaseDetail(
+  app: FastifyInstance,
+  em: EntityManager,
+  actor: Actor,
+  caseId: string,
+  action: string,
+  ctx: AuditContext,
+): Promise<CaseDetailRead> {
+  const access = await app.caseAccess.load<{ detail: CaseDetail | null }>(em, actor, caseId, action, ctx, {
+    select: CASE_DETAIL_EXTRA,
+    params: [],
+  });
   if (!access.extra.detail) throw notFound();
   const view = await app.caseAccess.view(em, actor, access);
   return { access, detail: access.extra.detail, view };
