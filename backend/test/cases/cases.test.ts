@@ -161,7 +161,10 @@ describe('cases: open, update, close, reopen, participants', () => {
     const res = await t.app.inject({ url: `/api/cases/${ok.id}`, headers: bearer(social) });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(['area', 'closedAt', 'createdAt', 'id', 'outcome', 'ownerAgencyId', 'ownerUserId', 'participants', 'phase', 'planItems', 'reason', 'recentMeetings', 'status', 'subject', 'type', 'updatedAt', 'withheld']);
+    expect(Object.keys(body).sort()).toEqual([
+      'area', 'caseNumber', 'closedAt', 'createdAt', 'deputyName', 'deputyUserId', 'id', 'outcome', 'ownerAgencyId', 'ownerUserId', 'participants', 'phase', 'planItems', 'reason',
+      'recentMeetings', 'responsibleName', 'responsibleUserId', 'status', 'subject', 'type', 'updatedAt', 'withheld',
+    ]);
     expect(body.subject).toMatchObject({ personalIdentityNumber: '197306749982', birthDate: '1973-06-14', coordinationNumber: true, phone: '070-123 45 67', address: 'Storgatan 1' });
   });
 });

@@ -126,7 +126,9 @@ describe('case lists, search and figures', () => {
     const secret = all.items.find((i) => i.id === secretCaseId)!;
     expect(secret.protectedIdentity).toBe(true);
     expect(secret.area).toBeNull();
-    expect(Object.keys(secret).sort()).toEqual(['area', 'closedAt', 'createdAt', 'id', 'ownerUserId', 'phase', 'protectedIdentity', 'status', 'subject', 'type', 'updatedAt']);
+    expect(Object.keys(secret).sort()).toEqual([
+      'area', 'caseNumber', 'closedAt', 'createdAt', 'deputyUserId', 'id', 'ownerUserId', 'phase', 'protectedIdentity', 'responsibleUserId', 'status', 'subject', 'type', 'updatedAt',
+    ]);
     expect(Object.keys(secret.subject).sort()).toEqual(['birthDate', 'firstName', 'id', 'lastName']);
     expect(all.items.filter((i) => i.id !== secretCaseId).every((i) => i.protectedIdentity === false && i.area !== null)).toBe(true);
     const found = await search({ q: secretPin });

@@ -73,7 +73,9 @@ describe('case list for partners (through the consent gate)', () => {
     expect(d).toMatchObject({ protectedIdentity: true, area: null });
     const aItem = page.items.find((i) => i.id === ids.A)!;
     expect(aItem).toMatchObject({ protectedIdentity: false, area: 'Norrby' });
-    expect(Object.keys(aItem).sort()).toEqual(['area', 'closedAt', 'createdAt', 'id', 'ownerUserId', 'phase', 'protectedIdentity', 'status', 'subject', 'type', 'updatedAt']);
+    expect(Object.keys(aItem).sort()).toEqual([
+      'area', 'caseNumber', 'closedAt', 'createdAt', 'deputyUserId', 'id', 'ownerUserId', 'phase', 'protectedIdentity', 'responsibleUserId', 'status', 'subject', 'type', 'updatedAt',
+    ]);
     expect(Object.keys(aItem.subject).sort()).toEqual(['birthDate', 'firstName', 'id', 'lastName']);
     const text = JSON.stringify(page);
     for (const secret of ['Skyddad 9', 'Gatan 1', '070-111 11 11', 'ownerAgencyId']) expect(text).not.toContain(secret);

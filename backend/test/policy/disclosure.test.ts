@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/config.js';
-import { CaseListItem, CaseOut, EntryOut, MeetingOut, PlanItemOut } from '../../src/modules/cases/cases.schemas.js';
+import { CaseListItem, CaseOut, EntryOut, MeetingOut, PlanItemOut, ResponsibilityChangeOut } from '../../src/modules/cases/cases.schemas.js';
 import { DocumentOut } from '../../src/modules/documents/documents.schemas.js';
 import { parseDisclosurePolicy, type FieldRule } from '../../src/plugins/app/disclosure.js';
 import { loadPolicies } from '../../src/plugins/app/policies.js';
@@ -11,7 +11,8 @@ const policies = loadPolicies(path.join(repoRoot, 'policies'));
 const views = policies.disclosure.views;
 
 /** The response schemas of case answers, by the view of policies/disclosure.yaml that classifies them. */
-const ANSWERS: Record<string, TSchema> = { case: CaseOut, caseListItem: CaseListItem, entry: EntryOut, planItem: PlanItemOut, meeting: MeetingOut, document: DocumentOut };
+const ANSWERS: Record<string, TSchema> = { case: CaseOut, caseListItem: CaseListItem, entry: EntryOut, planItem: PlanItemOut, meeting: MeetingOut, document: DocumentOut,
+  responsibilityChange: ResponsibilityChangeOut };
 
 interface Schemaish {
   type?: string;

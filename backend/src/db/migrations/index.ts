@@ -9,6 +9,7 @@ import { Migration20261127000007CaseSearchName } from './Migration20261127000007
 import { Migration20261127000008AuditQueueKey } from './Migration20261127000008AuditQueueKey.js';
 import { Migration20261204000031JournalAppendOnly } from './Migration20261204000031JournalAppendOnly.js';
 import { Migration20261205001610Documents } from './Migration20261205001610Documents.js';
+import { Migration20261205002330CaseNumbersResponsibility } from './Migration20261205002330CaseNumbersResponsibility.js';
 import { Migration20261204000011SignInThrottle } from './Migration20261204000011SignInThrottle.js';
 import { Migration20261204000032SecrecyReview } from './Migration20261204000032SecrecyReview.js';
 
@@ -27,4 +28,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204000011SignInThrottle', class: Migration20261204000011SignInThrottle },
   { name: 'Migration20261204000032SecrecyReview', class: Migration20261204000032SecrecyReview },
   { name: 'Migration20261205001610Documents', class: Migration20261205001610Documents },
+  { name: 'Migration20261205002330CaseNumbersResponsibility', class: Migration20261205002330CaseNumbersResponsibility },
 ];

@@ -8,6 +8,7 @@ import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
 import { stockholmDate } from '../consents/calendar.js';
 import { configuredArea, DEEPEST_ROW, requirePageWithin } from './case-checks.js';
+import { parseCaseNumber } from './case-number.js';
 import type { CaseConfig } from './cases.policy.js';
 import type { CaseFilter, CaseListItem } from './cases.schemas.js';
 import { caseListSql, CHOSEN_PAGE_SQL, uuidArray, type CaseListFilter } from './cases.sql.js';
@@ -63,20 +64,23 @@ export class CaseListsService {
     return { items: rows.map(listItem), total: over ? stmt.cap : count, page: filter.page, pageSize: filter.pageSize, totalIsEstimate: over };
   }
 
-  /** The list filter from a request: `q` as an exact personal identity number or name parts; the area as configured. */
+  /** The list filter from a request: `q` as a case number, an exact personal identity number or name parts; the area as configured. */
   private listFilter(actor: Actor, filter: CaseFilter): CaseListFilter {
     const q = filter.q?.trim();
+    const caseNumber = q ? parseCaseNumber(q) ?? undefined : undefined;
+    // A case number is the whole search: neither a name nor a personal identity number.
+    const text = caseNumber ? undefined : q;
     let pin: string | undefined;
     let nameParts: string[] | undefined;
-    if (q && /^[0-9+\- ]+$/.test(q)) {
-      const parsed = parsePersonalIdentityNumber(q);
+    if (text && /^[0-9+\- ]+$/.test(text)) {
+      const parsed = parsePersonalIdentityNumber(text);
       if (!parsed) throw badRequest('The search looks like a personal identity number but is not a valid one; check the digits.', 'invalid_personal_identity_number', '/q');
       pin = parsed.normalized;
-    } else if (q) {
-      nameParts = q.split(/\s+/).slice(0, 4);
+    } else if (text) {
+      nameParts = text.split(/\s+/).slice(0, 4);
     }
     return {
-      status: filter.status, type: filter.type, agencyId: filter.agencyId, pin, nameParts,
+      status: filter.status, type: filter.type, agencyId: filter.agencyId, pin, nameParts, caseNumber,
       ...(filter.owner === 'me' ? { ownerUserId: actor.id } : {}),
       ...(filter.area !== undefined ? { area: configuredArea(this.config, filter.area, '/area') } : {}),
     };

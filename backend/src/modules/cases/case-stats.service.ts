@@ -19,7 +19,7 @@ export class CaseStatsService {
     const [rows, [mine]] = await Promise.all([
       sql<{ type: CaseType; status: CaseStatus; n: number }>(em,
         'SELECT type, status, n::int AS n FROM case_count WHERE owner_agency_id = ? AND n > 0 ORDER BY type, status', [actor.agencyId]),
-      sql<{ n: number }>(em, 'SELECT count(*)::int AS n FROM support_case WHERE owner_user_id = ? AND owner_agency_id = ?', [actor.id, actor.agencyId]),
+      sql<{ n: number }>(em, 'SELECT count(*)::int AS n FROM support_case WHERE (owner_user_id = ? OR deputy_user_id = ?) AND owner_agency_id = ?', [actor.id, actor.id, actor.agencyId]),
     ]);
     const byStatus = Object.fromEntries(CASE_STATUSES.map((s) => [s, 0])) as Record<CaseStatus, number>;
     const byType = Object.fromEntries(CASE_TYPES.map((t) => [t, 0])) as Record<CaseType, number>;

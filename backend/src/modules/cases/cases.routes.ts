@@ -8,6 +8,8 @@ import {
   EntryOut, GatedPage, GroupStatsOut, MeetingBody, MeetingOut, PageQuery, ParticipantBody, ParticipantOut, ParticipantParams, PlanItemBody,
   PlanItemOut, PlanItemParams, UpdateCaseBody, UpdatePlanItemBody,
 } from './cases.schemas.js';
+import { CaseworkerOut, ResponsibilityChangeOut, TransferBody } from './cases.schemas.js';
+import { ResponsibilityService } from './responsibility.service.js';
 import { CaseAccessService } from './case-access.js';
 import { CaseListsService } from './case-lists.service.js';
 import { CaseStatsService } from './case-stats.service.js';
@@ -38,6 +40,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const plan = new PlanService(app, access, config);
   const lists = new CaseListsService(app, config);
   const stats = new CaseStatsService(app, config);
+  const responsibility = new ResponsibilityService(app, access);
   const tags = ['cases'];
   const caseErrors = errorResponses(400, 401, 404);
   const writeErrors = errorResponses(400, 401, 404, 409);
@@ -96,7 +99,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/cases/:id', {
     config: { audit: { action: 'case.update', resourceType: 'case' } },
-    schema: { tags, summary: 'Change reason, area, phase (avhoppare) or status open → active', params: CaseParams, body: UpdateCaseBody, response: { 200: CaseOut, ...writeErrors } },
+    schema: { tags, summary: 'Change reason, area, phase (avhoppare), status open → active or the deputy caseworker', params: CaseParams, body: UpdateCaseBody, response: { 200: CaseOut, ...writeErrors } },
   }, async (request) => cases.updateCase(request.em, request.actor!, request.params.id, request.body, auditContextOf(request)));
 
   app.post('/cases/:id/close', {
@@ -108,6 +111,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { audit: { action: 'case.reopen', resourceType: 'case' } },
     schema: { tags, summary: 'Reopen a closed case (it becomes active)', params: CaseParams, response: { 200: CaseOut, ...writeErrors } },
   }, async (request) => cases.reopenCase(request.em, request.actor!, request.params.id, auditContextOf(request)));
+
+  app.post('/cases/:id/transfer', {
+    config: { audit: { action: 'case.transfer', resourceType: 'case' } },
+    schema: { tags, summary: 'Transfer responsibility to another social worker of the owning agency (400 `transfer_target_invalid` for anyone else)', params: CaseParams, body: TransferBody, response: { 200: CaseOut, ...writeErrors } },
+  }, async (request) => responsibility.transfer(request.em, request.actor!, request.params.id, request.body.userId, auditContextOf(request)));
+
+  app.get('/cases/:id/responsibility-history', {
+    config: { audit: { action: 'case.responsibility.read', resourceType: 'case' } },
+    schema: { tags, summary: "Changes of the case's responsible caseworker and deputy, oldest first (owning unit only)", params: CaseParams, response: { 200: Type.Array(ResponsibilityChangeOut), ...caseErrors } },
+  }, async (request) => responsibility.history(request.em, request.actor!, request.params.id, auditContextOf(request)));
+
+  app.get('/cases/:id/caseworkers', {
+    config: { audit: { action: 'case.caseworkers.read', resourceType: 'case' } },
+    schema: { tags, summary: 'The social workers of the owning agency the case can be transferred to or given as deputy (owning unit only)', params: CaseParams, response: { 200: Type.Array(CaseworkerOut), ...caseErrors } },
+  }, async (request) => responsibility.caseworkers(request.em, request.actor!, request.params.id, auditContextOf(request)));
 
   app.post('/cases/:id/participants', {
     config: { audit: { action: 'case.participant.add', resourceType: 'agency' } },

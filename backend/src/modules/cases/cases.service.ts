@@ -13,6 +13,7 @@ import { loadCaseDetail } from './case-read.js';
 import type { CaseConfig } from './cases.policy.js';
 import type { CaseOut, CreateCaseBody, ParticipantOut, UpdateCaseBody } from './cases.schemas.js';
 import { CASE_DETAIL_SQL, ts, uuidArray } from './cases.sql.js';
+import { recordDeputyChange } from './responsibility.service.js';
 
 type CaseOutT = Static<typeof CaseOut>;
 
@@ -83,6 +84,10 @@ export class CasesService {
       if (area !== undefined) set('area', area);
       if (body.status !== undefined) set('status', body.status);
       if (body.phase !== undefined) set('phase', body.phase);
+      if (body.deputyUserId !== undefined) {
+        await recordDeputyChange(tx, facts, body.deputyUserId, actor.id);
+        set('deputy_user_id', body.deputyUserId);
+      }
       await sql(tx, `UPDATE support_case SET ${sets.join(', ')}, updated_at = now() WHERE id = ?`, [...params, caseId]);
       await this.app.audit.record(tx, ctx, this.access.event(access, 'case.update', 'case', caseId));
       return (await this.caseDetail(tx, caseId))!;

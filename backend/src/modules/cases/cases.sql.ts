@@ -53,7 +53,9 @@ const factsSqlTexts: [Map<string, string>, Map<string, string>] = [new Map(), ne
 
 /** One case with everything shown on its page (param: case id). */
 export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, c.reason, c.outcome,
-      c.owner_agency_id AS "ownerAgencyId", c.owner_user_id AS "ownerUserId",
+      c.owner_agency_id AS "ownerAgencyId", c.owner_user_id AS "ownerUserId", c.case_number AS "caseNumber",
+      c.owner_user_id AS "responsibleUserId", ${userName('c.owner_user_id')} AS "responsibleName",
+      c.deputy_user_id AS "deputyUserId", ${userName('c.deputy_user_id')} AS "deputyName",
       ${ts('c.created_at')} AS "createdAt", ${ts('c.updated_at')} AS "updatedAt", ${ts('c.closed_at')} AS "closedAt",
       json_build_object('id', s.id, 'personalIdentityNumber', s.personal_identity_number, 'birthDate', s.birth_date::text,
         'coordinationNumber', s.coordination_number, 'firstName', s.first_name, 'lastName', s.last_name,
@@ -158,8 +160,10 @@ export interface CaseListFilter {
   type?: string;
   area?: string;
   agencyId?: string;
-  /** Only cases whose owner_user_id is this user ("my cases"). */
+  /** Only cases this user is responsible for (owner_user_id) or deputy of ("my cases"). */
   ownerUserId?: string;
+  /** An exact case number in its canonical form (`SSPF-2026-0042`). */
+  caseNumber?: string;
   /** An exact, normalised personal identity number. */
   pin?: string;
   /** Up to four name parts, each matching part of the first or last name. */
@@ -178,7 +182,7 @@ export type CaseListScope = { ownerAgencyId: string } | { participantAgencyId: s
 const LIST_JSON = `json_build_object('id', c.id, 'type', c.type, 'status', c.status, 'phase', c.phase,
           'area', CASE WHEN s.protected_identity = 'none' THEN c.area END, 'protectedIdentity', s.protected_identity <> 'none',
           'subject', json_build_object('id', s.id, 'firstName', s.first_name, 'lastName', s.last_name, 'birthDate', s.birth_date::text),
-          'ownerUserId', c.owner_user_id, 'createdAt', ${ts('c.created_at')}, 'updatedAt', ${ts('c.updated_at')}, 'closedAt', ${ts('c.closed_at')},
+          'ownerUserId', c.owner_user_id, 'caseNumber', c.case_number, 'responsibleUserId', c.owner_user_id, 'deputyUserId', c.deputy_user_id, 'createdAt', ${ts('c.created_at')}, 'updatedAt', ${ts('c.updated_at')}, 'closedAt', ${ts('c.closed_at')},
           'ownerAgencyId', c.owner_agency_id)`;
 
 /**
@@ -205,8 +209,12 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
   }
   let needsSubject = false;
   if (f.ownerUserId) {
-    where.push('c.owner_user_id = ?');
-    params.push(f.ownerUserId);
+    where.push('(c.owner_user_id = ? OR c.deputy_user_id = ?)');
+    params.push(f.ownerUserId, f.ownerUserId);
+  }
+  if (f.caseNumber) {
+    where.push('c.case_number = ?');
+    params.push(f.caseNumber);
   }
   if (f.status) {
     where.push('c.status = ?');
@@ -239,7 +247,7 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
   const cond = where.join(' AND ');
   // An owner's list filtered at most by status and type is counted exactly by the trigger-kept
   // counts (one index probe); anything else is counted up to the cap.
-  const counted = 'ownerAgencyId' in scope && !needsSubject && !f.ownerUserId && !f.nameParts?.length;
+  const counted = 'ownerAgencyId' in scope && !needsSubject && !f.ownerUserId && !f.caseNumber && !f.nameParts?.length;
   const cap = f.nameParts?.length ? NAME_SEARCH_TOTAL_CAP : LIST_TOTAL_CAP;
   const countParams = counted ? [(scope as { ownerAgencyId: string }).ownerAgencyId, ...(f.status ? [f.status] : []), ...(f.type ? [f.type] : [])] : [];
   const items = `SELECT ${LIST_JSON} AS j
