@@ -228,7 +228,19 @@ export interface GeneratedRequest {
   params: Record<string, string>;
   query: Record<string, unknown>;
   body?: unknown;
+  /** Sent as is instead of `body` as JSON: a broken body or a wrong content type. */
+  raw?: { payload: string; contentType: string };
 }
+
+const RAW_PAYLOADS = ['{', '{"a":', '}', '[]', 'null', '"x"', '{"a":1}}', '', 'not json', '\u0000', '{"__proto__":{"x":1}}', 'a=1&b=2'];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=latin1',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/xml',
+  'multipart/form-data',
+];
 
 /** A request that the operation's schemas accept (`full`: with every optional field). */
 export function validRequest(o: Operation, full = false): fc.Arbitrary<GeneratedRequest> {
@@ -244,7 +256,7 @@ export function validRequest(o: Operation, full = false): fc.Arbitrary<Generated
   });
 }
 
-type Mutation = 'param' | 'query' | 'extraQuery' | 'bodyValue' | 'extraBodyField' | 'dropBodyValue';
+type Mutation = 'param' | 'query' | 'extraQuery' | 'bodyValue' | 'extraBodyField' | 'dropBodyValue' | 'rawBody';
 
 /** A valid request with one thing spoiled, at any depth of the body. */
 export function invalidRequest(o: Operation): fc.Arbitrary<GeneratedRequest> {
@@ -252,7 +264,7 @@ export function invalidRequest(o: Operation): fc.Arbitrary<GeneratedRequest> {
   const kinds: Mutation[] = ['extraQuery'];
   if (path.length) kinds.push('param', 'param');
   if (query.length) kinds.push('query', 'query');
-  if (body) kinds.push('bodyValue', 'bodyValue', 'bodyValue', 'extraBodyField', 'dropBodyValue');
+  if (body) kinds.push('bodyValue', 'bodyValue', 'bodyValue', 'extraBodyField', 'dropBodyValue', 'rawBody');
   return fc
     .record({
       req: validRequest(o),
@@ -260,8 +272,9 @@ export function invalidRequest(o: Operation): fc.Arbitrary<GeneratedRequest> {
       pick: fc.nat(),
       value: junk,
       key: fc.string({ minLength: 1, maxLength: 12 }),
+      raw: fc.record({ payload: fc.constantFrom(...RAW_PAYLOADS), contentType: fc.constantFrom(...CONTENT_TYPES) }),
     })
-    .map(({ req, kind, pick, value, key }) => {
+    .map(({ req, kind, pick, value, key, raw }) => {
       const out: GeneratedRequest = {
         params: { ...req.params },
         query: { ...req.query },
@@ -279,6 +292,9 @@ export function invalidRequest(o: Operation): fc.Arbitrary<GeneratedRequest> {
           break;
         case 'extraQuery':
           out.query[key] = text;
+          break;
+        case 'rawBody':
+          out.raw = raw;
           break;
         case 'bodyValue':
           out.body = replaceAt(out.body, place, value);

@@ -59,14 +59,13 @@ harvestIds((await t.app.inject({ method: 'GET', url: '/api/me', headers: bearer(
 
 async function send(o: Operation, req: GeneratedRequest, caller: Caller, remoteAddress: string): Promise<LightMyRequestResponse> {
   const token = await tokenOf(caller);
+  const body = req.raw ?? (req.body !== undefined ? { payload: JSON.stringify(req.body), contentType: 'application/json' } : undefined);
   const res = await t.app.inject({
     remoteAddress,
     method: o.method as 'GET',
     url: urlOf(o, req),
-    headers: token ? bearer(token) : {},
-    ...(req.body !== undefined
-      ? { payload: JSON.stringify(req.body), headers: { ...(token ? bearer(token) : {}), 'content-type': 'application/json' } }
-      : {}),
+    headers: { ...(token ? bearer(token) : {}), ...(body ? { 'content-type': body.contentType } : {}) },
+    ...(body ? { payload: body.payload } : {}),
   });
   // A session ended by the run itself (logout): sign in again for the next request.
   if (token && res.statusCode === 401) tokens.delete(caller);
