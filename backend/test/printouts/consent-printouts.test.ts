@@ -110,6 +110,22 @@ describe('consent printouts', () => {
     });
   });
 
+  it('says on the receipt of a withdrawn consent that it no longer applies', async () => {
+    const other = await recordConsent(t.app, social, caseId, {
+      givenBy: { kind: 'guardian', guardianId },
+      agencyIds: [a.social, a.school],
+      categories: ['identity'],
+    });
+    expect((await inject(social, 'POST', `/api/consents/${other.id}/withdraw`, { reason: 'Vårdnadshavaren ringde' })).statusCode).toBe(200);
+    const res = await inject(social, 'GET', `/api/consents/${other.id}/receipt.pdf`);
+    expect(res.statusCode).toBe(200);
+    const text = pdfFlatText(res.rawPayload);
+    expect(text).toContain('Återkallat');
+    expect(text).toContain('Samtycket gäller inte längre.');
+    // The reason given for the withdrawal is the caseworker's note, not part of the receipt.
+    expect(text).not.toContain('Vårdnadshavaren ringde');
+  });
+
   describe('POST /api/cases/:id/consent-form.pdf', () => {
     const url = () => `/api/cases/${caseId}/consent-form.pdf`;
 
@@ -145,6 +161,7 @@ describe('consent printouts', () => {
     });
 
     it('gives the owner a form pre-filled with exactly the scope, the names and signature lines', async () => {
+      const consentsBefore = await count(t, 'consent', 'case_id = $1', [caseId]);
       const res = await inject(social, 'POST', url(), formBody());
       expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
       expect(res.headers['content-type']).toBe('application/pdf');
@@ -174,7 +191,7 @@ describe('consent printouts', () => {
       expect(text).not.toContain('Hälsa');
       expect(await count(t, 'audit_queue', "action = 'consent.print.form' AND outcome = 'allowed'")).toBe(1);
       // A form is not a consent: nothing was recorded.
-      expect(await count(t, 'consent', 'case_id = $1', [caseId])).toBe(1);
+      expect(await count(t, 'consent', 'case_id = $1', [caseId])).toBe(consentsBefore);
     });
   });
 });

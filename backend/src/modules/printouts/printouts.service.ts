@@ -49,7 +49,9 @@ interface ConsentPrintRow {
 
 /** The case number once cases carry one (`caseNumber`); null before, or when the caller may not see it. */
 const caseNumberOf = (x: object): string | null => ('caseNumber' in x && typeof x.caseNumber === 'string' ? x.caseNumber : null);
-const fileName = (caseNumber: string | null, fallback: string): string => `${(caseNumber ?? fallback).replace(/[^A-Za-z0-9-]/g, '_')}.pdf`;
+/** `<case number>[-<what>].pdf`, or `<what>.pdf` without a case number: a plan is named by its case alone. */
+const fileName = (caseNumber: string | null, what: string, named = true): string =>
+  `${(caseNumber ? (named ? `${caseNumber}-${what}` : caseNumber) : what).replace(/[^A-Za-z0-9-]/g, '_')}.pdf`;
 const personName = (s: { firstName: string; lastName: string }): string => `${s.firstName} ${s.lastName}`.trim();
 /** Groups of four, so that a person can read the code aloud on the phone. */
 const verificationCode = (signature: string): string =>
@@ -147,7 +149,7 @@ export class PrintoutsService {
       this.app.caseAccess.event(access, 'case.print.plan', 'case', caseId),
       view,
     );
-    return { pdf, filename: fileName(caseNumber, 'atagandeplan') };
+    return { pdf, filename: fileName(caseNumber, 'atagandeplan', false) };
   }
 
   /** The minutes of one network meeting, if the caller may see that meeting (else 404, audited). */
@@ -204,7 +206,7 @@ export class PrintoutsService {
       this.app.caseAccess.event(access, 'case.print.minutes', 'meeting', meetingId),
       view,
     );
-    return { pdf, filename: fileName(caseNumber, 'minnesanteckningar') };
+    return { pdf, filename: fileName(caseNumber, `minnesanteckningar-${meeting.date}`) };
   }
 
   /** The consent receipt as a document to keep: the owning unit only (else 404, audited). */
