@@ -12,24 +12,38 @@ const unstorable = (s: string): boolean => s.includes('\u0000') || LONE_SURROGAT
 
 const pointer = (key: string | number): string => `/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
 
+interface Place {
+  v: unknown;
+  up: Place | null;
+  key: string | number;
+}
+
+const pathOf = (p: Place): string => {
+  let path = '';
+  for (let at: Place | null = p; at?.up; at = at.up) path = pointer(at.key) + path;
+  return path;
+};
+
 /**
  * The path (`body/subject/firstName`, like a validation error's) of the first string in `value`
- * that holds unstorable text (or of the object with such a property name), or null. Iterative: a deeply nested body cannot
- * overflow the stack.
+ * that holds unstorable text (or of the object with such a property name), or null. Iterative,
+ * so a deeply nested body cannot overflow the stack; the path is spelt out only on a hit.
  */
 export function findUnstorableText(value: unknown, root: string): string | null {
-  const stack: [unknown, string][] = [[value, root]];
+  const stack: Place[] = [{ v: value, up: null, key: '' }];
   while (stack.length) {
-    const [v, path] = stack.pop()!;
+    const p = stack.pop()!;
+    const v = p.v;
     if (typeof v === 'string') {
-      if (unstorable(v)) return path;
+      if (unstorable(v)) return root + pathOf(p);
     } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], path + pointer(i)]);
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], up: p, key: i });
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
         // A bad property name: the object holding it is named, not the name itself.
-        if (unstorable(k)) return path;
-        stack.push([x, path + pointer(k)]);
+        if (unstorable(k)) return root + pathOf(p);
+        stack.push({ v: (v as Record<string, unknown>)[k], up: p, key: k });
       }
     }
   }
