@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { EmbeddedStartError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { APP_ROLE, SEQUENCER_ROLE } from './db/grants.js';
 import { initOrm, type Orm } from './db/orm.js';
 import { Backoff } from './db/backoff.js';
 import { EXIT_DATABASE_UNREACHABLE, isDatabaseUnavailable } from './db/unavailable.js';
@@ -34,13 +35,6 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    // The embedded cluster's only login is its superuser: the API and the sequencer still run
-    // with their own roles' grants (created by the migrations), unless told otherwise.
-    config = {
-      ...config,
-      DB_ROLE: config.DB_ROLE || 'samverka_app',
-      AUDIT_SEQUENCER_DB_ROLE: config.AUDIT_SEQUENCER_DB_ROLE || 'samverka_audit_sequencer',
-    };
     embedded = await startEmbeddedPostgres(config.PG_DATA_DIR, config.PG_PORT, (m) => log.info(m));
     await embedded.ensureDatabase('samverka');
     databaseUrl = embedded.databaseUrl('samverka');
@@ -61,6 +55,12 @@ async function main(): Promise<void> {
     const delay = retry.next();
     log.warn({ retryInMs: delay }, 'the database cannot be reached; trying again (check DATABASE_URL if this persists)');
     await new Promise((r) => setTimeout(r, delay));
+  }
+  if (embedded) {
+    // The superuser only migrated and granted: the API and the sequencer sign in as their own
+    // roles (created by the grants), with nothing to RESET ROLE back to.
+    databaseUrl = await embedded.loginUrl('samverka', APP_ROLE);
+    config = { ...config, AUDIT_SEQUENCER_DATABASE_URL: config.AUDIT_SEQUENCER_DATABASE_URL ?? (await embedded.loginUrl('samverka', SEQUENCER_ROLE)) };
   }
   const orm: Orm = await initOrm(databaseUrl, config.DB_POOL_MAX, false, config.DB_ROLE || undefined);
   const app: FastifyInstance = await buildApp({ config, orm, keys });

@@ -8,6 +8,12 @@ export interface EmbeddedDatabase {
   adminUrl: string;
   databaseUrl(name: string): string;
   ensureDatabase(name: string): Promise<void>;
+  /**
+   * A login of its own for `role` (which must exist) on database `name`: the role gets LOGIN and a
+   * password generated once beside the data directory, so a process signed in as it cannot
+   * RESET ROLE back to the superuser.
+   */
+  loginUrl(name: string, role: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -203,6 +209,19 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
       } finally {
         await client.end();
       }
+    },
+    async loginUrl(name, role) {
+      const file = path.join(path.dirname(dataDir), `${path.basename(dataDir)}.${role}.secret`);
+      if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 });
+      const secret = fs.readFileSync(file, 'utf8').trim();
+      const client = pg.getPgClient('postgres', '127.0.0.1');
+      await client.connect();
+      try {
+        await client.query(`ALTER ROLE ${client.escapeIdentifier(role)} LOGIN PASSWORD ${client.escapeLiteral(secret)}`);
+      } finally {
+        await client.end();
+      }
+      return `postgresql://${encodeURIComponent(role)}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${name}`;
     },
     async stop() {
       process.removeListener('exit', onExit);

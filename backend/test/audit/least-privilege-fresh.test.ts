@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -169,4 +170,60 @@ describe('least privilege on a fresh embedded cluster (no roles before the first
   });
 
   assertsLeastPrivilege(() => url);
+});
+
+describe('npm start on the embedded PostgreSQL: the API signs in as the application role', () => {
+  let dir: string;
+  let child: ReturnType<typeof spawn>;
+  let api = '';
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-lp-start-'));
+    fs.chmodSync(dir, 0o755);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of ['NODE_ENV', 'DATABASE_URL', 'DB_ROLE', 'AUDIT_SEQUENCER_DB_ROLE', 'AUDIT_SEQUENCER_DATABASE_URL']) delete env[k];
+    const pgPort = await freePort();
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { ...env, DEMO: '1', PORT: '0', LOG_LEVEL: 'info', PG_DATA_DIR: path.join(dir, 'pg'), PG_PORT: String(pgPort), KEYS_DIR: path.join(dir, 'keys') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    api = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no API: ${out}`)), 110_000);
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /"address":"(http:[^"]+)"/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      child.once('exit', () => reject(new Error(`the server stopped: ${out}`)));
+    });
+    const secret = fs.readFileSync(path.join(dir, 'pg.secret'), 'utf8').trim();
+    admin = new pg.Client({ connectionString: `postgresql://postgres:${encodeURIComponent(secret)}@127.0.0.1:${pgPort}/samverka` });
+    await admin.connect();
+  }, 120_000);
+  afterAll(async () => {
+    await admin?.end();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every connection of the API and of the sequencer is its own role\'s login, not the superuser\'s', async () => {
+    expect((await fetch(`${api}/api/ready`)).status).toBe(200);
+    const sessions = await admin.query<{ application_name: string; session_user: string; superuser: boolean }>(
+      `SELECT a.application_name, a.usename AS session_user, r.rolsuper AS superuser
+       FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+       WHERE a.datname = 'samverka' AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'`);
+    expect(sessions.rows.length).toBeGreaterThan(0);
+    for (const s of sessions.rows) expect(s, s.application_name).toMatchObject({ superuser: false });
+    expect(new Set(sessions.rows.map((s) => s.session_user))).toEqual(new Set([APP_ROLE, 'samverka_audit_sequencer']));
+  });
 });
