@@ -6,10 +6,12 @@ import svConsents from '../../../messages/sv.consents.json';
 import enConsents from '../../../messages/en.consents.json';
 import svAudit from '../../../messages/sv.audit.json';
 import enAudit from '../../../messages/en.audit.json';
+import svDocuments from '../../../messages/sv.documents.json';
+import enDocuments from '../../../messages/en.documents.json';
 
-// One catalogue per area of the app (core, cases, consents, audit), merged per locale.
-const sv = { ...svCore, ...svCases, ...svConsents, ...svAudit };
-const en = { ...enCore, ...enCases, ...enConsents, ...enAudit };
+// One catalogue per area of the app (core, cases, consents, audit, documents), merged per locale.
+const sv = { ...svCore, ...svCases, ...svConsents, ...svAudit, ...svDocuments };
+const en = { ...enCore, ...enCases, ...enConsents, ...enAudit, ...enDocuments };
 
 /** Swedish is the default and the source of the key set: a key missing in sv.json is a type error. */
 export type MessageKey = keyof typeof sv;

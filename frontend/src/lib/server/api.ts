@@ -1,6 +1,7 @@
 import type { paths } from '$lib/api/schema';
 import { createCasesApi } from './cases';
 import { createConsentsApi } from './consents';
+import { createDocumentsApi } from './documents';
 import { request, type ApiContext, type Call } from './http';
 
 export { ApiError, ApiUnavailableError, type ApiContext, type Problem } from './http';
@@ -46,7 +47,10 @@ export function createApi(ctx: ApiContext) {
 		cases: createCasesApi(call),
 
 		/** Consents, receipts, the consent matrix and the disclosure ledger (`./consents.ts`). */
-		consents: createConsentsApi(call)
+		consents: createConsentsApi(call),
+
+		/** Documents of a case: list, upload, download (`./documents.ts`). */
+		documents: createDocumentsApi(call)
 	};
 }
 

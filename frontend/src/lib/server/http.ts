@@ -113,14 +113,15 @@ export async function request(
 	};
 	if (ctx.token) headers.authorization = `Bearer ${ctx.token}`;
 	if (ctx.clientAddress) headers['x-forwarded-for'] = ctx.clientAddress;
-	if (body !== undefined) headers['content-type'] = 'application/json';
+	// A FormData body (a file upload) sets its own multipart content type with the boundary.
+	if (body !== undefined && !(body instanceof FormData)) headers['content-type'] = 'application/json';
 
 	let response: Response;
 	try {
 		response = await fetch(`${baseUrl()}${resolvePath(path, options)}`, {
 			method,
 			headers,
-			body: body === undefined ? null : JSON.stringify(body),
+			body: body === undefined ? null : body instanceof FormData ? body : JSON.stringify(body),
 			redirect: 'manual',
 			signal: AbortSignal.timeout(TIMEOUT_MS)
 		});
