@@ -89,11 +89,13 @@ export function inputsOf(o: Operation): { path: Parameter[]; query: Parameter[];
 
 /** Ids seen in answers so far: generated ids are drawn from them half of the time, to reach real rows. */
 export const idPool = new Set<string>();
+/** Ids never drawn from the pool (the run's own users: deactivating them would end the run). */
+export const sparedIds = new Set<string>();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function harvestIds(value: unknown): void {
   if (typeof value === 'string') {
-    if (UUID.test(value)) idPool.add(value);
+    if (UUID.test(value) && !sparedIds.has(value)) idPool.add(value);
   } else if (Array.isArray(value)) {
     for (const v of value) harvestIds(v);
   } else if (value && typeof value === 'object') {
