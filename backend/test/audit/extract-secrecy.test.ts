@@ -8,7 +8,14 @@ interface Extract {
   protectedIdentity: boolean;
   agenciesHeldBack: boolean;
   secrecyReview: { decision: string; reasonCode: string; reviewedBy: string } | null;
-  events: { action: string; actorId: string | null; actorName: string | null; actorAgencyId: string | null; agencyName: string | null; actorRole: string | null }[];
+  events: {
+    action: string;
+    actorId: string | null;
+    actorName: string | null;
+    actorAgencyId: string | null;
+    agencyName: string | null;
+    actorRole: string | null;
+  }[];
 }
 
 describe("a protected person's log extract", () => {
@@ -25,11 +32,28 @@ describe("a protected person's log extract", () => {
     auditor = await login(t.app, 'auditor');
     social = await login(t.app, 'social');
     admin = await login(t.app, 'admin');
-    const hidden = await createCase(t.app, social, { area: 'Sjöbo' }, { personalIdentityNumber: pin('20090606', '118'), firstName: 'Skyddad', lastName: 'Person', protectedIdentity: 'sekretessmarkering', guardians: [] });
-    const open = await createCase(t.app, social, { area: 'Norrby' }, { personalIdentityNumber: pin('20090707', '127'), firstName: 'Vanlig', lastName: 'Person', guardians: [] });
+    const hidden = await createCase(
+      t.app,
+      social,
+      { area: 'Sjöbo' },
+      {
+        personalIdentityNumber: pin('20090606', '118'),
+        firstName: 'Skyddad',
+        lastName: 'Person',
+        protectedIdentity: 'sekretessmarkering',
+        guardians: [],
+      },
+    );
+    const open = await createCase(
+      t.app,
+      social,
+      { area: 'Norrby' },
+      { personalIdentityNumber: pin('20090707', '127'), firstName: 'Vanlig', lastName: 'Person', guardians: [] },
+    );
     protectedSubject = hidden.subject.id;
     ordinarySubject = open.subject.id;
-    for (const c of [hidden, open]) expect((await t.app.inject({ url: `/api/cases/${c.id}`, headers: bearer(social) })).statusCode).toBe(200);
+    for (const c of [hidden, open])
+      expect((await t.app.inject({ url: `/api/cases/${c.id}`, headers: bearer(social) })).statusCode).toBe(200);
     await t.app.auditSequencer.drain();
   });
   afterAll(async () => t.close());
@@ -40,7 +64,12 @@ describe("a protected person's log extract", () => {
     return res.json();
   };
   const review = (subjectId: string, payload: unknown, token = auditor) =>
-    t.app.inject({ method: 'POST', url: `/api/audit/subjects/${subjectId}/secrecy-review`, headers: bearer(token), payload: payload as Record<string, unknown> });
+    t.app.inject({
+      method: 'POST',
+      url: `/api/audit/subjects/${subjectId}/secrecy-review`,
+      headers: bearer(token),
+      payload: payload as Record<string, unknown>,
+    });
   const reviews = async (): Promise<number> => (await one<{ n: number }>(t.sql, 'SELECT count(*)::int AS n FROM subject_secrecy_review')).n;
 
   it('is marked, and holds back every agency and actor, by id and by name, in JSON and CSV', async () => {
@@ -55,20 +84,34 @@ describe("a protected person's log extract", () => {
     expect(csv.body).not.toContain('Sara Lind');
   });
 
-  it('an ordinary person\'s extract is not marked and names the agencies', async () => {
+  it("an ordinary person's extract is not marked and names the agencies", async () => {
     const x = await extract(ordinarySubject);
     expect(x).toMatchObject({ protectedIdentity: false, agenciesHeldBack: false, secrecyReview: null });
     expect(x.events.some((e) => e.agencyName === agencyName && e.actorName === 'Sara Lind')).toBe(true);
   });
 
   it('POST …/secrecy-review requires authentication (401)', async () => {
-    expect((await t.app.inject({ method: 'POST', url: `/api/audit/subjects/${protectedSubject}/secrecy-review`, payload: { decision: 'release', reasonCode: 'no_harm' } })).statusCode).toBe(401);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/audit/subjects/${protectedSubject}/secrecy-review`,
+          payload: { decision: 'release', reasonCode: 'no_harm' },
+        })
+      ).statusCode,
+    ).toBe(401);
     expect(await reviews()).toBe(0);
   });
 
   it.each([['social'], ['admin']])('is refused (403) to %s, the denial audited, nothing recorded', async (who) => {
     const token = who === 'social' ? social : admin;
-    const denied = async () => (await one<{ n: number }>(t.sql, "SELECT count(*)::int AS n FROM audit_queue WHERE outcome = 'denied' AND action = 'audit.secrecy_review'")).n;
+    const denied = async () =>
+      (
+        await one<{ n: number }>(
+          t.sql,
+          "SELECT count(*)::int AS n FROM audit_queue WHERE outcome = 'denied' AND action = 'audit.secrecy_review'",
+        )
+      ).n;
     const before = await denied();
     expect((await review(protectedSubject, { decision: 'release', reasonCode: 'no_harm' }, token)).statusCode).toBe(403);
     expect(await denied()).toBe(before + 1);
@@ -100,19 +143,37 @@ describe("a protected person's log extract", () => {
     const withhold = await review(protectedSubject, { decision: 'withhold', reasonCode: 'protected_whereabouts' });
     expect(withhold.statusCode).toBe(201);
     const auditorId = (await one<{ id: string }>(t.sql, "SELECT id FROM app_user WHERE username = 'auditor'")).id;
-    expect(withhold.json()).toMatchObject({ subjectId: protectedSubject, decision: 'withhold', reasonCode: 'protected_whereabouts', reviewedBy: auditorId });
-    expect(await extract(protectedSubject)).toMatchObject({ protectedIdentity: true, agenciesHeldBack: true, secrecyReview: { decision: 'withhold' } });
+    expect(withhold.json()).toMatchObject({
+      subjectId: protectedSubject,
+      decision: 'withhold',
+      reasonCode: 'protected_whereabouts',
+      reviewedBy: auditorId,
+    });
+    expect(await extract(protectedSubject)).toMatchObject({
+      protectedIdentity: true,
+      agenciesHeldBack: true,
+      secrecyReview: { decision: 'withhold' },
+    });
 
     const release = await review(protectedSubject, { decision: 'release', reasonCode: 'no_harm' });
     expect(release.statusCode).toBe(201);
     await t.app.auditSequencer.drain();
     const x = await extract(protectedSubject);
-    expect(x).toMatchObject({ protectedIdentity: true, agenciesHeldBack: false, secrecyReview: { decision: 'release', reasonCode: 'no_harm' } });
+    expect(x).toMatchObject({
+      protectedIdentity: true,
+      agenciesHeldBack: false,
+      secrecyReview: { decision: 'release', reasonCode: 'no_harm' },
+    });
     expect(x.events.some((e) => e.agencyName === agencyName && e.actorName === 'Sara Lind')).toBe(true);
     // The reviews themselves are in the person's extract, with their codes and no free text.
     expect(x.events.filter((e) => e.action === 'audit.secrecy_review')).toHaveLength(2);
-    const recorded = await t.sql.query("SELECT reason, subject_id FROM audit_queue WHERE action = 'audit.secrecy_review' AND outcome = 'allowed' ORDER BY id");
-    expect(recorded.rows).toEqual([{ reason: 'withhold:protected_whereabouts', subject_id: protectedSubject }, { reason: 'release:no_harm', subject_id: protectedSubject }]);
+    const recorded = await t.sql.query(
+      "SELECT reason, subject_id FROM audit_queue WHERE action = 'audit.secrecy_review' AND outcome = 'allowed' ORDER BY id",
+    );
+    expect(recorded.rows).toEqual([
+      { reason: 'withhold:protected_whereabouts', subject_id: protectedSubject },
+      { reason: 'release:no_harm', subject_id: protectedSubject },
+    ]);
     expect(await reviews()).toBe(2);
   });
 

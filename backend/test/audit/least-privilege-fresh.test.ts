@@ -13,7 +13,16 @@ import { initOrm, migrate, ormOptions } from '../../src/db/orm.js';
 import { freePort } from '../global-setup.js';
 
 /** Every table the product keeps append-only; the database must agree (a refusing TRUNCATE trigger). */
-const KNOWN_APPEND_ONLY = ['audit_checkpoint', 'audit_log', 'audit_merkle_node', 'audit_queue', 'consent', 'consent_receipt', 'disclosure', 'journal_entry'];
+const KNOWN_APPEND_ONLY = [
+  'audit_checkpoint',
+  'audit_log',
+  'audit_merkle_node',
+  'audit_queue',
+  'consent',
+  'consent_receipt',
+  'disclosure',
+  'journal_entry',
+];
 
 /**
  * The history that once broke the grants: the migrations in file-name order, where the consent
@@ -78,17 +87,26 @@ function assertsLeastPrivilege(url: () => string): void {
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(KNOWN_APPEND_ONLY));
   });
 
-  it('the application role holds no UPDATE, DELETE or TRUNCATE on any of them (only the consent\'s withdrawal columns)', async () => {
+  it("the application role holds no UPDATE, DELETE or TRUNCATE on any of them (only the consent's withdrawal columns)", async () => {
     for (const t of tables) {
       const r = await client.query<{ u: boolean; d: boolean; x: boolean; g: boolean; own: boolean }>(
         `SELECT has_table_privilege($1, $2, 'UPDATE') AS u, has_table_privilege($1, $2, 'DELETE') AS d,
                 has_table_privilege($1, $2, 'TRUNCATE') AS x, has_table_privilege($1, $2, 'TRIGGER') AS g,
-                pg_has_role($1, (SELECT relowner FROM pg_class WHERE oid = $2::regclass), 'USAGE') AS own`, [APP_ROLE, t.name]);
+                pg_has_role($1, (SELECT relowner FROM pg_class WHERE oid = $2::regclass), 'USAGE') AS own`,
+        [APP_ROLE, t.name],
+      );
       expect({ table: t.name, ...r.rows[0] }).toEqual({ table: t.name, u: false, d: false, x: false, g: false, own: false });
-      const updatable = (await client.query<{ c: string }>(
-        `SELECT attname::text AS c FROM pg_attribute WHERE attrelid = $2::regclass AND attnum > 0 AND NOT attisdropped
-           AND has_column_privilege($1, $2, attname, 'UPDATE') ORDER BY attname`, [APP_ROLE, t.name])).rows.map((x) => x.c);
-      expect({ table: t.name, updatable }).toEqual({ table: t.name, updatable: t.name === 'consent' ? ['withdrawal_reason', 'withdrawn_at', 'withdrawn_by'] : [] });
+      const updatable = (
+        await client.query<{ c: string }>(
+          `SELECT attname::text AS c FROM pg_attribute WHERE attrelid = $2::regclass AND attnum > 0 AND NOT attisdropped
+           AND has_column_privilege($1, $2, attname, 'UPDATE') ORDER BY attname`,
+          [APP_ROLE, t.name],
+        )
+      ).rows.map((x) => x.c);
+      expect({ table: t.name, updatable }).toEqual({
+        table: t.name,
+        updatable: t.name === 'consent' ? ['withdrawal_reason', 'withdrawn_at', 'withdrawn_by'] : [],
+      });
     }
   });
 
@@ -100,7 +118,12 @@ function assertsLeastPrivilege(url: () => string): void {
         await expect(asApp(client, `UPDATE ${t.name} SET ${c} = ${c} WHERE false`), `${t.name}.${c}`).rejects.toThrow(/permission denied/);
       }
     }
-    await expect(asApp(client, 'UPDATE consent SET withdrawn_at = withdrawn_at, withdrawn_by = withdrawn_by, withdrawal_reason = withdrawal_reason WHERE false')).resolves.toBeUndefined();
+    await expect(
+      asApp(
+        client,
+        'UPDATE consent SET withdrawn_at = withdrawn_at, withdrawn_by = withdrawn_by, withdrawal_reason = withdrawal_reason WHERE false',
+      ),
+    ).resolves.toBeUndefined();
   });
 
   it('it cannot disable the triggers that guard them', async () => {
@@ -114,13 +137,20 @@ function assertsLeastPrivilege(url: () => string): void {
 
   it('it keeps what the API needs: reading, inserting, ordinary DML elsewhere', async () => {
     await expect(asApp(client, 'SELECT count(*) FROM consent, journal_entry, disclosure, audit_event_v')).resolves.toBeUndefined();
-    await expect(asApp(client, "INSERT INTO audit_queue (event_id, action, resource_type, outcome) VALUES (gen_random_uuid(), 'x.y', 'z', 'allowed')")).resolves.toBeUndefined();
+    await expect(
+      asApp(client, "INSERT INTO audit_queue (event_id, action, resource_type, outcome) VALUES (gen_random_uuid(), 'x.y', 'z', 'allowed')"),
+    ).resolves.toBeUndefined();
     await expect(asApp(client, 'UPDATE support_case SET status = status WHERE false')).resolves.toBeUndefined();
     await expect(asApp(client, 'DELETE FROM case_participant WHERE false')).resolves.toBeUndefined();
   });
 
   it('applying the grants again changes nothing', async () => {
-    const acl = async () => (await client.query<{ a: string }>("SELECT string_agg(relname || coalesce(relacl::text, ''), ';' ORDER BY relname) AS a FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")).rows[0]!.a;
+    const acl = async () =>
+      (
+        await client.query<{ a: string }>(
+          "SELECT string_agg(relname || coalesce(relacl::text, ''), ';' ORDER BY relname) AS a FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+        )
+      ).rows[0]!.a;
     const before = await acl();
     const orm = await initOrm(url(), 2);
     try {
@@ -132,7 +162,7 @@ function assertsLeastPrivilege(url: () => string): void {
   });
 }
 
-describe('least privilege on a fresh database of the suite\'s PostgreSQL (the DATABASE_URL path; roles already exist)', () => {
+describe("least privilege on a fresh database of the suite's PostgreSQL (the DATABASE_URL path; roles already exist)", () => {
   let url = '';
   beforeAll(async () => {
     const name = `samverka_lp_${process.pid}_${Date.now()}`;
@@ -185,7 +215,15 @@ describe('npm start on the embedded PostgreSQL: the API signs in as the applicat
     for (const k of ['NODE_ENV', 'DATABASE_URL', 'DB_ROLE', 'AUDIT_SEQUENCER_DB_ROLE', 'AUDIT_SEQUENCER_DATABASE_URL']) delete env[k];
     const pgPort = await freePort();
     child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { ...env, DEMO: '1', PORT: '0', LOG_LEVEL: 'info', PG_DATA_DIR: path.join(dir, 'pg'), PG_PORT: String(pgPort), KEYS_DIR: path.join(dir, 'keys') },
+      env: {
+        ...env,
+        DEMO: '1',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        PG_DATA_DIR: path.join(dir, 'pg'),
+        PG_PORT: String(pgPort),
+        KEYS_DIR: path.join(dir, 'keys'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -216,12 +254,13 @@ describe('npm start on the embedded PostgreSQL: the API signs in as the applicat
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('every connection of the API and of the sequencer is its own role\'s login, not the superuser\'s', async () => {
+  it("every connection of the API and of the sequencer is its own role's login, not the superuser's", async () => {
     expect((await fetch(`${api}/api/ready`)).status).toBe(200);
     const sessions = await admin.query<{ application_name: string; session_user: string; superuser: boolean }>(
       `SELECT a.application_name, a.usename AS session_user, r.rolsuper AS superuser
        FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
-       WHERE a.datname = 'samverka' AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'`);
+       WHERE a.datname = 'samverka' AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'`,
+    );
     expect(sessions.rows.length).toBeGreaterThan(0);
     for (const s of sessions.rows) expect(s, s.application_name).toMatchObject({ superuser: false });
     expect(new Set(sessions.rows.map((s) => s.session_user))).toEqual(new Set([APP_ROLE, 'samverka_audit_sequencer']));

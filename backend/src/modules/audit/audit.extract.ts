@@ -42,8 +42,12 @@ const REVIEW_COLUMNS = `r.id, r.subject_id, r.decision, r.reason_code, r.reviewe
 
 function reviewOf(r: readonly unknown[]): SecrecyReview {
   return {
-    id: r[0] as string, subjectId: r[1] as string, decision: r[2] as SecrecyDecision, reasonCode: r[3] as SecrecyReasonCode,
-    reviewedBy: r[4] as string, reviewedAt: r[5] as string,
+    id: r[0] as string,
+    subjectId: r[1] as string,
+    decision: r[2] as SecrecyDecision,
+    reasonCode: r[3] as SecrecyReasonCode,
+    reviewedBy: r[4] as string,
+    reviewedAt: r[5] as string,
   };
 }
 
@@ -80,22 +84,52 @@ export function holdBackAgencies<E extends WhoAccessed>(events: E[]): E[] {
  * extract names the agencies anyway).
  */
 export async function recordSecrecyReview(
-  app: FastifyInstance, em: EntityManager, actor: Actor, ctx: AuditContext, subjectId: string,
+  app: FastifyInstance,
+  em: EntityManager,
+  actor: Actor,
+  ctx: AuditContext,
+  subjectId: string,
   input: { decision: SecrecyDecision; reasonCode: SecrecyReasonCode },
 ): Promise<SecrecyReview> {
   return transaction(em, async (tx) => {
-    const [subject] = await sql<{ protected: boolean }>(tx, "SELECT protected_identity <> 'none' AS protected FROM subject WHERE id = ?", [subjectId]);
+    const [subject] = await sql<{ protected: boolean }>(tx, "SELECT protected_identity <> 'none' AS protected FROM subject WHERE id = ?", [
+      subjectId,
+    ]);
     if (!subject) throw notFound();
     if (!subject.protected) {
-      throw conflict('This person has no protected identity: their log extract names the agencies without a secrecy review.', 'secrecy_review_not_needed');
+      throw conflict(
+        'This person has no protected identity: their log extract names the agencies without a secrecy review.',
+        'secrecy_review_not_needed',
+      );
     }
-    const [row] = await sql<{ id: string; subject_id: string; decision: SecrecyDecision; reason_code: SecrecyReasonCode; reviewed_by: string; reviewed_at: string }>(tx,
+    const [row] = await sql<{
+      id: string;
+      subject_id: string;
+      decision: SecrecyDecision;
+      reason_code: SecrecyReasonCode;
+      reviewed_by: string;
+      reviewed_at: string;
+    }>(
+      tx,
       `INSERT INTO subject_secrecy_review AS r (id, subject_id, decision, reason_code, reviewed_by) VALUES (?, ?, ?, ?, ?)
        RETURNING r.id, r.subject_id, r.decision, r.reason_code, r.reviewed_by, to_char(r.reviewed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS reviewed_at`,
-      [randomUUID(), subjectId, input.decision, input.reasonCode, actor.id]);
+      [randomUUID(), subjectId, input.decision, input.reasonCode, actor.id],
+    );
     await app.audit.record(tx, ctx, {
-      action: 'audit.secrecy_review', resourceType: 'subject', resourceId: subjectId, subjectId, outcome: 'allowed', reason: `${input.decision}:${input.reasonCode}`,
+      action: 'audit.secrecy_review',
+      resourceType: 'subject',
+      resourceId: subjectId,
+      subjectId,
+      outcome: 'allowed',
+      reason: `${input.decision}:${input.reasonCode}`,
     });
-    return { id: row!.id, subjectId: row!.subject_id, decision: row!.decision, reasonCode: row!.reason_code, reviewedBy: row!.reviewed_by, reviewedAt: row!.reviewed_at };
+    return {
+      id: row!.id,
+      subjectId: row!.subject_id,
+      decision: row!.decision,
+      reasonCode: row!.reason_code,
+      reviewedBy: row!.reviewed_by,
+      reviewedAt: row!.reviewed_at,
+    };
   });
 }

@@ -96,7 +96,11 @@ export function suppressSmallCells(cells: readonly CountCell[], minCellSize: num
       else reasons[partner] = 'complementary';
       continue;
     }
-    const exposed = firstExposed(cells, withheld, totals.filter((_, ti) => !hidden.has(ti)));
+    const exposed = firstExposed(
+      cells,
+      withheld,
+      totals.filter((_, ti) => !hidden.has(ti)),
+    );
     if (exposed === null) break;
     // Held-back totals cost nothing where they are not shown; fixed ones need a partner cell.
     const containing = totals.map((t, ti) => ({ t, ti })).filter(({ t, ti }) => !hidden.has(ti) && t.cells.includes(exposed));
@@ -121,17 +125,19 @@ export function suppressSmallCells(cells: readonly CountCell[], minCellSize: num
 function firstExposed(cells: readonly CountCell[], withheld: (i: number) => boolean, totals: readonly Total[]): number | null {
   const unknowns = cells.map((_, i) => i).filter(withheld);
   const column = new Map(unknowns.map((cell, j) => [cell, j]));
-  const equations: { coef: Fraction[]; rhs: Fraction }[] = totals.map((t) => {
-    const coef = unknowns.map(() => ZERO);
-    let rhs = 0;
-    for (const i of t.cells) {
-      const j = column.get(i);
-      if (j === undefined) continue;
-      coef[j] = ONE;
-      rhs += cells[i]!.count;
-    }
-    return { coef, rhs: frac(BigInt(rhs)) };
-  }).filter((e) => e.coef.some((c) => c.n !== 0n));
+  const equations: { coef: Fraction[]; rhs: Fraction }[] = totals
+    .map((t) => {
+      const coef = unknowns.map(() => ZERO);
+      let rhs = 0;
+      for (const i of t.cells) {
+        const j = column.get(i);
+        if (j === undefined) continue;
+        coef[j] = ONE;
+        rhs += cells[i]!.count;
+      }
+      return { coef, rhs: frac(BigInt(rhs)) };
+    })
+    .filter((e) => e.coef.some((c) => c.n !== 0n));
 
   const reduced = rref(equations, unknowns.length);
   for (const row of reduced) {

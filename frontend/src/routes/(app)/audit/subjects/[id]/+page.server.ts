@@ -60,7 +60,8 @@ export const actions = {
 		const form = await event.request.formData();
 		const decision = DECISIONS.find((d) => d === form.get('decision'));
 		const reasonCode = REASONS.find((r) => r === form.get('reasonCode'));
-		if (!decision || !reasonCode) return fail(400, { secrecy: 'invalid' as const, decision: decision ?? null, reasonCode: reasonCode ?? null });
+		if (!decision || !reasonCode)
+			return fail(400, { secrecy: 'invalid' as const, decision: decision ?? null, reasonCode: reasonCode ?? null });
 		try {
 			await auditApi(event).secrecyReview(id, { decision, reasonCode });
 		} catch (cause) {
