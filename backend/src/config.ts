@@ -108,6 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!config.DB_ROLE && !config.MIGRATION_DATABASE_URL) {
       missing.push('  DB_ROLE or MIGRATION_DATABASE_URL: required in production (the API must not run as the owner of the tables: set DB_ROLE=samverka_app, or run migrations through MIGRATION_DATABASE_URL and let DATABASE_URL sign in as the application role)');
     }
+    if (config.MIGRATION_DATABASE_URL && !config.DB_ROLE && config.AUDIT_SEQUENCER && !config.AUDIT_SEQUENCER_DATABASE_URL) {
+      missing.push('  AUDIT_SEQUENCER_DATABASE_URL: required with MIGRATION_DATABASE_URL (the sequencer signs in as samverka_audit_sequencer; the application role may not write the audit log)');
+    }
     if (config.DEMO) missing.push('  DEMO: not allowed in production (demo users and generated keys are for a checkout)');
     if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
   }

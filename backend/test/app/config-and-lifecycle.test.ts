@@ -31,7 +31,9 @@ describe('configuration', () => {
     const prod = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://a@b/c', KEYS_DIR: '/run/keys' };
     expect(() => loadConfig(prod)).toThrow(/DB_ROLE or MIGRATION_DATABASE_URL: required in production \(the API must not run as the owner/);
     expect(loadConfig({ ...prod, DB_ROLE: 'samverka_app' }).DB_ROLE).toBe('samverka_app');
-    expect(loadConfig({ ...prod, MIGRATION_DATABASE_URL: 'postgresql://owner@b/c' }).MIGRATION_DATABASE_URL).toBe('postgresql://owner@b/c');
+    const separate = { ...prod, MIGRATION_DATABASE_URL: 'postgresql://owner@b/c' };
+    expect(() => loadConfig(separate)).toThrow(/AUDIT_SEQUENCER_DATABASE_URL: required with MIGRATION_DATABASE_URL/);
+    expect(loadConfig({ ...separate, AUDIT_SEQUENCER_DATABASE_URL: 'postgresql://seq@b/c' }).MIGRATION_DATABASE_URL).toBe('postgresql://owner@b/c');
     expect(() => loadConfig({ ...prod, DB_ROLE: 'samverka_app', DEMO: '1' })).toThrow(/DEMO: not allowed in production/);
   });
 
