@@ -52,6 +52,10 @@ export async function startServer(env: Record<string, string>, ready = true): Pr
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  // A process that ends with an error by itself shows its last words in the test's output.
+  child.once('exit', (code) => {
+    if (code) process.stderr.write(`API process exited with code ${code}; its last output:\n${out.slice(-4000)}\n`);
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
