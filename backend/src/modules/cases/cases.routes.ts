@@ -16,6 +16,7 @@ import { CaseStatsService } from './case-stats.service.js';
 import type { CaseConfig } from './cases.policy.js';
 import { CasesService } from './cases.service.js';
 import { JournalService } from './journal.service.js';
+import { MeetingsService } from './meetings.service.js';
 import { PlanService } from './plan.service.js';
 
 declare module 'fastify' {
@@ -34,10 +35,11 @@ declare module 'fastify' {
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const access = new CaseAccessService(app);
   app.decorate('caseAccess', access);
-  const config: CaseConfig = { areas: app.policy.policies.areas, lifeAreas: app.policy.policies.lifeAreas };
+  const config: CaseConfig = { areas: app.policy.policies.areas, lifeAreas: app.policy.policies.lifeAreas, outcomes: app.policy.policies.caseOutcomes };
   const cases = new CasesService(app, access, config);
   const journal = new JournalService(app, access);
   const plan = new PlanService(app, access, config);
+  const meetings = new MeetingsService(app, access, plan);
   const lists = new CaseListsService(app, config);
   const stats = new CaseStatsService(app, config);
   const responsibility = new ResponsibilityService(app, access);
@@ -163,12 +165,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/cases/:id/meetings', {
     config: { audit: { action: 'meeting.create', resourceType: 'meeting' } },
     schema: { tags, summary: 'Record a network meeting; a decision may create a plan item', params: CaseParams, body: MeetingBody, response: { 201: MeetingOut, ...writeErrors } },
-  }, async (request, reply) => reply.code(201).send(await plan.createMeeting(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
+  }, async (request, reply) => reply.code(201).send(await meetings.createMeeting(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
 
   app.get('/cases/:id/meetings', {
     config: { audit: { action: 'meeting.list', resourceType: 'meeting' } },
     schema: { tags, summary: 'Network meetings, latest first', params: CaseParams, querystring: PageQuery, response: { 200: GatedPage(MeetingOut), ...caseErrors } },
-  }, async (request) => plan.listMeetings(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
+  }, async (request) => meetings.listMeetings(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
 };
 
 /** Not encapsulated, so that `app.caseAccess` is visible to the modules registered beside it under /api. */
