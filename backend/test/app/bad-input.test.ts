@@ -98,7 +98,7 @@ describe('text the database cannot store', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'social\u0000', password: 'x' } });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.json()).toMatchObject({ type: 'urn:samverka:problem:invalid_text', status: 400, errors: [{ path: 'body/username' }] });
+    expect(res.json()).toMatchObject({ type: 'urn:samverka:problem:validation', status: 400, errors: [{ path: 'body/username' }] });
     expect(res.body).not.toContain('social');
   });
 
@@ -116,7 +116,7 @@ describe('text the database cannot store', () => {
     for (const url of ['/pg', '/orm', '/inlined']) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(400);
-      expect(res.json()).toMatchObject({ type: 'urn:samverka:problem:invalid_text' });
+      expect(res.json()).toMatchObject({ type: 'urn:samverka:problem:validation' });
     }
     await app.close();
   });

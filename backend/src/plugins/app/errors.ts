@@ -67,7 +67,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return send(reply, request, { type: 'urn:samverka:problem:internal', title: 'Something went wrong', status: 500, detail: 'The service could not complete the request. Try again; if it persists, contact support with the request id.' });
     };
     if (isUnstorableTextError(error)) {
-      return send(reply, request, { type: 'urn:samverka:problem:invalid_text', title: 'Invalid request', status: 400, detail: UNSTORABLE_TEXT_DETAIL });
+      return send(reply, request, { type: 'urn:samverka:problem:validation', title: 'Invalid request', status: 400, detail: UNSTORABLE_TEXT_DETAIL });
     }
     if (isDatabaseUnavailable(error)) return unavailable();
     if (isLostTransaction(error)) {

@@ -85,7 +85,8 @@ export function registerValidation(app: FastifyInstance): void {
       findUnstorableText(request.query, 'querystring') ??
       findUnstorableText(request.body, 'body');
     if (path === null) return;
-    throw new HttpProblem(400, 'invalid_text', 'Invalid request', UNSTORABLE_TEXT_DETAIL, {}, [
+    // A validation problem like a schema's: clients already show `validation` with its field paths.
+    throw new HttpProblem(400, 'validation', 'Invalid request', UNSTORABLE_TEXT_DETAIL, {}, [
       { path, message: 'contains a NUL character or a broken Unicode sequence' },
     ]);
   });
