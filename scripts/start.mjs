@@ -101,7 +101,16 @@ if (!(await waitFor(`${apiUrl}/api/ready`, 120))) {
   console.error(`The API did not become ready at ${apiUrl}; see the log above.`);
   stop(1);
 } else {
-  run('Web app', ['build'], frontend, { PORT: String(webPort), HOST: host, ORIGIN: publicUrl, API_URL: apiUrl, NODE_ENV: 'production' });
+  // Uploaded documents (DOCUMENT_MAX_BYTES, 10 MB by default) pass through the web app's server,
+  // whose own limit is 512 kB unless raised.
+  run('Web app', ['build'], frontend, {
+    PORT: String(webPort),
+    HOST: host,
+    ORIGIN: publicUrl,
+    API_URL: apiUrl,
+    NODE_ENV: 'production',
+    BODY_SIZE_LIMIT: env.BODY_SIZE_LIMIT ?? '11M',
+  });
   if (await waitFor(publicUrl + '/login', 60)) {
     console.log(`
   Samverka is running.

@@ -52,7 +52,7 @@ describe("the browser's address reaches the API through nginx and the web app", 
   it('nginx replaces X-Forwarded-For with the address it saw, in every location', () => {
     const nginx = fs.readFileSync(path.join(infra, 'nginx/samverka.conf'), 'utf8');
     const locations = nginx.split(/\n\s*location /).slice(1);
-    expect(locations).toHaveLength(2);
+    expect(locations).toHaveLength(4);
     for (const l of locations) {
       expect(l).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
       expect(l).toContain('proxy_set_header X-Real-IP $remote_addr;');
