@@ -15,6 +15,7 @@ interface Extract {
     actorAgencyId: string | null;
     agencyName: string | null;
     actorRole: string | null;
+    clientIp: string | null;
   }[];
 }
 
@@ -76,7 +77,8 @@ describe("a protected person's log extract", () => {
     const x = await extract(protectedSubject);
     expect(x).toMatchObject({ protectedIdentity: true, agenciesHeldBack: true, secrecyReview: null });
     expect(x.events.length).toBeGreaterThan(0);
-    for (const e of x.events) expect(e).toMatchObject({ actorId: null, actorName: null, actorAgencyId: null, agencyName: null });
+    for (const e of x.events)
+      expect(e).toMatchObject({ actorId: null, actorName: null, actorAgencyId: null, agencyName: null, clientIp: null });
     expect(x.events.map((e) => e.actorRole)).toContain('social_worker');
     const csv = await t.app.inject({ url: `/api/audit/subjects/${protectedSubject}/extract.csv`, headers: bearer(auditor) });
     expect(csv.statusCode).toBe(200);
@@ -88,6 +90,8 @@ describe("a protected person's log extract", () => {
     const x = await extract(ordinarySubject);
     expect(x).toMatchObject({ protectedIdentity: false, agenciesHeldBack: false, secrecyReview: null });
     expect(x.events.some((e) => e.agencyName === agencyName && e.actorName === 'Sara Lind')).toBe(true);
+    // The network an access came from can point to an agency too.
+    expect(x.events.some((e) => e.clientIp !== null)).toBe(true);
   });
 
   it('POST …/secrecy-review requires authentication (401)', async () => {

@@ -71,11 +71,12 @@ interface WhoAccessed {
   actorName: string | null;
   actorAgencyId: string | null;
   agencyName: string | null;
+  clientIp: string | null;
 }
 
-/** The events without who accessed (the role and what was done stay). */
+/** The events without who accessed, nor from which network (the role and what was done stay). */
 export function holdBackAgencies<E extends WhoAccessed>(events: E[]): E[] {
-  return events.map((e) => ({ ...e, actorId: null, actorName: null, actorAgencyId: null, agencyName: null }));
+  return events.map((e) => ({ ...e, actorId: null, actorName: null, actorAgencyId: null, agencyName: null, clientIp: null }));
 }
 
 /**
