@@ -28,6 +28,8 @@ export type UpdatePlanItemRequest = Json<paths['/api/cases/{id}/plan-items/{item
 export type MeetingPage = Json<paths['/api/cases/{id}/meetings']['get']['responses'][200]>;
 export type Meeting = MeetingPage['items'][number];
 export type CreateMeetingRequest = Json<paths['/api/cases/{id}/meetings']['post']['requestBody']>;
+export type Caseworker = Json<paths['/api/cases/{id}/caseworkers']['get']['responses'][200]>[number];
+export type ResponsibilityChange = Json<paths['/api/cases/{id}/responsibility-history']['get']['responses'][200]>[number];
 
 export type CaseStatus = CaseDetail['status'];
 export type CaseType = CaseDetail['type'];
@@ -68,7 +70,13 @@ export function createCasesApi(call: Call) {
 			json<PlanItem>(call('PATCH', '/api/cases/{id}/plan-items/{itemId}', body, { params: { id: caseId, itemId } })),
 		meetings: (caseId: string, page: number, pageSize: number) =>
 			json<MeetingPage>(call('GET', '/api/cases/{id}/meetings', undefined, { ...id(caseId), query: { page, pageSize } })),
-		createMeeting: (caseId: string, body: CreateMeetingRequest) => json<Meeting>(call('POST', '/api/cases/{id}/meetings', body, id(caseId)))
+		createMeeting: (caseId: string, body: CreateMeetingRequest) =>
+			json<Meeting>(call('POST', '/api/cases/{id}/meetings', body, id(caseId))),
+		/** The owning agency's social workers who may hold the case (owning unit only). */
+		caseworkers: (caseId: string) => json<Caseworker[]>(call('GET', '/api/cases/{id}/caseworkers', undefined, id(caseId))),
+		responsibilityHistory: (caseId: string) =>
+			json<ResponsibilityChange[]>(call('GET', '/api/cases/{id}/responsibility-history', undefined, id(caseId))),
+		transfer: (caseId: string, userId: string) => json<CaseDetail>(call('POST', '/api/cases/{id}/transfer', { userId }, id(caseId)))
 	};
 }
 
@@ -104,6 +112,10 @@ const PROBLEM_MESSAGES: Record<string, MessageKey> = {
 	birth_date_in_future: 'cases.problem.birthDateInFuture',
 	guardians_for_adult: 'cases.problem.guardiansForAdult',
 	guardian_is_subject: 'cases.problem.guardianIsSubject',
+	transfer_target_invalid: 'cases.problem.transferTargetInvalid',
+	already_responsible: 'cases.problem.alreadyResponsible',
+	deputy_invalid: 'cases.problem.deputyInvalid',
+	deputy_is_responsible: 'cases.problem.deputyIsResponsible',
 	validation: 'cases.problem.validation'
 };
 

@@ -5,13 +5,15 @@ import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 20;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const FILTERS = ['status', 'type', 'area', 'agency'] as const;
+const FILTERS = ['status', 'type', 'area', 'agency', 'scope'] as const;
 
 interface Filters {
 	status: string;
 	type: string;
 	area: string;
 	agency: string;
+	/** '' ("Mina ärenden": responsible or deputy, a caseworker's default) or 'all' (the unit's cases). */
+	scope: string;
 }
 
 /** Only known values reach the API; anything else in the URL is ignored rather than an error. */
@@ -24,13 +26,20 @@ function cleanFilters(raw: Record<string, string | null>, areas: readonly string
 		status: (CASE_STATUSES as readonly string[]).includes(status) ? status : '',
 		type: (CASE_TYPES as readonly string[]).includes(type) ? type : '',
 		area: areas.includes(area) ? area : '',
-		agency: UUID.test(agency) ? agency : ''
+		agency: UUID.test(agency) ? agency : '',
+		scope: raw.scope === 'all' ? 'all' : ''
 	};
 }
 
-function toApiFilter(filters: Filters, page: number, q?: string): CaseFilter {
+/** A social worker of a social services agency holds cases, so "Mina ärenden" applies to them. */
+function holdsCases(user: App.Locals['user']): boolean {
+	return !!user?.roles.includes('social_worker') && user.agency.kind === 'social_services';
+}
+
+function toApiFilter(filters: Filters, page: number, mine: boolean, q?: string): CaseFilter {
 	return {
 		page,
+		...(mine && filters.scope !== 'all' ? { owner: 'me' as const } : {}),
 		pageSize: PAGE_SIZE,
 		...(q ? { q } : {}),
 		...(filters.status ? { status: filters.status as CaseFilter['status'] } : {}),
@@ -57,14 +66,16 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 	}
 	const filters = cleanFilters(Object.fromEntries(FILTERS.map((f) => [f, url.searchParams.get(f)])), options.areas);
 	const page = pageNumber(url.searchParams.get('page'));
-	const result: CaseListPage = await locals.api.cases.search(toApiFilter(filters, page));
+	const result: CaseListPage = await locals.api.cases.search(toApiFilter(filters, page, holdsCases(locals.user)));
 	return {
 		forbidden: false as const,
 		filters,
 		result,
 		areas: options.areas,
 		agencies: options.agencies.filter((a) => a.id !== locals.user?.agencyId),
-		canCreate: locals.user?.roles.includes('social_worker') && locals.user.agency.kind === 'social_services'
+		canCreate: holdsCases(locals.user),
+		/** Offer "Mina ärenden" / all the unit's cases. */
+		holdsCases: holdsCases(locals.user)
 	};
 };
 
@@ -86,7 +97,7 @@ export const actions = {
 		}
 		if (q.length > 100) return formFailure(400, 'search', 'cases.list.error.qTooLong', values, { q: 'cases.list.error.qTooLong' });
 		try {
-			const result = await locals.api.cases.search(toApiFilter(filters, pageNumber(values.page ?? null), q));
+			const result = await locals.api.cases.search(toApiFilter(filters, pageNumber(values.page ?? null), holdsCases(locals.user), q));
 			return { action: 'search', q, filters, result };
 		} catch (err) {
 			return apiFailure(err, {

@@ -1,7 +1,18 @@
-import { apiFailure, formFailure, formValues, reopenAction, type UpdateCaseRequest } from '$lib/server/cases';
-import type { Actions } from './$types';
+import { apiFailure, formFailure, formValues, readOrNotFound, reopenAction, type UpdateCaseRequest } from '$lib/server/cases';
+import type { Actions, PageServerLoad } from './$types';
 
 const PHASES = ['assessment', 'intensive', 'transition', 'aftercare'];
+
+/** The owning unit sees who may hold the case and who has held it; nobody else may ask. */
+export const load: PageServerLoad = async ({ locals, params, parent }) => {
+	const { owner } = await parent();
+	if (!owner) return { caseworkers: [], responsibilityHistory: [] };
+	const [caseworkers, responsibilityHistory] = await Promise.all([
+		readOrNotFound(locals.api.cases.caseworkers(params.id), locals.requestId),
+		readOrNotFound(locals.api.cases.responsibilityHistory(params.id), locals.requestId)
+	]);
+	return { caseworkers, responsibilityHistory };
+};
 
 export const actions = {
 	/** open → active: the only status change besides closing and reopening. */
@@ -76,6 +87,40 @@ export const actions = {
 			return apiFailure(err, { action: 'removeParticipant', requestId: locals.requestId, values, itemId: values.agencyId });
 		}
 		return { action: 'removeParticipant', saved: 'cases.overview.participantRemoved' as const };
+	},
+
+	transfer: async ({ request, locals, params }) => {
+		const values = formValues(await request.formData(), ['userId']);
+		if (!values.userId)
+			return formFailure(400, 'transfer', 'cases.overview.transferRequired', values, { userId: 'cases.overview.transferRequired' });
+		try {
+			await locals.api.cases.transfer(params.id, values.userId);
+		} catch (err) {
+			return apiFailure(err, {
+				action: 'transfer',
+				requestId: locals.requestId,
+				values,
+				fieldFor: (p) => (p.startsWith('userId') ? 'userId' : null),
+				codeField: { transfer_target_invalid: 'userId', already_responsible: 'userId' }
+			});
+		}
+		return { action: 'transfer', saved: 'cases.overview.transferred' as const };
+	},
+
+	deputy: async ({ request, locals, params }) => {
+		const values = formValues(await request.formData(), ['deputyUserId']);
+		try {
+			await locals.api.cases.update(params.id, { deputyUserId: values.deputyUserId || null });
+		} catch (err) {
+			return apiFailure(err, {
+				action: 'deputy',
+				requestId: locals.requestId,
+				values,
+				fieldFor: (p) => (p.startsWith('deputyUserId') ? 'deputyUserId' : null),
+				codeField: { deputy_invalid: 'deputyUserId', deputy_is_responsible: 'deputyUserId' }
+			});
+		}
+		return { action: 'deputy', saved: 'cases.overview.deputySaved' as const };
 	},
 
 	reopen: reopenAction
