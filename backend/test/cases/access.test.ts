@@ -42,7 +42,7 @@ describe('case access', () => {
     { method: 'GET', url: `/api/cases/${caseId}` },
     { method: 'PATCH', url: `/api/cases/${caseId}`, payload: { reason: 'Ny oro' } },
     { method: 'POST', url: `/api/cases/${caseId}/close`, payload: { outcome: 'Avslutat' } },
-    { method: 'POST', url: `/api/cases/${caseId}/reopen` },
+    { method: 'POST', url: `/api/cases/${caseId}/reopen`, payload: { reason: 'Ny oro' } },
     { method: 'POST', url: `/api/cases/${caseId}/participants`, payload: { agencyId: a.police } },
     { method: 'DELETE', url: `/api/cases/${caseId}/participants/${a.school}` },
     { method: 'POST', url: `/api/cases/${caseId}/entries`, payload: { category: 'school', text: 'Frånvaro 40 %' } },
@@ -109,7 +109,7 @@ describe('case access', () => {
       ['auditor', '/api/stats/groups', 'GET', 403],
       ['school', '/api/cases', 'GET', 200],
       ['coordinator', '/api/stats/groups', 'GET', 200],
-      ['coordinator', '/api/cases/stats', 'GET', 200],
+      ['coordinator', '/api/cases/stats', 'GET', 403],
     ];
     for (const [who, url, method, status, payload] of expectations) {
       const denied = await deniedCount(t);

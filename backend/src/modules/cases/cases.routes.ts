@@ -9,6 +9,8 @@ import {
   PlanItemOut, PlanItemParams, UpdateCaseBody, UpdatePlanItemBody,
 } from './cases.schemas.js';
 import { CaseworkerOut, ResponsibilityChangeOut, TransferBody } from './cases.schemas.js';
+import { CaseOutcomeEventOut, ClosedCaseOut, PlanItemChangeOut, RemoveParticipantQuery, ReopenCaseBody } from './cases.schemas.js';
+import { CaseOutcomesService } from './case-outcomes.service.js';
 import { ResponsibilityService } from './responsibility.service.js';
 import { CaseAccessService } from './case-access.js';
 import { CaseListsService } from './case-lists.service.js';
@@ -43,6 +45,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const lists = new CaseListsService(app, config);
   const stats = new CaseStatsService(app, config);
   const responsibility = new ResponsibilityService(app, access);
+  const outcomes = new CaseOutcomesService(app, access, config);
   const tags = ['cases'];
   const caseErrors = errorResponses(400, 401, 404);
   const writeErrors = errorResponses(400, 401, 404, 409);
@@ -90,7 +93,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { audit: { action: 'stats.groups.read', resourceType: 'case_stats' } },
     schema: { tags, summary: 'Group-level figures: counts per area × type × status, no identities, small cells suppressed', response: { 200: GroupStatsOut, ...errorResponses(401, 403) } },
   }, async (request) => {
-    await app.requireAction(request, 'case.stats.read', 'case_stats');
+    await app.requireAction(request, 'stats.groups.read', 'case_stats');
     return stats.groupStats(request.em, auditContextOf(request));
   });
 
@@ -106,13 +109,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/cases/:id/close', {
     config: { audit: { action: 'case.close', resourceType: 'case' } },
-    schema: { tags, summary: 'Close a case with an outcome', params: CaseParams, body: CloseCaseBody, response: { 200: CaseOut, ...writeErrors } },
-  }, async (request) => cases.closeCase(request.em, request.actor!, request.params.id, request.body.outcome, auditContextOf(request)));
+    schema: { tags, summary: 'Close a case with an outcome code (policies/case-outcomes.yaml; default `other`) and text; answers the consents still in force', params: CaseParams, body: CloseCaseBody, response: { 200: ClosedCaseOut, ...writeErrors } },
+  }, async (request) => outcomes.close(request.em, request.actor!, request.params.id, request.body, auditContextOf(request)));
 
   app.post('/cases/:id/reopen', {
     config: { audit: { action: 'case.reopen', resourceType: 'case' } },
-    schema: { tags, summary: 'Reopen a closed case (it becomes active)', params: CaseParams, response: { 200: CaseOut, ...writeErrors } },
-  }, async (request) => cases.reopenCase(request.em, request.actor!, request.params.id, auditContextOf(request)));
+    schema: { tags, summary: 'Reopen a closed case with a reason (it becomes active)', params: CaseParams, body: ReopenCaseBody, response: { 200: CaseOut, ...writeErrors } },
+  }, async (request) => outcomes.reopen(request.em, request.actor!, request.params.id, request.body.reason, auditContextOf(request)));
+
+  app.get('/cases/:id/outcome-history', {
+    config: { audit: { action: 'case.outcome.read', resourceType: 'case' } },
+    schema: { tags, summary: 'Closes (outcome code and text) and reopens (reason) of the case, oldest first (owning unit only)', params: CaseParams, response: { 200: Type.Array(CaseOutcomeEventOut), ...caseErrors } },
+  }, async (request) => outcomes.history(request.em, request.actor!, request.params.id, auditContextOf(request)));
 
   app.post('/cases/:id/transfer', {
     config: { audit: { action: 'case.transfer', resourceType: 'case' } },
@@ -136,9 +144,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/cases/:id/participants/:agencyId', {
     config: { audit: { action: 'case.participant.remove', resourceType: 'agency' } },
-    schema: { tags, summary: 'Remove a participating agency (409 `not_participant` if it does not take part)', params: ParticipantParams, response: { 204: Type.Null(), ...writeErrors } },
+    schema: { tags, summary: 'Remove a participating agency (409 `not_participant` if it does not take part; 409 `agency_has_plan_items` if it has open plan actions and no `reassignTo`)', params: ParticipantParams, querystring: RemoveParticipantQuery, response: { 204: Type.Null(), ...writeErrors } },
   }, async (request, reply) => {
-    await cases.removeParticipant(request.em, request.actor!, request.params.id, request.params.agencyId, auditContextOf(request));
+    await cases.removeParticipant(request.em, request.actor!, request.params.id, request.params.agencyId, request.query.reassignTo, auditContextOf(request));
     return reply.code(204).send(null);
   });
 
@@ -149,7 +157,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/cases/:id/entries', {
     config: { audit: { action: 'entry.list', resourceType: 'journal_entry' } },
-    schema: { tags, summary: 'Journal entries, newest first (deep pages: `after` the last entry seen)', params: CaseParams, querystring: EntriesQuery, response: { 200: GatedPage(EntryOut), ...caseErrors } },
+    schema: { tags, summary: 'Journal entries, newest first (deep pages: `after` the last entry seen); filters apply to what the caller may see', params: CaseParams, querystring: EntriesQuery, response: { 200: GatedPage(EntryOut), ...caseErrors } },
   }, async (request) => journal.listEntries(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
 
   app.post('/cases/:id/plan-items', {
@@ -161,6 +169,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { audit: { action: 'plan_item.update', resourceType: 'plan_item' } },
     schema: { tags, summary: 'Update a plan item; `followUp` appends a follow-up note', params: PlanItemParams, body: UpdatePlanItemBody, response: { 200: PlanItemOut, ...writeErrors } },
   }, async (request) => plan.updatePlanItem(request.em, request.actor!, request.params.id, request.params.itemId, request.body, auditContextOf(request)));
+
+  app.get('/cases/:id/plan-items/:itemId/history', {
+    config: { audit: { action: 'plan_item.history.read', resourceType: 'plan_item' } },
+    schema: { tags, summary: "A plan item's changes (who, when, which fields, old and new values), oldest first", params: PlanItemParams, response: { 200: Type.Array(PlanItemChangeOut), ...caseErrors } },
+  }, async (request) => plan.history(request.em, request.actor!, request.params.id, request.params.itemId, auditContextOf(request)));
 
   app.post('/cases/:id/meetings', {
     config: { audit: { action: 'meeting.create', resourceType: 'meeting' } },
