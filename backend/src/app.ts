@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Orm } from './db/orm.js';
 import type { ServiceKeys } from './lib/keys.js';
+import { agendaRoutes } from './modules/agenda/agenda.routes.js';
 import { casesRoutes } from './modules/cases/cases.routes.js';
 import { consentsRoutes } from './modules/consents/consents.routes.js';
 import { documentsRoutes } from './modules/documents/documents.routes.js';
@@ -134,6 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(consentsRoutes);
     await api.register(printoutsRoutes);
     await api.register(documentsRoutes);
+    await api.register(agendaRoutes);
     api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
   }, { prefix: '/api' });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { markCaseSeen } from '../agenda/last-seen.js';
 import { sql, transaction } from '../../db/sql.js';
 import { badRequest, conflict } from '../../lib/problem.js';
 import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
@@ -62,6 +63,7 @@ export class CasesService {
     const { access, detail, view } = await loadCaseDetail(this.app, em, actor, caseId, 'case.read', ctx);
     const shaped = this.app.policy.shape<CaseOutT>('case', { ...detail, withheld: [] }, view);
     await this.app.consents.recordRead(em, actor, ctx, access.facts, this.access.event(access, 'case.read', 'case', caseId), view);
+    await markCaseSeen(em, actor.id, caseId);
     return { ...shaped, withheld: view.withheld };
   }
 

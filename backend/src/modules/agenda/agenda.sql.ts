@@ -1,0 +1,91 @@
+import { ts } from '../cases/cases.sql.js';
+
+/**
+ * The start page in ONE statement: the caller's cases (the owning unit: those it is responsible
+ * for or deputy on; a partner: those its agency takes part in), each with what waits in it, and
+ * the count of withdrawn consents. Only cases with something to show come back. Nothing here
+ * decides what the caller may see: the service asks the decision point about every case and item.
+ *
+ * Params — owner: agency, user, user (mine), user (last seen), user, session (since), agency
+ * (plan), plan due until, meetings from, meetings until, today, today, consents until, agency (entries). Partner:
+ * agency (mine), user (last seen), user, session (since), agency (plan), plan due until, meetings from, meetings
+ * until, agency (entries), agency (withdrawn consents naming it).
+ */
+export const agendaSql = (owner: boolean): string => (owner ? OWNER_SQL : PARTNER_SQL);
+
+const MINE_OWNER = `SELECT sc.id FROM support_case sc WHERE sc.owner_agency_id = ? AND sc.owner_user_id = ?
+  UNION SELECT sc.id FROM support_case sc WHERE sc.deputy_user_id = ?`;
+const MINE_PARTNER = 'SELECT cp.case_id AS id FROM case_participant cp WHERE cp.agency_id = ?';
+
+const text = (mine: string, owner: boolean): string => `
+WITH mine AS (${mine}),
+seen AS (SELECT l.case_id, l.seen_at FROM case_last_seen l WHERE l.user_id = ?),
+since AS (SELECT max(us.created_at) AS at FROM user_session us WHERE us.user_id = ? AND us.id <> ?),
+c AS (
+  SELECT sc.id, sc.owner_agency_id, sc.status, sc.case_number, sc.closed_at, s.id AS subject_id, s.first_name, s.last_name, s.birth_date,
+         s.protected_identity <> 'none' AS protected, coalesce(seen.seen_at, '-infinity') AS seen_at
+  FROM support_case sc JOIN mine ON mine.id = sc.id JOIN subject s ON s.id = sc.subject_id LEFT JOIN seen ON seen.case_id = sc.id
+  WHERE sc.status <> 'closed' OR sc.closed_at > (SELECT at FROM since)
+),
+j AS (
+  SELECT c.*,
+    (SELECT coalesce(json_agg(json_build_object('id', p.id, 'caseId', p.case_id, 'category', p.category, 'authorAgencyId', p.author_agency_id,
+        'responsibleAgencyId', p.responsible_agency_id, 'action', p.action, 'dueDate', p.due_date::text) ORDER BY p.due_date, p.id), '[]'::json)
+     FROM plan_item p WHERE p.case_id = c.id AND c.status <> 'closed' AND p.responsible_agency_id = ? AND p.due_date <= ?::date
+       AND p.status IN ('planned', 'in_progress')) AS plan_items,
+    (SELECT coalesce(json_agg(json_build_object('id', m.id, 'caseId', m.case_id, 'category', m.category, 'authorAgencyId', m.author_agency_id,
+        'date', m.date::text) ORDER BY m.date, m.id), '[]'::json)
+     FROM meeting m WHERE m.case_id = c.id AND c.status <> 'closed' AND m.date BETWEEN ?::date AND ?::date) AS meetings,
+    ${
+      owner
+        ? `(SELECT coalesce(json_agg(json_build_object('id', k.id, 'validTo', k.valid_to::text) ORDER BY k.valid_to, k.id), '[]'::json)
+     FROM consent k WHERE k.case_id = c.id AND c.status <> 'closed' AND k.withdrawn_at IS NULL AND k.valid_from <= ?::date AND k.valid_to BETWEEN ?::date AND ?::date)`
+        : `'[]'::json`
+    } AS consents,
+    (SELECT coalesce(json_agg(json_build_object('authorAgencyId', g.author_agency_id, 'category', g.category, 'n', g.n)), '[]'::json)
+     FROM (SELECT e.author_agency_id, e.category, count(*)::int AS n FROM journal_entry e
+           WHERE e.case_id = c.id AND e.author_agency_id <> ? AND e.created_at > c.seen_at GROUP BY 1, 2) g) AS new_entries
+  FROM c
+)
+SELECT ${ts('(SELECT at FROM since)')} AS since,
+  (SELECT count(*)::int FROM consent k JOIN mine ON mine.id = k.case_id
+   WHERE k.withdrawn_at > (SELECT at FROM since)${owner ? '' : ' AND ? = ANY (k.agency_ids)'}) AS withdrawn,
+  (SELECT coalesce(json_agg(json_build_object(
+      'id', j.id, 'ownerAgencyId', j.owner_agency_id, 'subjectId', j.subject_id, 'protected', j.protected, 'status', j.status,
+      'caseNumber', j.case_number, 'closedAt', ${ts('j.closed_at')}, 'closedSince', j.closed_at > (SELECT at FROM since),
+      'subject', json_build_object('id', j.subject_id, 'firstName', j.first_name, 'lastName', j.last_name, 'birthDate', j.birth_date::text),
+      'planItems', j.plan_items, 'meetings', j.meetings, 'consents', j.consents, 'newEntries', j.new_entries)), '[]'::json)
+   FROM j WHERE json_array_length(j.plan_items) > 0 OR json_array_length(j.meetings) > 0 OR json_array_length(j.consents) > 0
+     OR json_array_length(j.new_entries) > 0 OR j.closed_at > (SELECT at FROM since)) AS cases`;
+
+const OWNER_SQL = text(MINE_OWNER, true);
+const PARTNER_SQL = text(MINE_PARTNER, false);
+
+/** A case of the statement's answer, before the decision point has seen it. */
+export interface AgendaCaseRow {
+  id: string;
+  ownerAgencyId: string;
+  subjectId: string;
+  protected: boolean;
+  status: string;
+  caseNumber: string | null;
+  closedAt: string | null;
+  closedSince: boolean | null;
+  subject: { id: string; firstName: string; lastName: string; birthDate: string };
+  planItems: {
+    id: string;
+    caseId: string;
+    category: string;
+    authorAgencyId: string;
+    responsibleAgencyId: string;
+    action: string;
+    dueDate: string;
+  }[];
+  meetings: { id: string; caseId: string; category: string; authorAgencyId: string; date: string }[];
+  consents: { id: string; validTo: string }[];
+  newEntries: { authorAgencyId: string; category: string; n: number }[];
+}
+
+/** Marks the case as read by the user now (the start page's unread marks count from here). */
+export const MARK_SEEN_SQL = `INSERT INTO case_last_seen (user_id, case_id, seen_at) VALUES (?, ?, now())
+  ON CONFLICT (user_id, case_id) DO UPDATE SET seen_at = EXCLUDED.seen_at`;
