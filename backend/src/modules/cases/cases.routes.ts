@@ -18,6 +18,7 @@ import { CaseStatsService } from './case-stats.service.js';
 import type { CaseConfig } from './cases.policy.js';
 import { CasesService } from './cases.service.js';
 import { JournalService } from './journal.service.js';
+import { meetingRoutes } from './meetings.routes.js';
 import { MeetingsService } from './meetings.service.js';
 import { PlanService } from './plan.service.js';
 
@@ -177,13 +178,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/cases/:id/meetings', {
     config: { audit: { action: 'meeting.create', resourceType: 'meeting' } },
-    schema: { tags, summary: 'Record a network meeting; a decision may create a plan item', params: CaseParams, body: MeetingBody, response: { 201: MeetingOut, ...writeErrors } },
+    schema: { tags, summary: 'Plan a network meeting (`status: planned`), or record a held one (minutes; a decision may create a plan item)', params: CaseParams, body: MeetingBody, response: { 201: MeetingOut, ...writeErrors } },
   }, async (request, reply) => reply.code(201).send(await meetings.createMeeting(request.em, request.actor!, request.params.id, request.body, auditContextOf(request))));
 
   app.get('/cases/:id/meetings', {
     config: { audit: { action: 'meeting.list', resourceType: 'meeting' } },
     schema: { tags, summary: 'Network meetings, latest first', params: CaseParams, querystring: PageQuery, response: { 200: GatedPage(MeetingOut), ...caseErrors } },
   }, async (request) => meetings.listMeetings(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)));
+  meetingRoutes(app, meetings);
 };
 
 /** Not encapsulated, so that `app.caseAccess` is visible to the modules registered beside it under /api. */

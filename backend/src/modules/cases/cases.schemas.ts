@@ -116,17 +116,31 @@ export const UpdatePlanItemBody = Type.Object(
 );
 export type UpdatePlanItemBody = Static<typeof UpdatePlanItemBody>;
 
+export const MEETING_STATUSES = ['planned', 'held', 'cancelled'] as const;
+export const MeetingStatusT = lit(MEETING_STATUSES);
+/** A decision of a held meeting; `planItem` adds it to the plan as an action. */
+export const MeetingDecisionIn = Type.Object({ text: Text(5000), planItem: Type.Optional(PlanItemBody) }, { additionalProperties: false });
+export const MeetingPlace = Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Where: a room or an address, or "digital"' });
+export const StaffNames = Type.Array(Text(200), { maxItems: 50, description: 'Staff by name (never the person the case is about)' });
+
+/**
+ * A network meeting: planned (a time, place and invitees; it may be moved or cancelled until it is
+ * held) or recorded as held (minutes, decisions). Without `status`: held when `minutes` are
+ * given (as before meetings could be planned), else planned.
+ */
 export const MeetingBody = Type.Object(
   {
-    date: DateOnly,
+    date: Type.Optional(DateOnly),
+    startsAt: Type.Optional(Timestamp),
+    endsAt: Type.Optional(Timestamp),
+    place: Type.Optional(MeetingPlace),
     agencyIds: Type.Array(Uuid, { minItems: 1, maxItems: 20, uniqueItems: true }),
     people: Type.Optional(Type.Array(Text(200), { maxItems: 50 })),
+    invitees: Type.Optional(StaffNames),
+    status: Type.Optional(MeetingStatusT),
     agenda: Type.String({ maxLength: 20000 }),
-    minutes: Type.String({ maxLength: 20000 }),
-    decisions: Type.Optional(Type.Array(
-      Type.Object({ text: Text(5000), planItem: Type.Optional(PlanItemBody) }, { additionalProperties: false }),
-      { maxItems: 50 },
-    )),
+    minutes: Type.Optional(Type.String({ maxLength: 20000 })),
+    decisions: Type.Optional(Type.Array(MeetingDecisionIn, { maxItems: 50 })),
   },
   { additionalProperties: false },
 );
@@ -194,6 +208,17 @@ export const MeetingOut = Type.Object({
   authorUserId: Uuid,
   authorName: AuthorName,
   createdAt: Timestamp,
+  status: MeetingStatusT,
+  startsAt: Nullable(Timestamp),
+  endsAt: Nullable(Timestamp),
+  place: Nullable(Type.String()),
+  invitees: Type.Array(Type.String()),
+  /** Who came (a held meeting); empty until then. */
+  attendedAgencyIds: Type.Array(Uuid),
+  attendedPeople: Type.Array(Type.String()),
+  /** The plan's items as they stood when the meeting was held (null until then). */
+  planSnapshot: Nullable(Type.Array(PlanItemOut)),
+  updatedAt: Timestamp,
 });
 
 /** The case number (diarienummer): readable, per type and year, never reused. The API id stays the UUID. */

@@ -20,6 +20,9 @@ export const PLAN_ITEM_JSON = `json_build_object(
 export const MEETING_JSON = `json_build_object(
   'id', m.id, 'caseId', m.case_id, 'category', m.category, 'date', m.date::text, 'agencyIds', to_json(m.agency_ids), 'people', to_json(m.people),
   'agenda', m.agenda, 'minutes', m.minutes, 'authorAgencyId', m.author_agency_id, 'authorUserId', m.author_user_id, 'authorName', ${userName('m.author_user_id')}, 'createdAt', ${ts('m.created_at')},
+  'status', m.status, 'startsAt', ${ts('m.starts_at')}, 'endsAt', ${ts('m.ends_at')}, 'place', m.place, 'invitees', to_json(m.invitees),
+  'attendedAgencyIds', to_json(coalesce(m.attended_agency_ids, '{}')), 'attendedPeople', to_json(coalesce(m.attended_people, '{}')),
+  'planSnapshot', m.plan_snapshot, 'updatedAt', ${ts('m.updated_at')},
   'decisions', (SELECT coalesce(json_agg(json_build_object('id', d.id, 'text', d.text, 'planItemId', d.plan_item_id) ORDER BY d.position), '[]'::json)
     FROM meeting_decision d WHERE d.meeting_id = m.id))`;
 
