@@ -9,6 +9,8 @@ import { casesRoutes } from './modules/cases/cases.routes.js';
 import { consentsRoutes } from './modules/consents/consents.routes.js';
 import { documentsRoutes } from './modules/documents/documents.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { DailyDigest } from './modules/notifications/digest.js';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { printoutsRoutes } from './modules/printouts/printouts.routes.js';
 import { adminRoutes, authRoutes } from './modules/identity/identity.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
@@ -93,6 +95,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('auditSequencer', auditSequencer);
   app.decorate('auditQueries', new AuditQueryService(deps.keys.signing, policies.anomalies, config.AUDIT_EXPORT_MAX_ROWS));
   app.addHook('onClose', async () => auditSequencer.stop());
+  // The daily digest's jobs are started by the server (tests call runOnce() or start them).
+  const digest = new DailyDigest(config, app.log);
+  app.decorate('digest', digest);
+  app.addHook('onClose', async () => digest.stop());
 
   // External layer
   registerValidation(app);
@@ -136,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(printoutsRoutes);
     await api.register(documentsRoutes);
     await api.register(agendaRoutes);
+    await api.register(notificationsRoutes);
     api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
   }, { prefix: '/api' });
 

@@ -81,6 +81,16 @@ const Env = Type.Object({
   AUDIT_CHECKPOINT_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
   /** … and a re-signed one of the same size after this long idle. */
   AUDIT_CHECKPOINT_IDLE_SECONDS: Type.Integer({ default: 3600, minimum: 1 }),
+  /** The web app's public URL: the digest e-mail links to its start page. */
+  ORIGIN: Type.String({ default: 'http://127.0.0.1:5173', pattern: '^https?://[^/?#]+$' }),
+  /** SMTP server for e-mail (smtp:// or smtps://, credentials in the URL); unset: no digests are sent. */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ default: 'Samverka <no-reply@samverka.invalid>', minLength: 3 }),
+  /** Background jobs (pg-boss, in schema pgboss): the server starts them unless false. */
+  JOBS: Type.Boolean({ default: true }),
+  /** When the daily digest goes out (cron, in DIGEST_TIMEZONE). */
+  DIGEST_SCHEDULE: Type.String({ default: '0 6 * * *', minLength: 9 }),
+  DIGEST_TIMEZONE: Type.String({ default: 'Europe/Stockholm', minLength: 1 }),
   AUDIT_EXPORT_MAX_ROWS: Type.Integer({ default: 50_000, minimum: 1, maximum: 1_000_000 }),
 });
 export type Config = Static<typeof Env>;

@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     log.warn({ retryInMs: delay }, 'the database cannot be reached; trying again (check DATABASE_URL if this persists)');
     await new Promise((r) => setTimeout(r, delay));
   }
+  // pg-boss creates and migrates its own schema (pgboss): it signs in as the role that migrates.
+  const jobsUrl = config.MIGRATION_DATABASE_URL ?? databaseUrl;
   if (embedded) {
     // The superuser only migrated and granted: the API and the sequencer sign in as their own
     // roles (created by the grants), with nothing to RESET ROLE back to.
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     );
   });
   if (config.AUDIT_SEQUENCER) app.auditSequencer.start();
+  if (config.JOBS) await app.digest.start(jobsUrl);
   log.info({ address }, 'API listening');
   if (config.DEMO) {
     log.info({ users: DEMO_USERS.map((u) => u.username) }, 'demo sign-ins use DEMO_PASSWORD');

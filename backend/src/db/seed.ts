@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Agency, type AgencyKind, type Role, User } from '../modules/identity/identity.entities.js';
 import { hashPassword } from '../modules/identity/password.js';
+import { sql } from './sql.js';
 
 export const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind }[] = [
   { key: 'social', name: 'Borås Stad – Individ- och familjeomsorg', kind: 'social_services' },
@@ -11,14 +12,14 @@ export const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind }[] = 
   { key: 'it', name: 'Borås Stad – Systemförvaltning', kind: 'other' },
 ];
 
-export const DEMO_USERS: { username: string; displayName: string; agency: string; roles: Role[] }[] = [
-  { username: 'social', displayName: 'Sara Lind', agency: 'social', roles: ['social_worker'] },
-  { username: 'school', displayName: 'Johan Ek', agency: 'school', roles: ['partner'] },
-  { username: 'police', displayName: 'Maria Berg', agency: 'police', roles: ['partner'] },
-  { username: 'leisure', displayName: 'Ali Hassan', agency: 'leisure', roles: ['partner'] },
-  { username: 'coordinator', displayName: 'Eva Holm', agency: 'social', roles: ['coordinator'] },
-  { username: 'auditor', displayName: 'Karin Sjö', agency: 'social', roles: ['auditor'] },
-  { username: 'admin', displayName: 'Nils Strand', agency: 'it', roles: ['admin'] },
+export const DEMO_USERS: { username: string; displayName: string; agency: string; roles: Role[]; email: string }[] = [
+  { username: 'social', displayName: 'Sara Lind', agency: 'social', roles: ['social_worker'], email: 'sara.lind@example.org' },
+  { username: 'school', displayName: 'Johan Ek', agency: 'school', roles: ['partner'], email: 'johan.ek@example.org' },
+  { username: 'police', displayName: 'Maria Berg', agency: 'police', roles: ['partner'], email: 'maria.berg@example.org' },
+  { username: 'leisure', displayName: 'Ali Hassan', agency: 'leisure', roles: ['partner'], email: 'ali.hassan@example.org' },
+  { username: 'coordinator', displayName: 'Eva Holm', agency: 'social', roles: ['coordinator'], email: 'eva.holm@example.org' },
+  { username: 'auditor', displayName: 'Karin Sjö', agency: 'social', roles: ['auditor'], email: 'karin.sjo@example.org' },
+  { username: 'admin', displayName: 'Nils Strand', agency: 'it', roles: ['admin'], email: 'nils.strand@example.org' },
 ];
 
 /** Demo data for development: the SSPF group of Borås and one user of each role. Idempotent. */
@@ -36,6 +37,9 @@ export async function seedDemo(em: EntityManager, password: string): Promise<boo
       tx.create(User, { id: randomUUID(), username: u.username, displayName: u.displayName, passwordHash: hash, agencyId: ids.get(u.agency)!, roles: u.roles, active: true, createdAt: new Date(), deactivatedAt: null });
     }
     await tx.flush();
+    // Example addresses (a reserved domain) for the daily digest.
+    await sql(tx, 'UPDATE app_user u SET email = d.email FROM unnest(?::text[], ?::text[]) AS d(username, email) WHERE u.username = d.username',
+      [`{${DEMO_USERS.map((u) => u.username).join(',')}}`, `{${DEMO_USERS.map((u) => u.email).join(',')}}`]);
   });
   return true;
 }

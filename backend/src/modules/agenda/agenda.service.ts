@@ -31,7 +31,11 @@ interface Shown {
 export class AgendaService {
   constructor(private readonly app: FastifyInstance) {}
 
-  async agenda(em: EntityManager, actor: Actor, ctx: AuditContext): Promise<AgendaOutT> {
+  /**
+   * `digest`: the same decisions for the daily e-mail, which tells only how many items wait —
+   * audited as `agenda.digest`, and no item counts as disclosed (none leaves).
+   */
+  async agenda(em: EntityManager, actor: Actor, ctx: AuditContext, purpose: 'page' | 'digest' = 'page'): Promise<AgendaOutT> {
     const at = new Date();
     const today = stockholmDate(at);
     const owner = this.app.policy.caseAccess(actor, 'case.read', { ownerAgencyId: actor.agencyId }).allow;
@@ -107,7 +111,7 @@ export class AgendaService {
     out.planActions.sort((a, b) => a.dueDate.localeCompare(b.dueDate));
     out.meetings.sort((a, b) => a.date.localeCompare(b.date));
     out.consentsEnding.sort((a, b) => a.validTo.localeCompare(b.validTo));
-    await this.record(em, actor, ctx, shown, at);
+    await this.record(em, actor, ctx, shown, at, purpose);
     return out;
   }
 
@@ -140,11 +144,19 @@ export class AgendaService {
   }
 
   /** One audit event per case shown and the ledger rows of what crossed, in one statement, before the answer leaves. */
-  private async record(em: EntityManager, actor: Actor, ctx: AuditContext, shown: readonly Shown[], at: Date): Promise<void> {
+  private async record(
+    em: EntityManager,
+    actor: Actor,
+    ctx: AuditContext,
+    shown: readonly Shown[],
+    at: Date,
+    purpose: 'page' | 'digest',
+  ): Promise<void> {
+    const action = purpose === 'page' ? 'agenda.read' : 'agenda.digest';
     const events: AuditEvent[] =
       shown.length > 0
         ? shown.map(({ row, view, consentIds }) => ({
-            action: 'agenda.read',
+            action,
             resourceType: 'case',
             resourceId: row.id,
             caseId: row.id,
@@ -152,7 +164,8 @@ export class AgendaService {
             outcome: 'allowed' as const,
             consentIds: [...new Set([...consentIds, ...view.consentIds])],
           }))
-        : [{ action: 'agenda.read', resourceType: 'agenda', outcome: 'allowed' }];
+        : [{ action, resourceType: 'agenda', outcome: 'allowed' }];
+    if (purpose === 'digest') return this.app.audit.record(em, ctx, events);
     const items: (ExchangedItem & { caseId: string; subjectId: string })[] = shown.flatMap(({ row, view }) =>
       view.disclosures.map((d) => ({ ...d, caseId: row.id, subjectId: row.subjectId })),
     );
