@@ -84,7 +84,7 @@ describe('cases: open, update, close, reopen, participants', () => {
   it('status: open → active by PATCH; closing needs an outcome; closed cases refuse changes (409); reopen → active', async () => {
     const c = await createCase(t.app, social, {}, { personalIdentityNumber: '19901211-9948', guardians: [] });
     const h = bearer(social);
-    expect((await t.app.inject({ method: 'POST', url: `/api/cases/${c.id}/reopen`, headers: h })).statusCode).toBe(409);
+    expect((await t.app.inject({ method: 'POST', url: `/api/cases/${c.id}/reopen`, headers: h, payload: { reason: 'Ny oro' } })).statusCode).toBe(409);
     const active = await t.app.inject({ method: 'PATCH', url: `/api/cases/${c.id}`, headers: h, payload: { status: 'active', reason: 'Uppdaterad oro', area: 'Sjöbo' } });
     expect(active.statusCode).toBe(200);
     expect(active.json()).toMatchObject({ status: 'active', reason: 'Uppdaterad oro', area: 'Sjöbo' });
@@ -111,7 +111,7 @@ describe('cases: open, update, close, reopen, participants', () => {
     }
     expect(await count(t, 'journal_entry')).toBe(entriesBefore);
     expect((await t.app.inject({ url: `/api/cases/${c.id}`, headers: h })).statusCode).toBe(200);
-    const reopened = await t.app.inject({ method: 'POST', url: `/api/cases/${c.id}/reopen`, headers: h });
+    const reopened = await t.app.inject({ method: 'POST', url: `/api/cases/${c.id}/reopen`, headers: h, payload: { reason: 'Ny oro' } });
     expect(reopened.statusCode).toBe(200);
     expect(reopened.json()).toMatchObject({ status: 'active', closedAt: null, outcome: null });
     const { rows: ev } = await t.sql.query('SELECT action FROM audit_queue WHERE case_id = $1 AND outcome = $2 ORDER BY id', [c.id, 'allowed']);
@@ -162,7 +162,7 @@ describe('cases: open, update, close, reopen, participants', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(Object.keys(body).sort()).toEqual([
-      'area', 'caseNumber', 'closedAt', 'createdAt', 'deputyName', 'deputyUserId', 'id', 'outcome', 'ownerAgencyId', 'ownerUserId', 'participants', 'phase', 'planItems', 'reason',
+      'area', 'caseNumber', 'closedAt', 'createdAt', 'deputyName', 'deputyUserId', 'id', 'outcome', 'outcomeCode', 'ownerAgencyId', 'ownerUserId', 'participants', 'phase', 'planItems', 'reason',
       'recentMeetings', 'responsibleName', 'responsibleUserId', 'status', 'subject', 'type', 'updatedAt', 'withheld',
     ]);
     expect(body.subject).toMatchObject({ personalIdentityNumber: '197306749982', birthDate: '1973-06-14', coordinationNumber: true, phone: '070-123 45 67', address: 'Storgatan 1' });

@@ -60,7 +60,7 @@ describe('field-level leak crawler over every GET route', () => {
     expect(doc.statusCode).toBe(201);
     const item = await call(social, 'POST', `/api/cases/${c.id}/plan-items`, { lifeArea: 'school', goal: MARK.plan[0], action: MARK.plan[1], responsibleAgencyId: a.police });
     expect(item.statusCode).toBe(201);
-    await ok(call(social, 'PATCH', `/api/cases/${c.id}/plan-items/${item.json().id}`, { followUp: MARK.plan[2] }), 200);
+    await ok(call(social, 'PATCH', `/api/cases/${c.id}/plan-items/${item.json().id}`, { followUp: MARK.plan[2], goal: `${MARK.plan[0]} ändrat` }), 200);
     await ok(call(social, 'POST', `/api/cases/${c.id}/meetings`, {
       date: '2026-11-20', agencyIds: [a.school, a.police, a.leisure], people: [MARK.plan[5]], agenda: MARK.plan[3], minutes: MARK.plan[4],
       decisions: [{ text: MARK.plan[6] }],
@@ -106,12 +106,14 @@ describe('field-level leak crawler over every GET route', () => {
   async function crawl(c: TestCase): Promise<{ url: string; status: number; body: string }[]> {
     const { rows } = await t.sql.query<{ id: string }>('SELECT id FROM consent WHERE case_id = $1', [c.id]);
     const { rows: documents } = await t.sql.query<{ id: string }>('SELECT id FROM document WHERE case_id = $1', [c.id]);
+    const { rows: planItems } = await t.sql.query<{ id: string }>('SELECT id FROM plan_item WHERE case_id = $1', [c.id]);
     const seen: { url: string; status: number; body: string }[] = [];
     for (const op of operations) {
       const fills = op.path.startsWith('/api/consents/') ? rows.map((r) => r.id)
-        : op.path.startsWith('/api/documents/') ? documents.map((r) => r.id) : [op.path.includes('/subjects/') ? c.subjectId : c.id];
+        : op.path.startsWith('/api/documents/') ? documents.map((r) => r.id) : op.path.includes('{itemId}') ? planItems.map((r) => r.id)
+          : [op.path.includes('/subjects/') ? c.subjectId : c.id];
       for (const id of fills) {
-        const path = op.path.replace(/\{[^}]+\}/g, id);
+        const path = op.path.includes('{itemId}') ? op.path.replace('{id}', c.id).replace('{itemId}', id) : op.path.replace(/\{[^}]+\}/g, id);
         const qs = new URLSearchParams(op.query).toString();
         const url = qs ? `${path}?${qs}` : path;
         const res = await call(school, 'GET', url);
@@ -131,7 +133,7 @@ describe('field-level leak crawler over every GET route', () => {
 
   async function consentForSchool(categories: readonly string[], agencyIds: string[]): Promise<void> {
     for (const c of [open, closed, hidden]) {
-      if (c === closed) await ok(call(social, 'POST', `/api/cases/${c.id}/reopen`), 200);
+      if (c === closed) await ok(call(social, 'POST', `/api/cases/${c.id}/reopen`, { reason: 'Nytt samtycke' }), 200);
       const { rows } = await t.sql.query<{ id: string }>('SELECT id FROM consent WHERE case_id = $1 AND withdrawn_at IS NULL AND $2 = ANY(agency_ids)', [c.id, a.school]);
       for (const r of rows) await ok(call(social, 'POST', `/api/consents/${r.id}/withdraw`, { reason: 'Ny omfattning' }), 200);
       const res = await call(social, 'POST', `/api/cases/${c.id}/consents`, consentBody({ givenBy: { kind: 'subject' }, agencyIds, categories: [...categories] }));

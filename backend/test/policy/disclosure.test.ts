@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/config.js';
-import { CaseListItem, CaseOut, EntryOut, MeetingOut, PlanItemOut, ResponsibilityChangeOut } from '../../src/modules/cases/cases.schemas.js';
+import { CaseListItem, CaseOut, CaseOutcomeEventOut, EntryOut, MeetingOut, PlanItemChangeOut, PlanItemOut, ResponsibilityChangeOut } from '../../src/modules/cases/cases.schemas.js';
 import { DocumentOut } from '../../src/modules/documents/documents.schemas.js';
 import { parseDisclosurePolicy, type FieldRule } from '../../src/plugins/app/disclosure.js';
 import { loadPolicies } from '../../src/plugins/app/policies.js';
@@ -12,7 +12,7 @@ const views = policies.disclosure.views;
 
 /** The response schemas of case answers, by the view of policies/disclosure.yaml that classifies them. */
 const ANSWERS: Record<string, TSchema> = { case: CaseOut, caseListItem: CaseListItem, entry: EntryOut, planItem: PlanItemOut, meeting: MeetingOut, document: DocumentOut,
-  responsibilityChange: ResponsibilityChangeOut };
+  responsibilityChange: ResponsibilityChangeOut, planItemChange: PlanItemChangeOut, caseOutcomeEvent: CaseOutcomeEventOut };
 
 interface Schemaish {
   type?: string;

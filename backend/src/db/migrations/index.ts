@@ -15,6 +15,7 @@ import { Migration20261204000032SecrecyReview } from './Migration20261204000032S
 import { Migration20261205004000CaseLastSeen } from './Migration20261205004000CaseLastSeen.js';
 import { Migration20261205004500MeetingPlanning } from './Migration20261205004500MeetingPlanning.js';
 import { Migration20261205005000UserEmailDigest } from './Migration20261205005000UserEmailDigest.js';
+import { Migration20261205005500PlanHistoryOutcomes } from './Migration20261205005500PlanHistoryOutcomes.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -35,4 +36,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205004000CaseLastSeen', class: Migration20261205004000CaseLastSeen },
   { name: 'Migration20261205004500MeetingPlanning', class: Migration20261205004500MeetingPlanning },
   { name: 'Migration20261205005000UserEmailDigest', class: Migration20261205005000UserEmailDigest },
+  { name: 'Migration20261205005500PlanHistoryOutcomes', class: Migration20261205005500PlanHistoryOutcomes },
 ];

@@ -66,6 +66,8 @@ export class CaseStatsService {
         code, description: c.description, authors: c.authors, mine: c.authors.includes(actor.agencyKind),
       })),
       agencies,
+      outcomes: Object.entries(this.config.outcomes.outcomes).map(([code, l]) => ({ code, sv: l.sv, en: l.en })),
+      defaultOutcome: this.config.outcomes.default,
     };
   }
 }

@@ -32,6 +32,22 @@ export const LifeAreasPolicy = Type.Object(
 );
 export type LifeAreasPolicy = Static<typeof LifeAreasPolicy>;
 
+/** `policies/case-outcomes.yaml`: the outcome codes a case is closed with, labelled in Swedish and English. */
+const Label = Type.String({ minLength: 1, maxLength: 100 });
+export const CaseOutcomesPolicy = Type.Object(
+  {
+    default: Code,
+    outcomes: Type.Record(Code, Type.Object({ sv: Label, en: Label }, { additionalProperties: false }), { minProperties: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type CaseOutcomesPolicy = Static<typeof CaseOutcomesPolicy>;
+
+/** What the schema cannot say: the default outcome is one of the outcomes. */
+export function caseOutcomesPolicyProblems(p: CaseOutcomesPolicy): string[] {
+  return Object.hasOwn(p.outcomes, p.default) ? [] : [`/default: '${p.default}' is not one of the outcomes`];
+}
+
 /** What the schema cannot say: the categories the product itself files information under exist. */
 export function categoriesPolicyProblems(p: CategoriesPolicy): string[] {
   return ['identity', 'social', 'plan'].filter((c) => !(c in p.categories)).map((c) => `/categories: the category \`${c}\` is required`);
@@ -41,4 +57,5 @@ export function categoriesPolicyProblems(p: CategoriesPolicy): string[] {
 export interface CaseConfig {
   areas: AreasPolicy;
   lifeAreas: LifeAreasPolicy['lifeAreas'];
+  outcomes: CaseOutcomesPolicy;
 }

@@ -49,7 +49,20 @@ export const UpdateCaseBody = Type.Object(
 );
 export type UpdateCaseBody = Static<typeof UpdateCaseBody>;
 
-export const CloseCaseBody = Type.Object({ outcome: Text(5000) }, { additionalProperties: false });
+export const CloseCaseBody = Type.Object(
+  {
+    outcome: Text(5000),
+    outcomeCode: Type.Optional(Type.String({ pattern: '^[a-z_]{1,40}$', description: 'One of policies/case-outcomes.yaml (GET /cases/options `outcomes`); without it, the configured default (`other`)' })),
+  },
+  { additionalProperties: false },
+);
+export type CloseCaseBody = Static<typeof CloseCaseBody>;
+export const ReopenCaseBody = Type.Object({ reason: Text(2000) }, { additionalProperties: false });
+/** Removing an agency that still has open plan actions: who takes them over (the owner or another participant). */
+export const RemoveParticipantQuery = Type.Object(
+  { reassignTo: Type.Optional(Type.String({ format: 'uuid', description: 'The agency that takes over the leaving agency\'s open plan actions (the owning agency or another participant)' })) },
+  { additionalProperties: false },
+);
 export const ParticipantBody = Type.Object({ agencyId: Uuid }, { additionalProperties: false });
 export const TransferBody = Type.Object(
   { userId: Type.String({ format: 'uuid', description: 'The new responsible caseworker: a social worker of the owning agency' }) },
@@ -77,9 +90,21 @@ export type CaseFilter = Static<typeof CaseListQuery>;
 
 export const PageQuery = Type.Object(PageFields, { additionalProperties: false });
 export type PageQuery = Static<typeof PageQuery>;
-/** A page of a journal: by number, or — for deep pages — by keyset after the last entry seen. */
+/**
+ * A page of a journal: by number, or — for deep pages — by keyset after the last entry seen;
+ * optionally filtered (applied to what the caller may see; `withheld` stays the whole journal's).
+ */
 export const EntriesQuery = Type.Object(
-  { ...PageFields, after: Type.Optional(Type.String({ format: 'uuid', description: 'Keyset paging: the id of the last entry of the previous page; the entries older than it (`page` is then ignored)' })) },
+  {
+    ...PageFields,
+    after: Type.Optional(Type.String({ format: 'uuid', description: 'Keyset paging: the id of the last entry of the previous page; the entries older than it (`page` is then ignored)' })),
+    category: Type.Optional(Type.String({ pattern: '^[a-z_]{1,40}$', description: 'Only entries of this information category' })),
+    agencyId: Type.Optional(Type.String({ format: 'uuid', description: 'Only entries written by this agency' })),
+    authorId: Type.Optional(Type.String({ format: 'uuid', description: 'Only entries written by this user' })),
+    from: Type.Optional(Type.String({ format: 'date', description: 'Only entries written on or after this day (Swedish time)' })),
+    to: Type.Optional(Type.String({ format: 'date', description: 'Only entries written on or before this day (Swedish time)' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Only entries whose text contains this (case-insensitive)' })),
+  },
   { additionalProperties: false },
 );
 export type EntriesQuery = Static<typeof EntriesQuery>;
@@ -248,6 +273,8 @@ export const CaseOut = Type.Object({
   /** Null for a partner whose consent does not name `social` (counted in `withheld`). */
   reason: Nullable(Type.String()),
   outcome: Nullable(Type.String()),
+  /** The outcome code of policies/case-outcomes.yaml (null: open, or closed before codes existed). */
+  outcomeCode: Nullable(Type.String()),
   ownerAgencyId: Uuid,
   /** The responsible caseworker, as `responsibleUserId` (kept for earlier clients). */
   ownerUserId: Uuid,
@@ -315,6 +342,9 @@ export const CaseOptionsOut = Type.Object({
   lifeAreas: Type.Object(Object.fromEntries(CASE_TYPES.map((t) => [t, Type.Array(Type.String())]))),
   categories: Type.Array(Type.Object({ code: Type.String(), description: Type.String(), authors: Type.Array(Type.String()), mine: Type.Boolean() })),
   agencies: Type.Array(Type.Object({ id: Uuid, name: Type.String(), kind: Type.String() })),
+  /** The outcome codes a case is closed with (policies/case-outcomes.yaml), labelled in both languages. */
+  outcomes: Type.Array(Type.Object({ code: Type.String(), sv: Type.String(), en: Type.String() })),
+  defaultOutcome: Type.String(),
 });
 
 /** One change of a case's responsible caseworker or deputy (null: none before, or none after). */
@@ -332,3 +362,51 @@ export const ResponsibilityChangeOut = Type.Object({
 
 /** A social worker of the owning agency who may be made responsible or deputy. */
 export const CaseworkerOut = Type.Object({ id: Uuid, displayName: Type.String() });
+
+/** One change of a plan item (null: the field was not changed, or had no value). */
+export const PlanItemChangeOut = Type.Object({
+  id: Uuid,
+  planItemId: Uuid,
+  caseId: Uuid,
+  cause: Type.Union([Type.Literal('update'), Type.Literal('reassign')]),
+  fields: Type.Array(Type.String()),
+  goalFrom: Nullable(Type.String()),
+  goalTo: Nullable(Type.String()),
+  actionFrom: Nullable(Type.String()),
+  actionTo: Nullable(Type.String()),
+  responsibleAgencyIdFrom: Nullable(Uuid),
+  responsibleAgencyIdTo: Nullable(Uuid),
+  dueDateFrom: Nullable(Type.String()),
+  dueDateTo: Nullable(Type.String()),
+  statusFrom: Nullable(Type.String()),
+  statusTo: Nullable(Type.String()),
+  changedByUserId: Uuid,
+  changedByName: AuthorName,
+  changedByAgencyId: Nullable(Uuid),
+  changedAt: Timestamp,
+});
+
+/** One close (outcome code and text) or reopen (reason) of a case. */
+export const CaseOutcomeEventOut = Type.Object({
+  id: Uuid,
+  kind: Type.Union([Type.Literal('closed'), Type.Literal('reopened')]),
+  outcomeCode: Nullable(Type.String()),
+  outcome: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  userId: Uuid,
+  userName: Nullable(Type.String()),
+  at: Timestamp,
+});
+
+/** A consent still in force when its case is closed: the caseworker decides whether to end it. */
+export const ConsentInForceOut = Type.Object({
+  id: Uuid,
+  agencyIds: Type.Array(Uuid),
+  categories: Type.Array(Type.String()),
+  purpose: Type.String(),
+  validFrom: DateOnly,
+  validTo: DateOnly,
+});
+
+/** A closed case, with the consents still in force. */
+export const ClosedCaseOut = Type.Composite([CaseOut, Type.Object({ consentsInForce: Type.Array(ConsentInForceOut) })]);

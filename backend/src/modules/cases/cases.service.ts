@@ -15,8 +15,13 @@ import type { CaseConfig } from './cases.policy.js';
 import type { CaseOut, CreateCaseBody, ParticipantOut, UpdateCaseBody } from './cases.schemas.js';
 import { CASE_DETAIL_SQL, ts, uuidArray } from './cases.sql.js';
 import { recordDeputyChange } from './responsibility.service.js';
+import { recordPlanItemChange, type PlanItemValues } from './plan-history.js';
 
 type CaseOutT = Static<typeof CaseOut>;
+
+/** The open actions (planned, in progress) an agency is responsible for in a case, locked (params: case id, agency id). */
+const OPEN_ITEMS_OF_AGENCY_SQL = `SELECT id, goal, action, responsible_agency_id AS "responsibleAgencyId", due_date::text AS "dueDate", status
+  FROM plan_item WHERE case_id = ? AND responsible_agency_id = ? AND status IN ('planned','in_progress') ORDER BY created_at, id FOR UPDATE`;
 
 /** Cases themselves: open, read, change, close, reopen; and the agencies taking part. */
 export class CasesService {
@@ -96,23 +101,6 @@ export class CasesService {
     });
   }
 
-  async closeCase(em: EntityManager, actor: Actor, caseId: string, outcome: string, ctx: AuditContext): Promise<CaseOutT> {
-    return this.access.write(em, actor, caseId, 'case.close', ctx, async (tx, access) => {
-      await sql(tx, "UPDATE support_case SET status = 'closed', outcome = ?, closed_at = now(), updated_at = now() WHERE id = ?", [outcome.trim(), caseId]);
-      await this.app.audit.record(tx, ctx, this.access.event(access, 'case.close', 'case', caseId));
-      return (await this.caseDetail(tx, caseId))!;
-    });
-  }
-
-  async reopenCase(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<CaseOutT> {
-    return this.access.write(em, actor, caseId, 'case.close', ctx, async (tx, access) => {
-      if (access.facts.status !== 'closed') throw conflict('Only a closed case can be reopened.', 'illegal_transition');
-      await sql(tx, "UPDATE support_case SET status = 'active', outcome = NULL, closed_at = NULL, updated_at = now() WHERE id = ?", [caseId]);
-      await this.app.audit.record(tx, ctx, this.access.event(access, 'case.reopen', 'case', caseId));
-      return (await this.caseDetail(tx, caseId))!;
-    }, { allowClosed: true });
-  }
-
   // ---- participants -----------------------------------------------------------------------
 
   private async participants(em: EntityManager, caseId: string): Promise<Static<typeof ParticipantOut>[]> {
@@ -132,14 +120,31 @@ export class CasesService {
     });
   }
 
-  async removeParticipant(em: EntityManager, actor: Actor, caseId: string, agencyId: string, ctx: AuditContext): Promise<void> {
+  /**
+   * Removes a participating agency. Its open plan actions (planned, in progress) stop it, unless
+   * `reassignTo` (the owning agency or another participant) takes them over: each move is kept in
+   * the item's history, in the same transaction as the removal.
+   */
+  async removeParticipant(em: EntityManager, actor: Actor, caseId: string, agencyId: string, reassignTo: string | undefined, ctx: AuditContext): Promise<void> {
     await this.access.write(em, actor, caseId, 'case.participants.write', ctx, async (tx, access) => {
-      if (!access.facts.participantAgencyIds.includes(agencyId)) throw conflict('The agency does not take part in the case; there is nothing to remove.', 'not_participant');
-      const [open] = await sql<{ n: number }>(tx,
-        "SELECT count(*)::int AS n FROM plan_item WHERE case_id = ? AND responsible_agency_id = ? AND status IN ('planned','in_progress')", [caseId, agencyId]);
-      if (open!.n > 0) throw conflict('The agency is responsible for plan items that are not done; give them to another agency or cancel them first.', 'agency_has_plan_items');
+      const { facts } = access;
+      if (!facts.participantAgencyIds.includes(agencyId)) throw conflict('The agency does not take part in the case; there is nothing to remove.', 'not_participant');
+      if (reassignTo !== undefined && (reassignTo === agencyId || (reassignTo !== facts.ownerAgencyId && !facts.participantAgencyIds.includes(reassignTo)))) {
+        throw badRequest('Give the actions to the owning agency or to another agency that stays in the case.', 'reassign_target_invalid', '/reassignTo');
+      }
+      const open = await sql<PlanItemValues & { id: string }>(tx, OPEN_ITEMS_OF_AGENCY_SQL, [caseId, agencyId]);
+      if (open.length > 0 && reassignTo === undefined) {
+        throw conflict('The agency is responsible for plan items that are not done; give them to another agency (reassignTo) or cancel them first.', 'agency_has_plan_items');
+      }
+      const events: AuditEvent[] = [];
+      for (const item of open) {
+        await sql(tx, 'UPDATE plan_item SET responsible_agency_id = ?, updated_at = now() WHERE id = ?', [reassignTo, item.id]);
+        await recordPlanItemChange(tx, { itemId: item.id, caseId, cause: 'reassign', before: item, after: { responsibleAgencyId: reassignTo }, userId: actor.id, agencyId: actor.agencyId });
+        events.push(this.access.event(access, 'plan_item.update', 'plan_item', item.id));
+      }
       await sql(tx, 'DELETE FROM case_participant WHERE case_id = ? AND agency_id = ?', [caseId, agencyId]);
-      await this.app.audit.record(tx, ctx, this.access.event(access, 'case.participant.remove', 'agency', agencyId));
+      events.push(this.access.event(access, 'case.participant.remove', 'agency', agencyId));
+      await this.app.audit.record(tx, ctx, events);
     });
   }
 }

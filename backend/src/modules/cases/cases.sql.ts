@@ -55,7 +55,7 @@ export const caseFactsSql = (lock: boolean, extra = ''): string => {
 const factsSqlTexts: [Map<string, string>, Map<string, string>] = [new Map(), new Map()];
 
 /** One case with everything shown on its page (param: case id). */
-export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, c.reason, c.outcome,
+export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, c.reason, c.outcome, c.outcome_code AS "outcomeCode",
       c.owner_agency_id AS "ownerAgencyId", c.owner_user_id AS "ownerUserId", c.case_number AS "caseNumber",
       c.owner_user_id AS "responsibleUserId", ${userName('c.owner_user_id')} AS "responsibleName",
       c.deputy_user_id AS "deputyUserId", ${userName('c.deputy_user_id')} AS "deputyName",
@@ -92,12 +92,37 @@ const ENTRY_JSON = `json_build_object('id', e.id, 'caseId', e.case_id, 'category
  * out (`entries`), which serves whenever the gate lets every group through — always for the
  * owning unit's own entries.
  */
-export const ENTRIES_EXTRA = `(SELECT coalesce(json_agg(json_build_object('authorAgencyId', g.a, 'category', g.category, 'n', g.n)), '[]'::json)
-     FROM (SELECT author_agency_id AS a, category, count(*)::int AS n FROM journal_entry WHERE case_id = f.id GROUP BY 1, 2) g) AS "entryGroups",
+export const ENTRY_GROUPS_EXTRA = `(SELECT coalesce(json_agg(json_build_object('authorAgencyId', g.a, 'category', g.category, 'n', g.n)), '[]'::json)
+     FROM (SELECT author_agency_id AS a, category, count(*)::int AS n FROM journal_entry WHERE case_id = f.id GROUP BY 1, 2) g) AS "entryGroups"`;
+export const ENTRIES_EXTRA = `${ENTRY_GROUPS_EXTRA},
    (SELECT coalesce(json_agg(x.j ORDER BY x.created_at DESC, x.id DESC), '[]'::json)
      FROM (SELECT ${ENTRY_JSON} AS j, e.created_at, e.id FROM journal_entry e WHERE e.case_id = f.id ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?) x) AS entries`;
 /** ENTRIES_EXTRA for a deep page by keyset (params: the last entry of the previous page, limit). */
 export const ENTRIES_AFTER_EXTRA = ENTRIES_EXTRA.replace('WHERE e.case_id = f.id ORDER BY', `WHERE e.case_id = f.id AND ${OLDER_THAN_ENTRY('f.id')} ORDER BY`).replace('LIMIT ? OFFSET ?', 'LIMIT ?');
+
+/**
+ * A filtered page of a case's journal (a search), newest first, within the groups the caller may
+ * see. One fixed text: a filter not given is a null parameter. `q` matches the text
+ * case-insensitively as a LIKE pattern the caller escaped. Params: case id, allowed author
+ * agencies, their categories (pairwise), category ×2, agency ×2, author ×2, from ×2, to ×2,
+ * pattern ×2, after ×2, case id, limit, offset. One row: `total` (all matches) and `entries` (the page).
+ */
+export const FILTERED_ENTRIES_SQL = `WITH m AS MATERIALIZED (
+    SELECT e.id, e.created_at FROM journal_entry e
+    WHERE e.case_id = ?::uuid AND (e.author_agency_id, e.category) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))
+      AND (?::text IS NULL OR e.category = ?::text)
+      AND (?::uuid IS NULL OR e.author_agency_id = ?::uuid)
+      AND (?::uuid IS NULL OR e.author_user_id = ?::uuid)
+      AND (?::date IS NULL OR e.created_at >= (?::date)::timestamp AT TIME ZONE 'Europe/Stockholm')
+      AND (?::date IS NULL OR e.created_at < (?::date + 1)::timestamp AT TIME ZONE 'Europe/Stockholm')
+      AND (?::text IS NULL OR e.text ILIKE ?::text ESCAPE '\\')
+  ), k AS (
+    SELECT m.id FROM m
+    WHERE ?::uuid IS NULL OR (m.created_at, m.id) < (SELECT a.created_at, a.id FROM journal_entry a WHERE a.id = ?::uuid AND a.case_id = ?::uuid)
+    ORDER BY m.created_at DESC, m.id DESC LIMIT ? OFFSET ?
+  )
+  SELECT (SELECT count(*)::int FROM m) AS total,
+    (SELECT coalesce(json_agg(${ENTRY_JSON} ORDER BY e.created_at DESC, e.id DESC), '[]'::json) FROM journal_entry e WHERE e.id IN (SELECT id FROM k)) AS entries`;
 
 /** Params: id, case id, author user, author agency, category, text, corrects. */
 export const INSERT_ENTRY_SQL = `INSERT INTO journal_entry AS e (id, case_id, author_user_id, author_agency_id, category, text, corrects_id)
@@ -302,3 +327,30 @@ function pageRowsJson(order: string): string {
 export const uuidArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
 /** Escapes LIKE wildcards in user input. */
 const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** A plan item's changes, oldest first (param: plan item id), each as PlanItemChangeOut in `j`. */
+export const PLAN_ITEM_HISTORY_SQL = `SELECT json_build_object('id', h.id, 'planItemId', h.plan_item_id, 'caseId', h.case_id, 'cause', h.cause, 'fields', to_json(h.fields),
+    'goalFrom', h.old_values->>'goal', 'goalTo', h.new_values->>'goal', 'actionFrom', h.old_values->>'action', 'actionTo', h.new_values->>'action',
+    'responsibleAgencyIdFrom', h.old_values->>'responsibleAgencyId', 'responsibleAgencyIdTo', h.new_values->>'responsibleAgencyId',
+    'dueDateFrom', h.old_values->>'dueDate', 'dueDateTo', h.new_values->>'dueDate', 'statusFrom', h.old_values->>'status', 'statusTo', h.new_values->>'status',
+    'changedByUserId', h.changed_by_user_id, 'changedByName', ${userName('h.changed_by_user_id')}, 'changedByAgencyId', h.changed_by_agency_id,
+    'changedAt', ${ts('h.changed_at')}) AS j
+  FROM plan_item_change h WHERE h.plan_item_id = ? ORDER BY h.seq`;
+
+/** Params: id, plan item, case, cause, fields (text[]), old values (json), new values (json), user, agency. */
+export const INSERT_PLAN_ITEM_CHANGE_SQL = `INSERT INTO plan_item_change (id, plan_item_id, case_id, cause, fields, old_values, new_values, changed_by_user_id, changed_by_agency_id)
+  VALUES (?, ?, ?, ?, ?::text[], ?::jsonb, ?::jsonb, ?, ?)`;
+
+/** A case's closes and reopens, oldest first (param: case id), as CaseOutcomeEventOut. */
+export const OUTCOME_HISTORY_SQL = `SELECT o.id, o.kind, o.outcome_code AS "outcomeCode", o.outcome_text AS outcome, o.reason, o.user_id AS "userId",
+    ${userName('o.user_id')} AS "userName", ${ts('o.at')} AS at
+  FROM case_outcome_event o WHERE o.case_id = ? ORDER BY o.seq`;
+
+/**
+ * A case's consents in force now (params: case id, today on the Stockholm calendar ×2, now):
+ * what a close leaves for the caseworker to end.
+ */
+export const CONSENTS_IN_FORCE_SQL = `SELECT k.id, to_json(k.agency_ids) AS "agencyIds", to_json(k.categories) AS categories, k.purpose,
+    k.valid_from::text AS "validFrom", k.valid_to::text AS "validTo"
+  FROM consent k WHERE k.case_id = ? AND k.valid_from <= ?::date AND k.valid_to >= ?::date AND (k.withdrawn_at IS NULL OR k.withdrawn_at > ?)
+  ORDER BY k.recorded_at, k.id`;

@@ -10,9 +10,16 @@ import type { Actor } from '../../types.js';
 import { DEEPEST_ROW, requirePageWithin } from './case-checks.js';
 import { factsOf, type CaseAccess, type CaseAccessService, type FactsRow } from './case-access.js';
 import type { EntriesQuery, EntryBody, EntryOut } from './cases.schemas.js';
-import { caseFactsSql, ENTRIES_AFTER_EXTRA, ENTRIES_EXTRA, entriesPageSql, INSERT_ENTRY_SQL, OWNER_ENTRY_SQL, uuidArray } from './cases.sql.js';
+import {
+  caseFactsSql, ENTRIES_AFTER_EXTRA, ENTRIES_EXTRA, ENTRY_GROUPS_EXTRA, entriesPageSql, FILTERED_ENTRIES_SQL, INSERT_ENTRY_SQL, OWNER_ENTRY_SQL, uuidArray,
+} from './cases.sql.js';
 
 type EntryOutT = Static<typeof EntryOut>;
+
+const FILTERS = ['category', 'agencyId', 'authorId', 'from', 'to', 'q'] as const;
+
+/** `q` as a LIKE pattern that matches it literally anywhere in the text (its wildcards escaped). */
+export const containsPattern = (q: string): string => `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export interface PageOf<T> {
   items: T[];
@@ -97,6 +104,7 @@ export class JournalService {
   async listEntries(em: EntityManager, actor: Actor, caseId: string, page: EntriesQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
     const keyset = page.after !== undefined;
     if (!keyset) requirePageWithin(page, DEEPEST_ROW);
+    if (FILTERS.some((f) => page[f] !== undefined)) return this.searchEntries(em, actor, caseId, page, ctx);
     const offset = keyset ? 0 : (page.page - 1) * page.pageSize;
     const access = await this.access.load<{ entryGroups: { authorAgencyId: string; category: string; n: number }[]; entries: EntryOutT[] }>(
       em, actor, caseId, 'case.read', ctx, keyset ? { select: ENTRIES_AFTER_EXTRA, params: [page.after, page.pageSize] } : { select: ENTRIES_EXTRA, params: [page.pageSize, offset] });
@@ -109,5 +117,31 @@ export class JournalService {
     const items = this.app.policy.shapeItems('entry', page1, view);
     await this.app.consents.recordRead(em, actor, ctx, access.facts, { ...this.access.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null }, view);
     return { items, total: allowed.reduce((n, g) => n + g.n, 0), page: page.page, pageSize: page.pageSize, withheld: view.withheld };
+  }
+
+  /**
+   * A filtered journal: the same gate first (only the groups the caller may see are searched, so a
+   * filter can never reveal a withheld entry), then the filters. `withheld` counts the whole
+   * journal's withheld entries, not the filtered ones: a count that followed `q` would tell
+   * whether withheld text contains a word.
+   */
+  private async searchEntries(em: EntityManager, actor: Actor, caseId: string, page: EntriesQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
+    if (page.category !== undefined && !Object.hasOwn(this.app.policy.policies.categories.categories, page.category)) {
+      throw badRequest('Unknown category: choose one of the configured information categories.', 'unknown_category', '/category');
+    }
+    if (page.from !== undefined && page.to !== undefined && page.from > page.to) throw badRequest('The first day comes after the last day: swap them.', 'range_reversed', '/from');
+    const access = await this.access.load<{ entryGroups: { authorAgencyId: string; category: string; n: number }[] }>(em, actor, caseId, 'case.read', ctx, { select: ENTRY_GROUPS_EXTRA, params: [] });
+    const view = await this.access.view(em, actor, access);
+    const allowed = view.allowedGroups(access.extra.entryGroups);
+    const pattern = page.q === undefined ? null : containsPattern(page.q);
+    const opt = (v: string | undefined): string | null => v ?? null;
+    const [row] = allowed.length === 0 ? [{ total: 0, entries: [] }] : await sql<{ total: number; entries: EntryOutT[] }>(em, FILTERED_ENTRIES_SQL, [
+      caseId, uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`,
+      opt(page.category), opt(page.category), opt(page.agencyId), opt(page.agencyId), opt(page.authorId), opt(page.authorId),
+      opt(page.from), opt(page.from), opt(page.to), opt(page.to), pattern, pattern, opt(page.after), opt(page.after), caseId,
+      page.pageSize, page.after !== undefined ? 0 : (page.page - 1) * page.pageSize]);
+    const items = this.app.policy.shapeItems('entry', row!.entries, view);
+    await this.app.consents.recordRead(em, actor, ctx, access.facts, { ...this.access.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null }, view);
+    return { items, total: row!.total, page: page.page, pageSize: page.pageSize, withheld: view.withheld };
   }
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AnomaliesPolicy, anomaliesPolicyProblems } from '../../modules/audit/audit.anomalies.js';
-import { AreasPolicy, CategoriesPolicy, categoriesPolicyProblems, LifeAreasPolicy } from '../../modules/cases/cases.policy.js';
+import { AreasPolicy, CaseOutcomesPolicy, caseOutcomesPolicyProblems, CategoriesPolicy, categoriesPolicyProblems, LifeAreasPolicy } from '../../modules/cases/cases.policy.js';
 import { ConsentPolicy, consentPolicyProblems } from '../../modules/consents/consent.policy.js';
 import { AGENCY_KINDS, ROLES } from '../../modules/identity/identity.entities.js';
 import { parseDisclosurePolicy, type DisclosurePolicy } from './disclosure.js';
@@ -25,6 +25,7 @@ export interface Policies {
   disclosure: DisclosurePolicy;
   areas: AreasPolicy;
   lifeAreas: LifeAreasPolicy['lifeAreas'];
+  caseOutcomes: CaseOutcomesPolicy;
   anomalies: AnomaliesPolicy;
 }
 
@@ -49,6 +50,7 @@ export function loadPolicies(dir: string): Policies {
     disclosure: disclosure as DisclosurePolicy,
     areas: readPolicyFile(dir, 'areas.yaml', AreasPolicy),
     lifeAreas: readPolicyFile(dir, 'life-areas.yaml', LifeAreasPolicy).lifeAreas,
+    caseOutcomes: load(dir, 'case-outcomes.yaml', CaseOutcomesPolicy, caseOutcomesPolicyProblems),
     anomalies: load(dir, 'anomalies.yaml', AnomaliesPolicy, anomaliesPolicyProblems),
   };
 }
