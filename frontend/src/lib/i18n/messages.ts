@@ -1,4 +1,6 @@
 import svCore from '../../../messages/sv.json';
+import svAgenda from '../../../messages/sv.agenda.json';
+import enAgenda from '../../../messages/en.agenda.json';
 import enCore from '../../../messages/en.json';
 import svCases from '../../../messages/sv.cases.json';
 import enCases from '../../../messages/en.cases.json';
@@ -10,8 +12,8 @@ import svDocuments from '../../../messages/sv.documents.json';
 import enDocuments from '../../../messages/en.documents.json';
 
 // One catalogue per area of the app (core, cases, consents, audit, documents), merged per locale.
-const sv = { ...svCore, ...svCases, ...svConsents, ...svAudit, ...svDocuments };
-const en = { ...enCore, ...enCases, ...enConsents, ...enAudit, ...enDocuments };
+const sv = { ...svCore, ...svAgenda, ...svCases, ...svConsents, ...svAudit, ...svDocuments };
+const en = { ...enCore, ...enAgenda, ...enCases, ...enConsents, ...enAudit, ...enDocuments };
 
 /** Swedish is the default and the source of the key set: a key missing in sv.json is a type error. */
 export type MessageKey = keyof typeof sv;

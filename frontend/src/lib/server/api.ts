@@ -1,4 +1,5 @@
 import type { paths } from '$lib/api/schema';
+import { createAgendaApi } from './agenda';
 import { createCasesApi } from './cases';
 import { createConsentsApi } from './consents';
 import { createDocumentsApi } from './documents';
@@ -42,6 +43,9 @@ export function createApi(ctx: ApiContext) {
 			const response = await request(ctx, 'POST', '/api/auth/refresh');
 			return (await response.json()) as RefreshResponse;
 		},
+
+		/** The start page's items and my notification settings (`./agenda.ts`). */
+		agenda: createAgendaApi(call),
 
 		/** Cases (`./cases.ts`). */
 		cases: createCasesApi(call),

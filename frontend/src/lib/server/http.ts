@@ -80,7 +80,7 @@ async function readProblem(response: Response): Promise<Problem | null> {
 	}
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RequestOptions {
 	/** Values for `{name}` placeholders in `path`, URL-encoded here. */

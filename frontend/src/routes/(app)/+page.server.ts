@@ -1,7 +1,9 @@
+import { fail } from '@sveltejs/kit';
 import { ApiError, ApiUnavailableError } from '$lib/server/api';
+import type { Agenda, Notifications } from '$lib/server/agenda';
 import type { CaseListItem, CaseStats } from '$lib/server/cases';
 import type { ExpiringConsent } from '$lib/server/consents';
-import type { PageServerLoad } from './$types';
+import type { Actions, PageServerLoad } from './$types';
 
 /** Shown on the start page; the rest are a click away in the case list. */
 const SHARED_PAGE_SIZE = 10;
@@ -36,5 +38,40 @@ export const load: PageServerLoad = async ({ locals }) => {
 			return { items: page.items, total: page.total };
 		});
 	}
-	return { caseStats, expiring, isSocialWorker, isPartner, shared, isCoordinator: user?.roles.includes('coordinator') ?? false };
+	// The day's work (GET /me/agenda) for those who work in cases: social workers and partners.
+	const hasAgenda = !!user && (user.roles.includes('social_worker') || isPartner);
+	let agenda: Agenda | null = null;
+	let notifications: Notifications | null = null;
+	if (hasAgenda) {
+		[agenda, notifications] = await Promise.all([
+			optional(() => locals.api.agenda.agenda()),
+			optional(() => locals.api.agenda.notifications())
+		]);
+	}
+	return {
+		caseStats,
+		expiring,
+		isSocialWorker,
+		isPartner,
+		shared,
+		hasAgenda,
+		agenda,
+		notifications,
+		isCoordinator: user?.roles.includes('coordinator') ?? false
+	};
+};
+
+export const actions: Actions = {
+	/** Turns the daily digest e-mail on or off. */
+	digest: async ({ request, locals }) => {
+		const form = await request.formData();
+		const digest = form.get('digest') === 'on';
+		try {
+			await locals.api.agenda.setDigest(digest);
+		} catch (err) {
+			if (!(err instanceof ApiError || err instanceof ApiUnavailableError)) throw err;
+			return fail(400, { digestFailed: true });
+		}
+		return { digestSaved: true };
+	}
 };
