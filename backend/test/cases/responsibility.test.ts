@@ -139,6 +139,24 @@ describe('responsibility for a case', () => {
     ]);
   });
 
+  it('audits each allowed read of the holders and of the history, by ids only', async () => {
+    for (const [action, path] of [
+      ['case.caseworkers.read', 'caseworkers'],
+      ['case.responsibility.read', 'responsibility-history'],
+    ] as const) {
+      const before = await count(t, 'audit_queue', "action = $1 AND outcome = 'allowed' AND case_id = $2", [action, caseId]);
+      expect((await call(social, 'GET', `/api/cases/${caseId}/${path}`)).statusCode).toBe(200);
+      expect(
+        await count(t, 'audit_queue', "action = $1 AND outcome = 'allowed' AND case_id = $2 AND actor_id = $3", [
+          action,
+          caseId,
+          users.social,
+        ]),
+        action,
+      ).toBe(before + 1);
+    }
+  });
+
   it('sets and removes a deputy, who must be another social worker of the agency, with the history kept', async () => {
     for (const [who, code] of [
       ['school', 'deputy_invalid'],
