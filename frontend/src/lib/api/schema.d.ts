@@ -530,7 +530,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close a case with an outcome */
+        /** Close a case with an outcome code (policies/case-outcomes.yaml; default `other`) and text; answers the consents still in force */
         post: operations["postCasesByIdClose"];
         delete?: never;
         options?: never;
@@ -547,8 +547,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reopen a closed case (it becomes active) */
+        /** Reopen a closed case with a reason (it becomes active) */
         post: operations["postCasesByIdReopen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{id}/outcome-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Closes (outcome code and text) and reopens (reason) of the case, oldest first (owning unit only) */
+        get: operations["getCasesByIdOutcomeHistory"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -633,7 +650,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a participating agency (409 `not_participant` if it does not take part) */
+        /** Remove a participating agency (409 `not_participant` if it does not take part; 409 `agency_has_plan_items` if it has open plan actions and no `reassignTo`) */
         delete: operations["deleteCasesByIdParticipantsByAgencyId"];
         options?: never;
         head?: never;
@@ -647,7 +664,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Journal entries, newest first (deep pages: `after` the last entry seen) */
+        /** Journal entries, newest first (deep pages: `after` the last entry seen); filters apply to what the caller may see */
         get: operations["getCasesByIdEntries"];
         put?: never;
         /** Write a journal entry (append-only; a correction is a new entry with `corrects`) */
@@ -692,6 +709,23 @@ export interface paths {
         patch: operations["patchCasesByIdPlanItemsByItemId"];
         trace?: never;
     };
+    "/api/cases/{id}/plan-items/{itemId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A plan item's changes (who, when, which fields, old and new values), oldest first */
+        get: operations["getCasesByIdPlanItemsByItemIdHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cases/{id}/meetings": {
         parameters: {
             query?: never;
@@ -702,8 +736,59 @@ export interface paths {
         /** Network meetings, latest first */
         get: operations["getCasesByIdMeetings"];
         put?: never;
-        /** Record a network meeting; a decision may create a plan item */
+        /** Plan a network meeting (`status: planned`), or record a held one (minutes; a decision may create a plan item) */
         post: operations["postCasesByIdMeetings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{id}/meetings/{meetingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Move or cancel a planned meeting, or hold it (attendance, minutes, decisions); 409 `meeting_held` / `meeting_cancelled` once it is either */
+        patch: operations["patchCasesByIdMeetingsByMeetingId"];
+        trace?: never;
+    };
+    "/api/meetings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calendar: my agency's meetings from `from` to `to` (at most 62 days) on the cases it owns, or takes part in and is invited to */
+        get: operations["getMeetings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{id}/meetings/{meetingId}/invite.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The meeting as a calendar invitation (.ics) without personal data */
+        get: operations["getCasesByIdMeetingsByMeetingIdInviteIcs"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5507,6 +5592,12 @@ export interface operations {
                             name: string;
                             kind: string;
                         }[];
+                        outcomes: {
+                            code: string;
+                            sv: string;
+                            en: string;
+                        }[];
+                        defaultOutcome: string;
                     };
                 };
             };
@@ -5902,6 +5993,7 @@ export interface operations {
                         area: string | null;
                         reason: string | null;
                         outcome: string | null;
+                        outcomeCode: string | null;
                         /** Format: uuid */
                         ownerAgencyId: string;
                         /** Format: uuid */
@@ -6018,6 +6110,55 @@ export interface operations {
                             authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            status: "planned" | "held" | "cancelled";
+                            /** Format: date-time */
+                            startsAt: string | null;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            place: string | null;
+                            invitees: string[];
+                            attendedAgencyIds: string[];
+                            attendedPeople: string[];
+                            planSnapshot: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                caseId: string;
+                                category: string;
+                                lifeArea: string;
+                                goal: string;
+                                action: string;
+                                /** Format: uuid */
+                                responsibleAgencyId: string | null;
+                                /** Format: date */
+                                dueDate: string | null;
+                                status: "planned" | "in_progress" | "done" | "cancelled";
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                followUps: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    note: string;
+                                    /** Format: uuid */
+                                    authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
+                                    /** Format: uuid */
+                                    authorAgencyId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[] | null;
+                            /** Format: date-time */
+                            updatedAt: string;
                         }[];
                         withheld: {
                             category: string;
@@ -6810,6 +6951,7 @@ export interface operations {
                         area: string | null;
                         reason: string | null;
                         outcome: string | null;
+                        outcomeCode: string | null;
                         /** Format: uuid */
                         ownerAgencyId: string;
                         /** Format: uuid */
@@ -6926,6 +7068,55 @@ export interface operations {
                             authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            status: "planned" | "held" | "cancelled";
+                            /** Format: date-time */
+                            startsAt: string | null;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            place: string | null;
+                            invitees: string[];
+                            attendedAgencyIds: string[];
+                            attendedPeople: string[];
+                            planSnapshot: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                caseId: string;
+                                category: string;
+                                lifeArea: string;
+                                goal: string;
+                                action: string;
+                                /** Format: uuid */
+                                responsibleAgencyId: string | null;
+                                /** Format: date */
+                                dueDate: string | null;
+                                status: "planned" | "in_progress" | "done" | "cancelled";
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                followUps: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    note: string;
+                                    /** Format: uuid */
+                                    authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
+                                    /** Format: uuid */
+                                    authorAgencyId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[] | null;
+                            /** Format: date-time */
+                            updatedAt: string;
                         }[];
                         withheld: {
                             category: string;
@@ -7111,6 +7302,7 @@ export interface operations {
                         area: string | null;
                         reason: string | null;
                         outcome: string | null;
+                        outcomeCode: string | null;
                         /** Format: uuid */
                         ownerAgencyId: string;
                         /** Format: uuid */
@@ -7227,6 +7419,55 @@ export interface operations {
                             authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            status: "planned" | "held" | "cancelled";
+                            /** Format: date-time */
+                            startsAt: string | null;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            place: string | null;
+                            invitees: string[];
+                            attendedAgencyIds: string[];
+                            attendedPeople: string[];
+                            planSnapshot: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                caseId: string;
+                                category: string;
+                                lifeArea: string;
+                                goal: string;
+                                action: string;
+                                /** Format: uuid */
+                                responsibleAgencyId: string | null;
+                                /** Format: date */
+                                dueDate: string | null;
+                                status: "planned" | "in_progress" | "done" | "cancelled";
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                followUps: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    note: string;
+                                    /** Format: uuid */
+                                    authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
+                                    /** Format: uuid */
+                                    authorAgencyId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[] | null;
+                            /** Format: date-time */
+                            updatedAt: string;
                         }[];
                         withheld: {
                             category: string;
@@ -7441,6 +7682,8 @@ export interface operations {
             content: {
                 "application/json": {
                     outcome: string;
+                    /** @description One of policies/case-outcomes.yaml (GET /cases/options `outcomes`); without it, the configured default (`other`) */
+                    outcomeCode?: string;
                 };
             };
         };
@@ -7460,6 +7703,7 @@ export interface operations {
                         area: string | null;
                         reason: string | null;
                         outcome: string | null;
+                        outcomeCode: string | null;
                         /** Format: uuid */
                         ownerAgencyId: string;
                         /** Format: uuid */
@@ -7576,11 +7820,71 @@ export interface operations {
                             authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            status: "planned" | "held" | "cancelled";
+                            /** Format: date-time */
+                            startsAt: string | null;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            place: string | null;
+                            invitees: string[];
+                            attendedAgencyIds: string[];
+                            attendedPeople: string[];
+                            planSnapshot: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                caseId: string;
+                                category: string;
+                                lifeArea: string;
+                                goal: string;
+                                action: string;
+                                /** Format: uuid */
+                                responsibleAgencyId: string | null;
+                                /** Format: date */
+                                dueDate: string | null;
+                                status: "planned" | "in_progress" | "done" | "cancelled";
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                followUps: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    note: string;
+                                    /** Format: uuid */
+                                    authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
+                                    /** Format: uuid */
+                                    authorAgencyId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[] | null;
+                            /** Format: date-time */
+                            updatedAt: string;
                         }[];
                         withheld: {
                             category: string;
                             count: number;
                             reason: "no_consent" | "expired" | "withdrawn" | "no_required_party";
+                        }[];
+                        consentsInForce: {
+                            /** Format: uuid */
+                            id: string;
+                            agencyIds: string[];
+                            categories: string[];
+                            purpose: string;
+                            /** Format: date */
+                            validFrom: string;
+                            /** Format: date */
+                            validTo: string;
                         }[];
                     };
                 };
@@ -7786,7 +8090,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
@@ -7803,6 +8113,7 @@ export interface operations {
                         area: string | null;
                         reason: string | null;
                         outcome: string | null;
+                        outcomeCode: string | null;
                         /** Format: uuid */
                         ownerAgencyId: string;
                         /** Format: uuid */
@@ -7919,6 +8230,55 @@ export interface operations {
                             authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            status: "planned" | "held" | "cancelled";
+                            /** Format: date-time */
+                            startsAt: string | null;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            place: string | null;
+                            invitees: string[];
+                            attendedAgencyIds: string[];
+                            attendedPeople: string[];
+                            planSnapshot: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                caseId: string;
+                                category: string;
+                                lifeArea: string;
+                                goal: string;
+                                action: string;
+                                /** Format: uuid */
+                                responsibleAgencyId: string | null;
+                                /** Format: date */
+                                dueDate: string | null;
+                                status: "planned" | "in_progress" | "done" | "cancelled";
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                followUps: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    note: string;
+                                    /** Format: uuid */
+                                    authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
+                                    /** Format: uuid */
+                                    authorAgencyId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[] | null;
+                            /** Format: date-time */
+                            updatedAt: string;
                         }[];
                         withheld: {
                             category: string;
@@ -7987,6 +8347,211 @@ export interface operations {
             };
             /** @description A problem (RFC 9457) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getCasesByIdOutcomeHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        kind: "closed" | "reopened";
+                        outcomeCode: string | null;
+                        outcome: string | null;
+                        reason: string | null;
+                        /** Format: uuid */
+                        userId: string;
+                        userName: string | null;
+                        /** Format: date-time */
+                        at: string;
+                    }[];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8118,6 +8683,7 @@ export interface operations {
                         area: string | null;
                         reason: string | null;
                         outcome: string | null;
+                        outcomeCode: string | null;
                         /** Format: uuid */
                         ownerAgencyId: string;
                         /** Format: uuid */
@@ -8234,6 +8800,55 @@ export interface operations {
                             authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            status: "planned" | "held" | "cancelled";
+                            /** Format: date-time */
+                            startsAt: string | null;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            place: string | null;
+                            invitees: string[];
+                            attendedAgencyIds: string[];
+                            attendedPeople: string[];
+                            planSnapshot: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                caseId: string;
+                                category: string;
+                                lifeArea: string;
+                                goal: string;
+                                action: string;
+                                /** Format: uuid */
+                                responsibleAgencyId: string | null;
+                                /** Format: date */
+                                dueDate: string | null;
+                                status: "planned" | "in_progress" | "done" | "cancelled";
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                followUps: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    note: string;
+                                    /** Format: uuid */
+                                    authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
+                                    /** Format: uuid */
+                                    authorAgencyId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[] | null;
+                            /** Format: date-time */
+                            updatedAt: string;
                         }[];
                         withheld: {
                             category: string;
@@ -8992,7 +9607,10 @@ export interface operations {
     };
     deleteCasesByIdParticipantsByAgencyId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The agency that takes over the leaving agency's open plan actions (the owning agency or another participant) */
+                reassignTo?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -9170,6 +9788,18 @@ export interface operations {
                 pageSize?: number;
                 /** @description Keyset paging: the id of the last entry of the previous page; the entries older than it (`page` is then ignored) */
                 after?: string;
+                /** @description Only entries of this information category */
+                category?: string;
+                /** @description Only entries written by this agency */
+                agencyId?: string;
+                /** @description Only entries written by this user */
+                authorId?: string;
+                /** @description Only entries written on or after this day (Swedish time) */
+                from?: string;
+                /** @description Only entries written on or before this day (Swedish time) */
+                to?: string;
+                /** @description Only entries whose text contains this (case-insensitive) */
+                q?: string;
             };
             header?: never;
             path: {
@@ -10115,6 +10745,191 @@ export interface operations {
             };
         };
     };
+    getCasesByIdPlanItemsByItemIdHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        planItemId: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        cause: "update" | "reassign";
+                        fields: string[];
+                        goalFrom: string | null;
+                        goalTo: string | null;
+                        actionFrom: string | null;
+                        actionTo: string | null;
+                        /** Format: uuid */
+                        responsibleAgencyIdFrom: string | null;
+                        /** Format: uuid */
+                        responsibleAgencyIdTo: string | null;
+                        dueDateFrom: string | null;
+                        dueDateTo: string | null;
+                        statusFrom: string | null;
+                        statusTo: string | null;
+                        /** Format: uuid */
+                        changedByUserId: string;
+                        /** @description Display name of the staff member who wrote it */
+                        changedByName: string | null;
+                        /** Format: uuid */
+                        changedByAgencyId: string | null;
+                        /** Format: date-time */
+                        changedAt: string;
+                    }[];
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     getCasesByIdMeetings: {
         parameters: {
             query?: {
@@ -10163,6 +10978,55 @@ export interface operations {
                             authorName: string | null;
                             /** Format: date-time */
                             createdAt: string;
+                            status: "planned" | "held" | "cancelled";
+                            /** Format: date-time */
+                            startsAt: string | null;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            place: string | null;
+                            invitees: string[];
+                            attendedAgencyIds: string[];
+                            attendedPeople: string[];
+                            planSnapshot: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                caseId: string;
+                                category: string;
+                                lifeArea: string;
+                                goal: string;
+                                action: string;
+                                /** Format: uuid */
+                                responsibleAgencyId: string | null;
+                                /** Format: date */
+                                dueDate: string | null;
+                                status: "planned" | "in_progress" | "done" | "cancelled";
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                followUps: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    note: string;
+                                    /** Format: uuid */
+                                    authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
+                                    /** Format: uuid */
+                                    authorAgencyId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[] | null;
+                            /** Format: date-time */
+                            updatedAt: string;
                         }[];
                         total: number;
                         page: number;
@@ -10323,11 +11187,20 @@ export interface operations {
             content: {
                 "application/json": {
                     /** Format: date */
-                    date: string;
+                    date?: string;
+                    /** Format: date-time */
+                    startsAt?: string;
+                    /** Format: date-time */
+                    endsAt?: string;
+                    /** @description Where: a room or an address, or "digital" */
+                    place?: string;
                     agencyIds: string[];
                     people?: string[];
+                    /** @description Staff by name (never the person the case is about) */
+                    invitees?: string[];
+                    status?: "planned" | "held" | "cancelled";
                     agenda: string;
-                    minutes: string;
+                    minutes?: string;
                     decisions?: {
                         text: string;
                         planItem?: {
@@ -10378,6 +11251,55 @@ export interface operations {
                         authorName: string | null;
                         /** Format: date-time */
                         createdAt: string;
+                        status: "planned" | "held" | "cancelled";
+                        /** Format: date-time */
+                        startsAt: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        place: string | null;
+                        invitees: string[];
+                        attendedAgencyIds: string[];
+                        attendedPeople: string[];
+                        planSnapshot: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            caseId: string;
+                            category: string;
+                            lifeArea: string;
+                            goal: string;
+                            action: string;
+                            /** Format: uuid */
+                            responsibleAgencyId: string | null;
+                            /** Format: date */
+                            dueDate: string | null;
+                            status: "planned" | "in_progress" | "done" | "cancelled";
+                            /** Format: uuid */
+                            authorAgencyId: string;
+                            /** Format: uuid */
+                            authorUserId: string;
+                            /** @description Display name of the staff member who wrote it */
+                            authorName: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            followUps: {
+                                /** Format: uuid */
+                                id: string;
+                                note: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        }[] | null;
+                        /** Format: date-time */
+                        updatedAt: string;
                     };
                 };
             };
@@ -10497,6 +11419,731 @@ export interface operations {
             };
             /** @description A problem (RFC 9457) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    patchCasesByIdMeetingsByMeetingId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                meetingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    startsAt?: string;
+                    /** Format: date-time */
+                    endsAt?: string;
+                    /** @description Where: a room or an address, or "digital" */
+                    place?: string;
+                    agencyIds?: string[];
+                    /** @description Staff by name (never the person the case is about) */
+                    invitees?: string[];
+                    agenda?: string;
+                    status?: "planned" | "held" | "cancelled";
+                    attendance?: {
+                        agencyIds: string[];
+                        /** @description Staff by name (never the person the case is about) */
+                        people?: string[];
+                    };
+                    minutes?: string;
+                    decisions?: {
+                        text: string;
+                        planItem?: {
+                            lifeArea: string;
+                            goal: string;
+                            action: string;
+                            /** Format: uuid */
+                            responsibleAgencyId: string;
+                            /** Format: date */
+                            dueDate?: string | null;
+                            status?: "planned" | "in_progress" | "done" | "cancelled";
+                        };
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        caseId: string;
+                        category: string;
+                        /** Format: date */
+                        date: string;
+                        agencyIds: string[];
+                        people: string[];
+                        agenda: string;
+                        minutes: string;
+                        decisions: {
+                            /** Format: uuid */
+                            id: string;
+                            text: string;
+                            /** Format: uuid */
+                            planItemId: string | null;
+                        }[];
+                        /** Format: uuid */
+                        authorAgencyId: string;
+                        /** Format: uuid */
+                        authorUserId: string;
+                        /** @description Display name of the staff member who wrote it */
+                        authorName: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        status: "planned" | "held" | "cancelled";
+                        /** Format: date-time */
+                        startsAt: string | null;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        place: string | null;
+                        invitees: string[];
+                        attendedAgencyIds: string[];
+                        attendedPeople: string[];
+                        planSnapshot: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            caseId: string;
+                            category: string;
+                            lifeArea: string;
+                            goal: string;
+                            action: string;
+                            /** Format: uuid */
+                            responsibleAgencyId: string | null;
+                            /** Format: date */
+                            dueDate: string | null;
+                            status: "planned" | "in_progress" | "done" | "cancelled";
+                            /** Format: uuid */
+                            authorAgencyId: string;
+                            /** Format: uuid */
+                            authorUserId: string;
+                            /** @description Display name of the staff member who wrote it */
+                            authorName: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            followUps: {
+                                /** Format: uuid */
+                                id: string;
+                                note: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        }[] | null;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getMeetings: {
+        parameters: {
+            query?: {
+                /** @description First day (Swedish calendar); default today */
+                from?: string;
+                /** @description Last day, inclusive; default four weeks after `from`; at most 62 days after it */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                        items: {
+                            /** Format: uuid */
+                            caseId: string;
+                            caseNumber: string | null;
+                            meeting: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                caseId: string;
+                                category: string;
+                                /** Format: date */
+                                date: string;
+                                agencyIds: string[];
+                                people: string[];
+                                agenda: string;
+                                minutes: string;
+                                decisions: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    text: string;
+                                    /** Format: uuid */
+                                    planItemId: string | null;
+                                }[];
+                                /** Format: uuid */
+                                authorAgencyId: string;
+                                /** Format: uuid */
+                                authorUserId: string;
+                                /** @description Display name of the staff member who wrote it */
+                                authorName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                status: "planned" | "held" | "cancelled";
+                                /** Format: date-time */
+                                startsAt: string | null;
+                                /** Format: date-time */
+                                endsAt: string | null;
+                                place: string | null;
+                                invitees: string[];
+                                attendedAgencyIds: string[];
+                                attendedPeople: string[];
+                                planSnapshot: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** Format: uuid */
+                                    caseId: string;
+                                    category: string;
+                                    lifeArea: string;
+                                    goal: string;
+                                    action: string;
+                                    /** Format: uuid */
+                                    responsibleAgencyId: string | null;
+                                    /** Format: date */
+                                    dueDate: string | null;
+                                    status: "planned" | "in_progress" | "done" | "cancelled";
+                                    /** Format: uuid */
+                                    authorAgencyId: string;
+                                    /** Format: uuid */
+                                    authorUserId: string;
+                                    /** @description Display name of the staff member who wrote it */
+                                    authorName: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    followUps: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        note: string;
+                                        /** Format: uuid */
+                                        authorUserId: string;
+                                        /** @description Display name of the staff member who wrote it */
+                                        authorName: string | null;
+                                        /** Format: uuid */
+                                        authorAgencyId: string;
+                                        /** Format: date-time */
+                                        createdAt: string;
+                                    }[];
+                                }[] | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getCasesByIdMeetingsByMeetingIdInviteIcs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                meetingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An iCalendar invitation (RFC 5545): the case number, the place and the time, nothing else about the person */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

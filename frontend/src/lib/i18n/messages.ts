@@ -10,10 +10,12 @@ import svAudit from '../../../messages/sv.audit.json';
 import enAudit from '../../../messages/en.audit.json';
 import svDocuments from '../../../messages/sv.documents.json';
 import enDocuments from '../../../messages/en.documents.json';
+import svMeetings from '../../../messages/sv.meetings.json';
+import enMeetings from '../../../messages/en.meetings.json';
 
-// One catalogue per area of the app (core, cases, consents, audit, documents), merged per locale.
-const sv = { ...svCore, ...svAgenda, ...svCases, ...svConsents, ...svAudit, ...svDocuments };
-const en = { ...enCore, ...enAgenda, ...enCases, ...enConsents, ...enAudit, ...enDocuments };
+// One catalogue per area of the app (core, cases, consents, audit, documents, meetings), merged per locale.
+const sv = { ...svCore, ...svAgenda, ...svCases, ...svConsents, ...svAudit, ...svDocuments, ...svMeetings };
+const en = { ...enCore, ...enAgenda, ...enCases, ...enConsents, ...enAudit, ...enDocuments, ...enMeetings };
 
 /** Swedish is the default and the source of the key set: a key missing in sv.json is a type error. */
 export type MessageKey = keyof typeof sv;

@@ -3,6 +3,7 @@ import { createAgendaApi } from './agenda';
 import { createCasesApi } from './cases';
 import { createConsentsApi } from './consents';
 import { createDocumentsApi } from './documents';
+import { createMeetingsApi } from './meetings';
 import { request, type ApiContext, type Call } from './http';
 
 export { ApiError, ApiUnavailableError, type ApiContext, type Problem } from './http';
@@ -54,7 +55,10 @@ export function createApi(ctx: ApiContext) {
 		consents: createConsentsApi(call),
 
 		/** Documents of a case: list, upload, download (`./documents.ts`). */
-		documents: createDocumentsApi(call)
+		documents: createDocumentsApi(call),
+
+		/** Meetings: move, cancel, hold; the calendar; invitations (`./meetings.ts`). */
+		meetings: createMeetingsApi(call)
 	};
 }
 
