@@ -4,7 +4,8 @@ import { apiUrl, demoPassword, expectNoSeriousA11yViolations, launchBrowser, log
 
 /**
  * A network meeting in the browser: the caseworker plans it, downloads the invitation (which
- * names no one), holds it with a decision that becomes a plan action, and finds it in the calendar.
+ * names no one), holds it with a decision that becomes a plan action, and finds it in the calendar;
+ * so does the invited partner whose consent covers it.
  */
 
 let browser: Browser;
@@ -37,21 +38,43 @@ async function token(username: string): Promise<string> {
 /** Tomorrow on the Swedish calendar. */
 const tomorrow = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm' }).format(new Date(Date.now() + 86_400_000));
 
+async function api<T>(bearer: string, method: string, path: string, body?: unknown): Promise<T> {
+	const res = await fetch(`${apiUrl()}${path}`, {
+		method,
+		headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+		...(body === undefined ? {} : { body: JSON.stringify(body) })
+	});
+	if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+	return (await res.json()) as T;
+}
+
+const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
 beforeAll(async () => {
 	browser = await launchBrowser();
-	const res = await fetch(`${apiUrl()}/api/cases`, {
-		method: 'POST',
-		headers: { authorization: `Bearer ${await token('social')}`, 'content-type': 'application/json' },
-		body: JSON.stringify({
-			type: 'avhoppare',
-			area: 'Norrby',
-			reason: 'Vill lämna ett kriminellt nätverk.',
-			subject: { personalIdentityNumber: adultPersonnummer(), firstName: 'Adam', lastName }
-		})
+	const social = await token('social');
+	const me = await api<{ agencyId: string }>(social, 'GET', '/api/me');
+	const school = await api<{ agencyId: string }>(await token('school'), 'GET', '/api/me');
+	const created = await api<{ id: string; caseNumber: string }>(social, 'POST', '/api/cases', {
+		type: 'avhoppare',
+		area: 'Norrby',
+		reason: 'Vill lämna ett kriminellt nätverk.',
+		agencyIds: [school.agencyId],
+		subject: { personalIdentityNumber: adultPersonnummer(), firstName: 'Adam', lastName }
 	});
-	const created = (await res.json()) as { id: string; caseNumber: string };
 	caseId = created.id;
 	caseNumber = created.caseNumber;
+	// The school may see the case and its plan (meetings are `plan` information).
+	await api(social, 'POST', `/api/cases/${caseId}/consents`, {
+		givenBy: { kind: 'subject' },
+		agencyIds: [me.agencyId, school.agencyId],
+		categories: ['identity', 'plan'],
+		purpose: 'Samordnat stöd',
+		validFrom: isoDay(-1),
+		validTo: isoDay(300),
+		method: 'written',
+		evidenceRef: 'dok:2026/0042'
+	});
 });
 
 afterAll(async () => {
@@ -125,5 +148,17 @@ describe('a network meeting, planned then held', () => {
 		await page.waitForURL(/view=month/);
 		expect(await page.getByTestId('calendar').textContent()).toContain(`Ärende ${caseNumber}`);
 		await expectNoSeriousA11yViolations(page);
+	});
+
+	it('shows the meeting in the calendar of a partner that is invited and covered by the consent', async () => {
+		const { context, page: partner } = await openPage(browser);
+		await login(partner, 'school');
+		await partner.locator('nav a', { hasText: 'Möten' }).click();
+		await partner.waitForURL(/\/meetings/);
+		await partner.goto(`/meetings?view=week&date=${tomorrow}`);
+		const text = (await partner.getByTestId('calendar').textContent()) ?? '';
+		expect(text).toContain(`Ärende ${caseNumber}`);
+		expect(text).not.toContain(lastName);
+		await context.close();
 	});
 });
