@@ -135,7 +135,7 @@ describe('a social worker works a case from opening to closing', () => {
 		await item.locator('summary').click();
 		await item.locator('select[name="status"]').selectOption('in_progress');
 		await item.locator('textarea[name="followUp"]').fill('Första veckan: full närvaro.');
-		await item.locator('button', { hasText: 'Spara uppföljningen' }).click();
+		await item.locator('button', { hasText: 'Spara ändringarna' }).click();
 		await saved(page, 'Insatsen är uppdaterad');
 		expect(await page.getByTestId('plan-item-status').first().textContent()).toBe('Pågår');
 		expect(await page.getByTestId('plan-item').first().textContent()).toContain('Första veckan: full närvaro.');
@@ -232,7 +232,11 @@ describe('a social worker works a case from opening to closing', () => {
 		await expectNoSeriousA11yViolations(page);
 	});
 
-	it('reopens the case', async () => {
+	it('reopens the case, with a reason', async () => {
+		await page.locator('button', { hasText: 'Öppna ärendet igen' }).click();
+		await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'));
+		expect(await page.locator('.error-summary').textContent()).toContain('Skriv varför ärendet öppnas igen');
+		await page.locator('#reopenReason').fill('Ny oro från skolan.');
 		await page.locator('button', { hasText: 'Öppna ärendet igen' }).click();
 		await saved(page, 'Ärendet är öppnat igen');
 		expect(await page.getByTestId('case-status').textContent()).toBe('Pågående');

@@ -30,6 +30,20 @@ export type Meeting = MeetingPage['items'][number];
 export type CreateMeetingRequest = Json<paths['/api/cases/{id}/meetings']['post']['requestBody']>;
 export type Caseworker = Json<paths['/api/cases/{id}/caseworkers']['get']['responses'][200]>[number];
 export type ResponsibilityChange = Json<paths['/api/cases/{id}/responsibility-history']['get']['responses'][200]>[number];
+export type ClosedCase = Json<paths['/api/cases/{id}/close']['post']['responses'][200]>;
+export type ConsentInForce = ClosedCase['consentsInForce'][number];
+export type CloseCaseRequest = Json<paths['/api/cases/{id}/close']['post']['requestBody']>;
+export type OutcomeEvent = Json<paths['/api/cases/{id}/outcome-history']['get']['responses'][200]>[number];
+export type PlanItemChange = Json<paths['/api/cases/{id}/plan-items/{itemId}/history']['get']['responses'][200]>[number];
+/** The journal's filters (all optional); applied to what the caller may see. */
+export interface EntryFilter {
+	category?: string;
+	agencyId?: string;
+	authorId?: string;
+	from?: string;
+	to?: string;
+	q?: string;
+}
 
 export type CaseStatus = CaseDetail['status'];
 export type CaseType = CaseDetail['type'];
@@ -54,20 +68,28 @@ export function createCasesApi(call: Call) {
 		create: (body: CreateCaseRequest) => json<CaseDetail>(call('POST', '/api/cases', body)),
 		get: (caseId: string) => json<CaseDetail>(call('GET', '/api/cases/{id}', undefined, id(caseId))),
 		update: (caseId: string, body: UpdateCaseRequest) => json<CaseDetail>(call('PATCH', '/api/cases/{id}', body, id(caseId))),
-		close: (caseId: string, outcome: string) => json<CaseDetail>(call('POST', '/api/cases/{id}/close', { outcome }, id(caseId))),
-		reopen: (caseId: string) => json<CaseDetail>(call('POST', '/api/cases/{id}/reopen', undefined, id(caseId))),
+		/** Answers the case and the consents still in force, which the caseworker may then end one by one. */
+		close: (caseId: string, body: CloseCaseRequest) => json<ClosedCase>(call('POST', '/api/cases/{id}/close', body, id(caseId))),
+		reopen: (caseId: string, reason: string) => json<CaseDetail>(call('POST', '/api/cases/{id}/reopen', { reason }, id(caseId))),
+		outcomeHistory: (caseId: string) => json<OutcomeEvent[]>(call('GET', '/api/cases/{id}/outcome-history', undefined, id(caseId))),
 		addParticipant: (caseId: string, agencyId: string) =>
 			json<Participant[]>(call('POST', '/api/cases/{id}/participants', { agencyId }, id(caseId))),
-		async removeParticipant(caseId: string, agencyId: string): Promise<void> {
-			await call('DELETE', '/api/cases/{id}/participants/{agencyId}', undefined, { params: { id: caseId, agencyId } });
+		/** `reassignTo`: the agency that takes over the leaving agency's open plan actions. */
+		async removeParticipant(caseId: string, agencyId: string, reassignTo?: string): Promise<void> {
+			await call('DELETE', '/api/cases/{id}/participants/{agencyId}', undefined, {
+				params: { id: caseId, agencyId },
+				...(reassignTo ? { query: { reassignTo } } : {})
+			});
 		},
-		entries: (caseId: string, page: number, pageSize: number) =>
-			json<EntryPage>(call('GET', '/api/cases/{id}/entries', undefined, { ...id(caseId), query: { page, pageSize } })),
+		entries: (caseId: string, page: number, pageSize: number, filter: EntryFilter = {}) =>
+			json<EntryPage>(call('GET', '/api/cases/{id}/entries', undefined, { ...id(caseId), query: { page, pageSize, ...filter } })),
 		createEntry: (caseId: string, body: CreateEntryRequest) => json<Entry>(call('POST', '/api/cases/{id}/entries', body, id(caseId))),
 		createPlanItem: (caseId: string, body: CreatePlanItemRequest) =>
 			json<PlanItem>(call('POST', '/api/cases/{id}/plan-items', body, id(caseId))),
 		updatePlanItem: (caseId: string, itemId: string, body: UpdatePlanItemRequest) =>
 			json<PlanItem>(call('PATCH', '/api/cases/{id}/plan-items/{itemId}', body, { params: { id: caseId, itemId } })),
+		planItemHistory: (caseId: string, itemId: string) =>
+			json<PlanItemChange[]>(call('GET', '/api/cases/{id}/plan-items/{itemId}/history', undefined, { params: { id: caseId, itemId } })),
 		meetings: (caseId: string, page: number, pageSize: number) =>
 			json<MeetingPage>(call('GET', '/api/cases/{id}/meetings', undefined, { ...id(caseId), query: { page, pageSize } })),
 		createMeeting: (caseId: string, body: CreateMeetingRequest) =>
@@ -116,6 +138,10 @@ const PROBLEM_MESSAGES: Record<string, MessageKey> = {
 	already_responsible: 'cases.problem.alreadyResponsible',
 	deputy_invalid: 'cases.problem.deputyInvalid',
 	deputy_is_responsible: 'cases.problem.deputyIsResponsible',
+	unknown_outcome: 'cases.problem.unknownOutcome',
+	due_date_past: 'cases.problem.dueDatePast',
+	reassign_target_invalid: 'cases.problem.reassignTargetInvalid',
+	range_reversed: 'cases.problem.rangeReversed',
 	validation: 'cases.problem.validation'
 };
 
@@ -215,11 +241,21 @@ export function isOwner(user: { agencyId: string; roles: readonly string[] }, de
 }
 
 /** The `reopen` form action, shared by every page of a case (the closed notice is on all of them). */
-export async function reopenAction({ locals, params }: { locals: App.Locals; params: { id: string } }) {
+export async function reopenAction({ locals, params, request }: { locals: App.Locals; params: { id: string }; request: Request }) {
+	const values = formValues(await request.formData(), ['reopenReason']);
+	const reason = values.reopenReason ?? '';
+	if (!reason) return formFailure(400, 'reopen', 'cases.form.fixErrors', values, { reopenReason: 'cases.closed.error.reasonRequired' });
+	if (reason.length > 2000)
+		return formFailure(400, 'reopen', 'cases.form.fixErrors', values, { reopenReason: 'cases.closed.error.reasonTooLong' });
 	try {
-		await locals.api.cases.reopen(params.id);
+		await locals.api.cases.reopen(params.id, reason);
 	} catch (err) {
-		return apiFailure(err, { action: 'reopen', requestId: locals.requestId, values: {} });
+		return apiFailure(err, {
+			action: 'reopen',
+			requestId: locals.requestId,
+			values,
+			fieldFor: (p) => (p.startsWith('reason') ? 'reopenReason' : null)
+		});
 	}
 	return { action: 'reopen', saved: 'cases.closed.reopened' as const };
 }

@@ -80,9 +80,10 @@ export const actions = {
 	},
 
 	removeParticipant: async ({ request, locals, params }) => {
-		const values = formValues(await request.formData(), ['agencyId']);
+		// `reassignTo`: who takes over the agency's open plan actions (asked for after a refusal).
+		const values = formValues(await request.formData(), ['agencyId', 'reassignTo']);
 		try {
-			await locals.api.cases.removeParticipant(params.id, values.agencyId ?? '');
+			await locals.api.cases.removeParticipant(params.id, values.agencyId ?? '', values.reassignTo || undefined);
 		} catch (err) {
 			return apiFailure(err, { action: 'removeParticipant', requestId: locals.requestId, values, itemId: values.agencyId });
 		}

@@ -31,18 +31,38 @@ export const actions = {
 				requestId: locals.requestId,
 				values,
 				fieldFor: (p) => ['lifeArea', 'goal', 'action', 'responsibleAgencyId', 'dueDate'].find((f) => p.startsWith(f)) ?? null,
-				codeField: { unknown_life_area: 'lifeArea', agency_not_in_case: 'responsibleAgencyId' }
+				codeField: { unknown_life_area: 'lifeArea', agency_not_in_case: 'responsibleAgencyId', due_date_past: 'dueDate' }
 			});
 		}
 		return { action: 'addItem', saved: 'cases.plan.added' as const };
 	},
 
-	/** Change an item's status and/or add a follow-up note. */
+	/**
+	 * Change an item (goal, action, responsible agency, due date, status) and/or add a follow-up
+	 * note. The form sends the item as shown; the API keeps in the history only what changed.
+	 */
 	updateItem: async ({ request, locals, params }) => {
-		const values = formValues(await request.formData(), ['itemId', 'status', 'followUp']);
+		const values = formValues(await request.formData(), [
+			'itemId',
+			'goal',
+			'action',
+			'responsibleAgencyId',
+			'dueDate',
+			'status',
+			'followUp'
+		]);
 		const itemId = values.itemId ?? '';
 		const body: UpdatePlanItemRequest = {};
 		const e: Record<string, MessageKey> = {};
+		for (const f of ['goal', 'action'] as const) {
+			const v = values[f] ?? '';
+			if (!v) e[`${f}-${itemId}`] = f === 'goal' ? 'cases.plan.error.goalRequired' : 'cases.plan.error.actionRequired';
+			else if (v.length > 2000) e[`${f}-${itemId}`] = 'cases.plan.error.tooLong';
+			else body[f] = v;
+		}
+		if (values.responsibleAgencyId) body.responsibleAgencyId = values.responsibleAgencyId;
+		if (values.dueDate && !isDate(values.dueDate)) e[`dueDate-${itemId}`] = 'cases.plan.error.dueDateInvalid';
+		else body.dueDate = values.dueDate || null;
 		if (values.status) {
 			if ((PLAN_ITEM_STATUSES as readonly string[]).includes(values.status)) body.status = values.status as UpdatePlanItemRequest['status'];
 			else e[`status-${itemId}`] = 'cases.plan.error.statusInvalid';
@@ -60,7 +80,11 @@ export const actions = {
 				requestId: locals.requestId,
 				values,
 				itemId,
-				fieldFor: (p) => (p.startsWith('status') ? `status-${itemId}` : p.startsWith('followUp') ? `followUp-${itemId}` : null)
+				fieldFor: (p) => {
+					const f = ['goal', 'action', 'responsibleAgencyId', 'dueDate', 'status', 'followUp'].find((name) => p.startsWith(name));
+					return f ? `${f}-${itemId}` : null;
+				},
+				codeField: { agency_not_in_case: `responsibleAgencyId-${itemId}` }
 			});
 		}
 		return { action: 'updateItem', saved: 'cases.plan.updated' as const, itemId };
