@@ -145,6 +145,34 @@ describe('GET /api/me/agenda', () => {
     expect((await agenda(social)).unread).toEqual([]);
   });
 
+  it('a planned meeting shows its start time; a cancelled one is not shown', async () => {
+    const startsAt = `${daysFromToday(6)}T08:30:00.000Z`;
+    const planned = await t.app.inject({
+      method: 'POST',
+      url: `/api/cases/${open}/meetings`,
+      headers: bearer(social),
+      payload: {
+        status: 'planned',
+        startsAt,
+        endsAt: `${daysFromToday(6)}T09:30:00.000Z`,
+        place: 'Rum 3',
+        agencyIds: [a.social, a.school],
+        agenda: 'Planering',
+      },
+    });
+    expect(planned.statusCode, planned.body).toBe(201);
+    const id = planned.json().id as string;
+    expect((await agenda(social)).meetings.find((m) => m.id === id)).toMatchObject({ startsAt, section: 'meetings' });
+    const cancel = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/cases/${open}/meetings/${id}`,
+      headers: bearer(social),
+      payload: { status: 'cancelled' },
+    });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect((await agenda(social)).meetings.map((m) => m.id)).not.toContain(id);
+  });
+
   it('is audited: one event per case shown, with the consents relied on for a partner, and ledger rows for what crossed', async () => {
     const rid = (await t.app.inject({ url: '/api/me/agenda', headers: bearer(school) })).headers['x-request-id'] as string;
     const { rows } = await t.sql.query("SELECT case_id, consent_ids FROM audit_queue WHERE request_id = $1 AND action = 'agenda.read'", [

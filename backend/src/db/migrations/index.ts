@@ -16,6 +16,7 @@ import { Migration20261205004000CaseLastSeen } from './Migration20261205004000Ca
 import { Migration20261205004500MeetingPlanning } from './Migration20261205004500MeetingPlanning.js';
 import { Migration20261205005000UserEmailDigest } from './Migration20261205005000UserEmailDigest.js';
 import { Migration20261205005500PlanHistoryOutcomes } from './Migration20261205005500PlanHistoryOutcomes.js';
+import { Migration20261205005600SessionSignIns } from './Migration20261205005600SessionSignIns.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -37,4 +38,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205004500MeetingPlanning', class: Migration20261205004500MeetingPlanning },
   { name: 'Migration20261205005000UserEmailDigest', class: Migration20261205005000UserEmailDigest },
   { name: 'Migration20261205005500PlanHistoryOutcomes', class: Migration20261205005500PlanHistoryOutcomes },
+  { name: 'Migration20261205005600SessionSignIns', class: Migration20261205005600SessionSignIns },
 ];

@@ -95,7 +95,7 @@ export class AgendaService {
         if (!p.dueDate) continue;
         out.planActions.push({ ...ref, section: 'plan', id: p.id, action: p.action, dueDate: p.dueDate, overdue: p.dueDate < today });
       }
-      for (const m of meetings) out.meetings.push({ ...ref, section: 'meetings', id: m.id, date: m.date, startsAt: null });
+      for (const m of meetings) out.meetings.push({ ...ref, section: 'meetings', id: m.id, date: m.date, startsAt: m.startsAt ?? null });
       for (const c of consents)
         out.consentsEnding.push({
           ...ref,

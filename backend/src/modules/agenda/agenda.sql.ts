@@ -27,15 +27,16 @@ c AS (
   FROM support_case sc JOIN mine ON mine.id = sc.id JOIN subject s ON s.id = sc.subject_id LEFT JOIN seen ON seen.case_id = sc.id
   WHERE sc.status <> 'closed' OR sc.closed_at > (SELECT at FROM since)
 ),
-j AS (
+-- Materialised: its filter and its output would otherwise each run the per-case subqueries.
+j AS MATERIALIZED (
   SELECT c.*,
     (SELECT coalesce(json_agg(json_build_object('id', p.id, 'caseId', p.case_id, 'category', p.category, 'authorAgencyId', p.author_agency_id,
         'responsibleAgencyId', p.responsible_agency_id, 'action', p.action, 'dueDate', p.due_date::text) ORDER BY p.due_date, p.id), '[]'::json)
      FROM plan_item p WHERE p.case_id = c.id AND c.status <> 'closed' AND p.responsible_agency_id = ? AND p.due_date <= ?::date
        AND p.status IN ('planned', 'in_progress')) AS plan_items,
     (SELECT coalesce(json_agg(json_build_object('id', m.id, 'caseId', m.case_id, 'category', m.category, 'authorAgencyId', m.author_agency_id,
-        'date', m.date::text) ORDER BY m.date, m.id), '[]'::json)
-     FROM meeting m WHERE m.case_id = c.id AND c.status <> 'closed' AND m.date BETWEEN ?::date AND ?::date) AS meetings,
+        'date', m.date::text, 'startsAt', ${ts('m.starts_at')}) ORDER BY m.date, m.starts_at, m.id), '[]'::json)
+     FROM meeting m WHERE m.case_id = c.id AND c.status <> 'closed' AND m.date BETWEEN ?::date AND ?::date AND m.status <> 'cancelled') AS meetings,
     ${
       owner
         ? `(SELECT coalesce(json_agg(json_build_object('id', k.id, 'validTo', k.valid_to::text) ORDER BY k.valid_to, k.id), '[]'::json)
@@ -81,7 +82,7 @@ export interface AgendaCaseRow {
     action: string;
     dueDate: string;
   }[];
-  meetings: { id: string; caseId: string; category: string; authorAgencyId: string; date: string }[];
+  meetings: { id: string; caseId: string; category: string; authorAgencyId: string; date: string; startsAt: string | null }[];
   consents: { id: string; validTo: string }[];
   newEntries: { authorAgencyId: string; category: string; n: number }[];
 }
