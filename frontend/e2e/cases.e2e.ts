@@ -189,7 +189,7 @@ describe('a social worker works a case from opening to closing', () => {
 		expect(await page.title()).toBe('Ärende: nätverksmöten – Samverka');
 		await expectNoSeriousA11yViolations(page);
 
-		expect(await page.locator('input[name="agencyIds"]:checked').count()).toBe(2);
+		expect(await page.locator('form[action="?/addMeeting"] input[name="agencyIds"]:checked').count()).toBe(2);
 		await page.locator('#people').fill('den unge\nmamma');
 		await page.locator('#agenda').fill('Närvaro och fritid');
 		await page.locator('#minutes').fill('Genomgång av planen.');
