@@ -76,13 +76,13 @@ export const EXTRACT_LIMIT = 10_000;
 
 /** Actions the service records, offered in the auditor's filter even before they occur in the log. */
 export const KNOWN_ACTIONS = [
-  'admin.agency.create', 'admin.user.create', 'admin.user.deactivate', 'admin.user.list', 'audit.actions', 'audit.actors', 'audit.agencies',
+  'admin.agency.create', 'admin.user.create', 'admin.user.deactivate', 'admin.user.list', 'agenda.digest', 'agenda.read', 'audit.actions', 'audit.actors', 'audit.agencies',
   'audit.anomalies', 'audit.checkpoints', 'audit.export', 'audit.export_csv', 'audit.extract', 'audit.extract_csv', 'audit.search', 'audit.secrecy_review',
   'audit.subject.lookup', 'audit.timeline', 'audit.verify', 'auth.login', 'auth.logout', 'case.close', 'case.create', 'case.list',
   'case.participant.add', 'case.participant.remove', 'case.read', 'case.reopen', 'case.search', 'case.stats.read', 'case.update',
   'consent.expiring', 'consent.list', 'consent.matrix', 'consent.receipt.read', 'consent.receipt.verify', 'consent.record',
-  'consent.withdraw', 'disclosure.read', 'entry.create', 'entry.list', 'meeting.create', 'meeting.list', 'plan_item.create',
-  'plan_item.update', 'stats.groups.read', 'subject.create',
+  'consent.withdraw', 'digest.send', 'disclosure.read', 'entry.create', 'entry.list', 'meeting.create', 'meeting.list', 'plan_item.create',
+  'plan_item.update', 'stats.groups.read', 'subject.create', 'user.notifications.update',
 ];
 
 const EXTRACT_CSV_HEADER = ['seq', 'occurred_at', 'actor_id', 'actor_name', 'agency_id', 'agency_name', 'actor_role', 'action', 'resource_type', 'resource_id',
