@@ -5,7 +5,9 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { EmbeddedStartError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { APP_ROLE, SEQUENCER_ROLE } from './db/grants.js';
+import { JOBS_ROLE, prepareJobsSchema } from './db/jobs-role.js';
 import { initOrm, type Orm } from './db/orm.js';
 import { Backoff } from './db/backoff.js';
 import { EXIT_DATABASE_UNREACHABLE, isDatabaseUnavailable } from './db/unavailable.js';
@@ -56,9 +58,18 @@ async function main(): Promise<void> {
     log.warn({ retryInMs: delay }, 'the database cannot be reached; trying again (check DATABASE_URL if this persists)');
     await new Promise((r) => setTimeout(r, delay));
   }
-  // pg-boss creates and migrates its own schema (pgboss): it signs in as the role that migrates.
-  const jobsUrl = config.MIGRATION_DATABASE_URL ?? databaseUrl;
+  // pg-boss creates and migrates its own schema (pgboss): it signs in as the role that migrates,
+  // or with the embedded database as the role that owns just that schema (never the superuser).
+  let jobsUrl = config.MIGRATION_DATABASE_URL ?? databaseUrl;
   if (embedded) {
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      await prepareJobsSchema(admin);
+    } finally {
+      await admin.end();
+    }
+    jobsUrl = await embedded.loginUrl('samverka', JOBS_ROLE);
     // The superuser only migrated and granted: the API and the sequencer sign in as their own
     // roles (created by the grants), with nothing to RESET ROLE back to.
     databaseUrl = await embedded.loginUrl('samverka', APP_ROLE);
@@ -99,7 +110,7 @@ async function main(): Promise<void> {
     );
   });
   if (config.AUDIT_SEQUENCER) app.auditSequencer.start();
-  if (config.JOBS) await app.digest.start(jobsUrl);
+  if (config.JOBS) app.digest.startInBackground(jobsUrl);
   log.info({ address }, 'API listening');
   if (config.DEMO) {
     log.info({ users: DEMO_USERS.map((u) => u.username) }, 'demo sign-ins use DEMO_PASSWORD');

@@ -120,6 +120,25 @@ async function clearLeftover(dataDir: string, ownerFile: string, log: (m: string
   }
 }
 
+/**
+ * The socket's lock file (`/tmp/.s.PGSQL.<port>.lock`) of a postmaster killed with SIGKILL names
+ * its pid; PostgreSQL refuses to start while that pid exists, and a killed process lingers as a
+ * zombie for a moment. A lock of a process that is gone or a zombie is removed with its socket.
+ */
+function clearStaleSocketLock(port: number, log: (m: string) => void): void {
+  const lock = `/tmp/.s.PGSQL.${port}.lock`;
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(lock, 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (Number.isInteger(pid) && pid > 0 && processStart(pid) !== null && /postgres/.test(commandOf(pid))) return;
+  fs.rmSync(lock, { force: true });
+  fs.rmSync(`/tmp/.s.PGSQL.${port}`, { force: true });
+  log('removed the socket lock file of an embedded PostgreSQL that is no longer running');
+}
+
 /** One sentence for a postmaster that exited during start, from its last messages. */
 function startFailure(messages: readonly string[], port: number, dataDir: string): EmbeddedStartError {
   const fatal = [...messages]
@@ -157,6 +176,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   } else {
     await clearLeftover(dataDir, ownerFile, log);
   }
+  clearStaleSocketLock(port, log);
   const password = fs.readFileSync(secretFile, 'utf8').trim();
   const messages: string[] = [];
   const pg = new EmbeddedPostgres({

@@ -263,6 +263,7 @@ describe('npm start on the embedded PostgreSQL: the API signs in as the applicat
     );
     expect(sessions.rows.length).toBeGreaterThan(0);
     for (const s of sessions.rows) expect(s, s.application_name).toMatchObject({ superuser: false });
-    expect(new Set(sessions.rows.map((s) => s.session_user))).toEqual(new Set([APP_ROLE, 'samverka_audit_sequencer']));
+    // The job queue signs in as the role that owns only its own schema (pgboss).
+    expect(new Set(sessions.rows.map((s) => s.session_user))).toEqual(new Set([APP_ROLE, 'samverka_audit_sequencer', 'samverka_jobs']));
   });
 });

@@ -7,11 +7,11 @@ import { Migration20261127000005CasesPerf } from './Migration20261127000005Cases
 import { Migration20261127000006CaseListPages } from './Migration20261127000006CaseListPages.js';
 import { Migration20261127000007CaseSearchName } from './Migration20261127000007CaseSearchName.js';
 import { Migration20261127000008AuditQueueKey } from './Migration20261127000008AuditQueueKey.js';
+import { Migration20261204000011SignInThrottle } from './Migration20261204000011SignInThrottle.js';
 import { Migration20261204000031JournalAppendOnly } from './Migration20261204000031JournalAppendOnly.js';
+import { Migration20261204000032SecrecyReview } from './Migration20261204000032SecrecyReview.js';
 import { Migration20261205001610Documents } from './Migration20261205001610Documents.js';
 import { Migration20261205002330CaseNumbersResponsibility } from './Migration20261205002330CaseNumbersResponsibility.js';
-import { Migration20261204000011SignInThrottle } from './Migration20261204000011SignInThrottle.js';
-import { Migration20261204000032SecrecyReview } from './Migration20261204000032SecrecyReview.js';
 import { Migration20261205004000CaseLastSeen } from './Migration20261205004000CaseLastSeen.js';
 import { Migration20261205004500MeetingPlanning } from './Migration20261205004500MeetingPlanning.js';
 import { Migration20261205005000UserEmailDigest } from './Migration20261205005000UserEmailDigest.js';
@@ -29,8 +29,8 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127000006CaseListPages', class: Migration20261127000006CaseListPages },
   { name: 'Migration20261127000007CaseSearchName', class: Migration20261127000007CaseSearchName },
   { name: 'Migration20261127000008AuditQueueKey', class: Migration20261127000008AuditQueueKey },
-  { name: 'Migration20261204000031JournalAppendOnly', class: Migration20261204000031JournalAppendOnly },
   { name: 'Migration20261204000011SignInThrottle', class: Migration20261204000011SignInThrottle },
+  { name: 'Migration20261204000031JournalAppendOnly', class: Migration20261204000031JournalAppendOnly },
   { name: 'Migration20261204000032SecrecyReview', class: Migration20261204000032SecrecyReview },
   { name: 'Migration20261205001610Documents', class: Migration20261205001610Documents },
   { name: 'Migration20261205002330CaseNumbersResponsibility', class: Migration20261205002330CaseNumbersResponsibility },

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { PgBoss } from 'pg-boss';
 import type { Config } from '../../config.js';
+import { Backoff } from '../../db/backoff.js';
 import { sql } from '../../db/sql.js';
 import type { AgencyKind, Role } from '../identity/identity.entities.js';
 import type { Actor } from '../../types.js';
@@ -46,6 +47,8 @@ const RECIPIENTS_SQL = `SELECT u.id, u.username, u.display_name AS "displayName"
 export class DailyDigest {
   private api?: FastifyInstance;
   private boss?: PgBoss;
+  private stopping = false;
+  private retry?: NodeJS.Timeout;
   private readonly transport: Transporter | null;
 
   constructor(
@@ -102,8 +105,8 @@ export class DailyDigest {
   async start(connectionString: string, opts: { pollingIntervalSeconds?: number } = {}): Promise<void> {
     const boss = new PgBoss({ connectionString, schema: 'pgboss', max: 2, application_name: 'samverka-jobs' });
     boss.on('error', (e: Error) => this.log.error({ err: { type: e.name, code: (e as { code?: string }).code } }, 'job queue error'));
-    await boss.start();
     this.boss = boss;
+    await boss.start();
     await boss.createQueue(DIGEST_QUEUE);
     await boss.schedule(DIGEST_QUEUE, this.config.DIGEST_SCHEDULE, null, { tz: this.config.DIGEST_TIMEZONE });
     await boss.work(DIGEST_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 }, async () => {
@@ -118,8 +121,39 @@ export class DailyDigest {
     return this.boss.send(DIGEST_QUEUE);
   }
 
+  /**
+   * Starts the job queue without holding up or risking the API: a queue that cannot start (the
+   * database away, a restart under way) is logged and tried again with backoff until it starts
+   * or the server stops. Digests wait; requests do not.
+   */
+  startInBackground(connectionString: string): void {
+    const backoff = new Backoff(1_000, 60_000);
+    const attempt = async (): Promise<void> => {
+      if (this.stopping) return;
+      try {
+        await this.start(connectionString);
+      } catch (e) {
+        const boss = this.boss;
+        this.boss = undefined;
+        await boss?.stop({ graceful: false, timeout: 1_000 }).catch(() => undefined);
+        const delay = backoff.next();
+        this.log.warn({ err: { type: (e as Error).name, code: (e as { code?: string }).code }, retryInMs: delay }, 'the job queue did not start; trying again');
+        this.retry = setTimeout(() => void attempt(), delay);
+        this.retry.unref();
+      }
+    };
+    void attempt();
+  }
+
+  /** Stops the queue; a queue that fails to stop cleanly is logged, never holds up the shutdown. */
   async stop(): Promise<void> {
-    await this.boss?.stop({ graceful: true, timeout: 10_000 });
+    this.stopping = true;
+    if (this.retry) clearTimeout(this.retry);
+    try {
+      await this.boss?.stop({ graceful: true, timeout: 10_000 });
+    } catch (e) {
+      this.log.warn({ err: { type: (e as Error).name, code: (e as { code?: string }).code } }, 'the job queue did not stop cleanly');
+    }
     this.boss = undefined;
     this.transport?.close();
   }
