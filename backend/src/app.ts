@@ -46,9 +46,16 @@ export interface AppDeps {
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.accessToken', '*.personalIdentityNumber'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.accessToken', '*.personalIdentityNumber'],
+      censor: '[redacted]',
+    },
     serializers: {
-      req: (req: { method: string; routeOptions?: { url?: string }; id: string }) => ({ method: req.method, route: req.routeOptions?.url ?? '(unmatched)', id: req.id }),
+      req: (req: { method: string; routeOptions?: { url?: string }; id: string }) => ({
+        method: req.method,
+        route: req.routeOptions?.url ?? '(unmatched)',
+        id: req.id,
+      }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
@@ -132,19 +139,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin);
 
   // Routes
-  await app.register(async (api) => {
-    await api.register(healthRoutes);
-    await api.register(authRoutes);
-    await api.register(adminRoutes);
-    await api.register(auditRoutes);
-    await api.register(casesRoutes);
-    await api.register(consentsRoutes);
-    await api.register(printoutsRoutes);
-    await api.register(documentsRoutes);
-    await api.register(agendaRoutes);
-    await api.register(notificationsRoutes);
-    api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
-  }, { prefix: '/api' });
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      await api.register(authRoutes);
+      await api.register(adminRoutes);
+      await api.register(auditRoutes);
+      await api.register(casesRoutes);
+      await api.register(consentsRoutes);
+      await api.register(printoutsRoutes);
+      await api.register(documentsRoutes);
+      await api.register(agendaRoutes);
+      await api.register(notificationsRoutes);
+      api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
+    },
+    { prefix: '/api' },
+  );
 
   return app;
 }

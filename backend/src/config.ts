@@ -10,7 +10,10 @@ const Env = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
   HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   PG_DATA_DIR: Type.String({ default: path.join(repoRoot, '.data/pg') }),
   PG_PORT: Type.Integer({ default: 54329, minimum: 1, maximum: 65535 }),
@@ -116,10 +119,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!config.DATABASE_URL) missing.push('  DATABASE_URL: required in production (embedded PostgreSQL is for development only)');
     if (!env.KEYS_DIR) missing.push('  KEYS_DIR: required in production (a directory holding the signing keys; none are generated)');
     if (!config.DB_ROLE && !config.MIGRATION_DATABASE_URL) {
-      missing.push('  DB_ROLE or MIGRATION_DATABASE_URL: required in production (the API must not run as the owner of the tables: set DB_ROLE=samverka_app, or run migrations through MIGRATION_DATABASE_URL and let DATABASE_URL sign in as the application role)');
+      missing.push(
+        '  DB_ROLE or MIGRATION_DATABASE_URL: required in production (the API must not run as the owner of the tables: set DB_ROLE=samverka_app, or run migrations through MIGRATION_DATABASE_URL and let DATABASE_URL sign in as the application role)',
+      );
     }
     if (config.MIGRATION_DATABASE_URL && !config.DB_ROLE && config.AUDIT_SEQUENCER && !config.AUDIT_SEQUENCER_DATABASE_URL) {
-      missing.push('  AUDIT_SEQUENCER_DATABASE_URL: required with MIGRATION_DATABASE_URL (the sequencer signs in as samverka_audit_sequencer; the application role may not write the audit log)');
+      missing.push(
+        '  AUDIT_SEQUENCER_DATABASE_URL: required with MIGRATION_DATABASE_URL (the sequencer signs in as samverka_audit_sequencer; the application role may not write the audit log)',
+      );
     }
     if (config.DEMO) missing.push('  DEMO: not allowed in production (demo users and generated keys are for a checkout)');
     if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);

@@ -73,7 +73,10 @@ async function main(): Promise<void> {
     // The superuser only migrated and granted: the API and the sequencer sign in as their own
     // roles (created by the grants), with nothing to RESET ROLE back to.
     databaseUrl = await embedded.loginUrl('samverka', APP_ROLE);
-    config = { ...config, AUDIT_SEQUENCER_DATABASE_URL: config.AUDIT_SEQUENCER_DATABASE_URL ?? (await embedded.loginUrl('samverka', SEQUENCER_ROLE)) };
+    config = {
+      ...config,
+      AUDIT_SEQUENCER_DATABASE_URL: config.AUDIT_SEQUENCER_DATABASE_URL ?? (await embedded.loginUrl('samverka', SEQUENCER_ROLE)),
+    };
   }
   const orm: Orm = await initOrm(databaseUrl, config.DB_POOL_MAX, false, config.DB_ROLE || undefined);
   const app: FastifyInstance = await buildApp({ config, orm, keys });

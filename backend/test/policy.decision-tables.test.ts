@@ -18,7 +18,10 @@ interface RoleRow {
   expect: 'allow' | 'deny';
 }
 
-const table = YAML.parse(fs.readFileSync(path.join(policiesDir, 'decision-tables/roles.yaml'), 'utf8')) as { name: string; rows: RoleRow[] };
+const table = YAML.parse(fs.readFileSync(path.join(policiesDir, 'decision-tables/roles.yaml'), 'utf8')) as {
+  name: string;
+  rows: RoleRow[];
+};
 
 describe(`decision table: ${table.name}`, () => {
   const pdp = new PolicyDecisionPoint(loadPolicies(policiesDir));

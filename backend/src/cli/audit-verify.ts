@@ -12,7 +12,14 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import {
-  keyId, parsePublicKey, StreamingVerifier, verifyExtract, type Checkpoint, type ExtractEvent, type ExtractVerifyResult, type LogEvent,
+  keyId,
+  parsePublicKey,
+  StreamingVerifier,
+  verifyExtract,
+  type Checkpoint,
+  type ExtractEvent,
+  type ExtractVerifyResult,
+  type LogEvent,
   type VerifyResult,
 } from '../modules/audit/audit.crypto.js';
 
@@ -25,18 +32,34 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 function toEvent(o: Record<string, unknown>): LogEvent {
   if (!Number.isSafeInteger(o.seq)) throw new ExportFormatError('an event has no valid seq');
   return {
-    seq: o.seq as number, eventId: str(o.eventId) ?? '', occurredAt: str(o.occurredAt) ?? '', actorId: str(o.actorId), actorAgencyId: str(o.actorAgencyId),
-    actorRole: str(o.actorRole), action: str(o.action) ?? '', resourceType: str(o.resourceType) ?? '', resourceId: str(o.resourceId), caseId: str(o.caseId),
-    subjectId: str(o.subjectId), outcome: str(o.outcome) ?? '', reason: str(o.reason),
-    consentIds: Array.isArray(o.consentIds) ? o.consentIds.map((c) => String(c)) : [], requestId: str(o.requestId), clientIp: str(o.clientIp),
+    seq: o.seq as number,
+    eventId: str(o.eventId) ?? '',
+    occurredAt: str(o.occurredAt) ?? '',
+    actorId: str(o.actorId),
+    actorAgencyId: str(o.actorAgencyId),
+    actorRole: str(o.actorRole),
+    action: str(o.action) ?? '',
+    resourceType: str(o.resourceType) ?? '',
+    resourceId: str(o.resourceId),
+    caseId: str(o.caseId),
+    subjectId: str(o.subjectId),
+    outcome: str(o.outcome) ?? '',
+    reason: str(o.reason),
+    consentIds: Array.isArray(o.consentIds) ? o.consentIds.map((c) => String(c)) : [],
+    requestId: str(o.requestId),
+    clientIp: str(o.clientIp),
   };
 }
 
 function toCheckpoint(o: Record<string, unknown>): Checkpoint {
   if (!Number.isSafeInteger(o.treeSize)) throw new ExportFormatError('a checkpoint has no valid treeSize');
   return {
-    treeSize: o.treeSize as number, rootHash: str(o.rootHash) ?? '', chainHash: str(o.chainHash) ?? '', signedAt: str(o.signedAt) ?? '',
-    keyId: str(o.keyId) ?? '', signature: str(o.signature) ?? '',
+    treeSize: o.treeSize as number,
+    rootHash: str(o.rootHash) ?? '',
+    chainHash: str(o.chainHash) ?? '',
+    signedAt: str(o.signedAt) ?? '',
+    keyId: str(o.keyId) ?? '',
+    signature: str(o.signature) ?? '',
   };
 }
 
@@ -63,13 +86,19 @@ export function verifyDocument(doc: Record<string, unknown>, pinned?: Buffer, wa
   const key = chooseKey(pinned, embeddedKey(doc), warn);
   if (doc.format === 'samverka-audit-extract/v1') {
     const cp = doc.checkpoint ? toCheckpoint(doc.checkpoint as Record<string, unknown>) : null;
-    const events = ((doc.events as Record<string, unknown>[] | undefined) ?? []).map((o) => ({
-      ...toEvent(o), leafIndex: Number(o.leafIndex), leafHash: str(o.leafHash) ?? '',
-      inclusionProof: Array.isArray(o.inclusionProof) ? o.inclusionProof.map(String) : null,
-    }) satisfies ExtractEvent);
+    const events = ((doc.events as Record<string, unknown>[] | undefined) ?? []).map(
+      (o) =>
+        ({
+          ...toEvent(o),
+          leafIndex: Number(o.leafIndex),
+          leafHash: str(o.leafHash) ?? '',
+          inclusionProof: Array.isArray(o.inclusionProof) ? o.inclusionProof.map(String) : null,
+        }) satisfies ExtractEvent,
+    );
     return { kind: 'extract', ...verifyExtract(key, cp, events) };
   }
-  if (!Array.isArray(doc.events) || !Array.isArray(doc.checkpoints)) throw new ExportFormatError('not an audit export: expected events and checkpoints');
+  if (!Array.isArray(doc.events) || !Array.isArray(doc.checkpoints))
+    throw new ExportFormatError('not an audit export: expected events and checkpoints');
   const v = new StreamingVerifier(key, (doc.checkpoints as Record<string, unknown>[]).map(toCheckpoint));
   const events = doc.events as Record<string, unknown>[];
   for (const o of events) if (!v.push(toEvent(o), hex(o.leafHash), hex(o.chainHash))) break;
@@ -140,7 +169,9 @@ async function main(argv: string[]): Promise<number> {
     else files.push(args[i]!);
   }
   if (files.length !== 1) {
-    process.stderr.write('usage: npm run audit:verify -- <export.jsonl | export.json | extract.json> [--public-key <key.pem | base64 | hex>]\n');
+    process.stderr.write(
+      'usage: npm run audit:verify -- <export.jsonl | export.json | extract.json> [--public-key <key.pem | base64 | hex>]\n',
+    );
     return 2;
   }
   let pinned: Buffer | undefined;
@@ -157,12 +188,17 @@ async function main(argv: string[]): Promise<number> {
     const r = await verifyExportFile(files[0]!, pinned, (m) => process.stderr.write(`warning: ${m}\n`));
     if (pinned) process.stdout.write(`key ${keyId(pinned)}\n`);
     if (r.kind === 'extract') {
-      if (r.ok) process.stdout.write(`OK extract: ${r.events} events, ${r.proven} proven against the signed checkpoint, ${r.pending} not yet covered\n`);
+      if (r.ok)
+        process.stdout.write(
+          `OK extract: ${r.events} events, ${r.proven} proven against the signed checkpoint, ${r.pending} not yet covered\n`,
+        );
       else process.stdout.write(`TAMPERED extract: first bad seq ${r.firstBadSeq} (${r.problem})\n`);
       return r.ok ? 0 : 1;
     }
     if (r.ok) {
-      process.stdout.write(`OK log: ${r.size} events, ${r.checkpointsVerified} checkpoints verified${r.lastCheckpoint ? `, last signed at ${r.lastCheckpoint.signedAt} for ${r.lastCheckpoint.treeSize} events` : ''}\n`);
+      process.stdout.write(
+        `OK log: ${r.size} events, ${r.checkpointsVerified} checkpoints verified${r.lastCheckpoint ? `, last signed at ${r.lastCheckpoint.signedAt} for ${r.lastCheckpoint.treeSize} events` : ''}\n`,
+      );
       return 0;
     }
     process.stdout.write(`TAMPERED log: first bad seq ${r.firstBadSeq} (${r.problem}); verified up to ${r.verifiedUpTo} of ${r.size}\n`);
@@ -174,5 +210,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), () => process.exit(2));
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    () => process.exit(2),
+  );
 }

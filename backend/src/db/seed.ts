@@ -34,12 +34,25 @@ export async function seedDemo(em: EntityManager, password: string): Promise<boo
       ids.set(a.key, agency.id);
     }
     for (const u of DEMO_USERS) {
-      tx.create(User, { id: randomUUID(), username: u.username, displayName: u.displayName, passwordHash: hash, agencyId: ids.get(u.agency)!, roles: u.roles, active: true, createdAt: new Date(), deactivatedAt: null });
+      tx.create(User, {
+        id: randomUUID(),
+        username: u.username,
+        displayName: u.displayName,
+        passwordHash: hash,
+        agencyId: ids.get(u.agency)!,
+        roles: u.roles,
+        active: true,
+        createdAt: new Date(),
+        deactivatedAt: null,
+      });
     }
     await tx.flush();
     // Example addresses (a reserved domain) for the daily digest.
-    await sql(tx, 'UPDATE app_user u SET email = d.email FROM unnest(?::text[], ?::text[]) AS d(username, email) WHERE u.username = d.username',
-      [`{${DEMO_USERS.map((u) => u.username).join(',')}}`, `{${DEMO_USERS.map((u) => u.email).join(',')}}`]);
+    await sql(
+      tx,
+      'UPDATE app_user u SET email = d.email FROM unnest(?::text[], ?::text[]) AS d(username, email) WHERE u.username = d.username',
+      [`{${DEMO_USERS.map((u) => u.username).join(',')}}`, `{${DEMO_USERS.map((u) => u.email).join(',')}}`],
+    );
   });
   return true;
 }

@@ -47,13 +47,22 @@ export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
       writeSecret(jwtPrivate, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     }
     if (!fs.existsSync(signingSeed)) {
-      writeSecret(signingSeed, forge.random.getBytesSync(32).split('').map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join(''));
+      writeSecret(
+        signingSeed,
+        forge.random
+          .getBytesSync(32)
+          .split('')
+          .map((c) => c.charCodeAt(0).toString(16).padStart(2, '0'))
+          .join(''),
+      );
     }
     if (!fs.existsSync(documentsKey)) writeSecret(documentsKey, randomBytes(32));
   }
   for (const f of [jwtPrivate, signingSeed, documentsKey]) {
     if (!fs.existsSync(f)) {
-      throw new ConfigError(`Missing key file ${path.basename(f)} in KEYS_DIR: provision the keys there (README.md, "Configuration"), or start with DEMO=1 to generate development keys.`);
+      throw new ConfigError(
+        `Missing key file ${path.basename(f)} in KEYS_DIR: provision the keys there (README.md, "Configuration"), or start with DEMO=1 to generate development keys.`,
+      );
     }
   }
   const privateKeyPem = fs.readFileSync(jwtPrivate, 'utf8');
@@ -66,7 +75,8 @@ export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
   const pair = forge.pki.ed25519.generateKeyPair({ seed: Buffer.from(seedHex, 'hex') });
   const signing: SigningKey = { privateKey: pair.privateKey, publicKey: pair.publicKey, kid: kidOf(Buffer.from(pair.publicKey)) };
   const documents = fs.readFileSync(documentsKey);
-  if (documents.length !== 32) throw new ConfigError('documents-aes256.key in KEYS_DIR must hold exactly 32 random bytes (e.g. `openssl rand 32`).');
+  if (documents.length !== 32)
+    throw new ConfigError('documents-aes256.key in KEYS_DIR must hold exactly 32 random bytes (e.g. `openssl rand 32`).');
   return { jwt, signing, documents };
 }
 

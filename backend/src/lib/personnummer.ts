@@ -46,7 +46,16 @@ export function parsePersonalIdentityNumber(input: string, today: Date = new Dat
   if (typeof input !== 'string') return null;
   const m = FORM.exec(input.trim());
   if (!m) return null;
-  const [, century, yy, mm, dd, sep, serial, check] = m as unknown as [string, string | undefined, string, string, string, string, string, string];
+  const [, century, yy, mm, dd, sep, serial, check] = m as unknown as [
+    string,
+    string | undefined,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const twoDigitYear = Number(yy);
   const month = Number(mm);
   let day = Number(dd);

@@ -26,11 +26,15 @@ export const notFound = (): HttpProblem =>
   new HttpProblem(404, 'not_found', 'Not found', 'The resource does not exist or you do not have access to it.');
 export const forbidden = (detail = 'Your role does not allow this action.'): HttpProblem =>
   new HttpProblem(403, 'forbidden', 'Forbidden', detail);
-export const unauthorized = (detail = 'Sign in again.'): HttpProblem =>
-  new HttpProblem(401, 'unauthorized', 'Not signed in', detail);
+export const unauthorized = (detail = 'Sign in again.'): HttpProblem => new HttpProblem(401, 'unauthorized', 'Not signed in', detail);
 /** 400; with `path` (a JSON pointer into the body) the answer's `errors` names the field, with `detail` as its message. */
 export const badRequest = (detail: string, code = 'bad_request', path?: string | readonly string[]): HttpProblem =>
-  new HttpProblem(400, code, 'Invalid request', detail, {},
-    path === undefined ? undefined : (typeof path === 'string' ? [path] : path).map((p) => ({ path: p, message: detail })));
-export const conflict = (detail: string, code = 'conflict'): HttpProblem =>
-  new HttpProblem(409, code, 'Conflict', detail);
+  new HttpProblem(
+    400,
+    code,
+    'Invalid request',
+    detail,
+    {},
+    path === undefined ? undefined : (typeof path === 'string' ? [path] : path).map((p) => ({ path: p, message: detail })),
+  );
+export const conflict = (detail: string, code = 'conflict'): HttpProblem => new HttpProblem(409, code, 'Conflict', detail);

@@ -33,15 +33,24 @@ describe('configuration', () => {
     expect(loadConfig({ ...prod, DB_ROLE: 'samverka_app' }).DB_ROLE).toBe('samverka_app');
     const separate = { ...prod, MIGRATION_DATABASE_URL: 'postgresql://owner@b/c' };
     expect(() => loadConfig(separate)).toThrow(/AUDIT_SEQUENCER_DATABASE_URL: required with MIGRATION_DATABASE_URL/);
-    expect(loadConfig({ ...separate, AUDIT_SEQUENCER_DATABASE_URL: 'postgresql://seq@b/c' }).MIGRATION_DATABASE_URL).toBe('postgresql://owner@b/c');
+    expect(loadConfig({ ...separate, AUDIT_SEQUENCER_DATABASE_URL: 'postgresql://seq@b/c' }).MIGRATION_DATABASE_URL).toBe(
+      'postgresql://owner@b/c',
+    );
     expect(() => loadConfig({ ...prod, DB_ROLE: 'samverka_app', DEMO: '1' })).toThrow(/DEMO: not allowed in production/);
   });
 
   it('the deployment in infra/compose.yaml is a valid production configuration', () => {
-    const compose = YAML.parse(fs.readFileSync(path.join(repoRoot, 'infra/compose.yaml'), 'utf8')) as { services: { api: { environment: Record<string, string> } } };
+    const compose = YAML.parse(fs.readFileSync(path.join(repoRoot, 'infra/compose.yaml'), 'utf8')) as {
+      services: { api: { environment: Record<string, string> } };
+    };
     // DATABASE_URL comes from api.env (a secret); KEYS_DIR is set in the file itself.
     const c = loadConfig({ ...compose.services.api.environment, DATABASE_URL: 'postgresql://samverka_owner@db/samverka' });
-    expect(c).toMatchObject({ NODE_ENV: 'production', DB_ROLE: 'samverka_app', AUDIT_SEQUENCER_DB_ROLE: 'samverka_audit_sequencer', DEMO: false });
+    expect(c).toMatchObject({
+      NODE_ENV: 'production',
+      DB_ROLE: 'samverka_app',
+      AUDIT_SEQUENCER_DB_ROLE: 'samverka_audit_sequencer',
+      DEMO: false,
+    });
   });
 
   it('asks for demo data and generated keys only through DEMO, never because NODE_ENV is unset', () => {
@@ -52,7 +61,11 @@ describe('configuration', () => {
   });
 
   it('the server exits with a clear message on bad configuration', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, PORT: 'not-a-port' }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { ...process.env, PORT: 'not-a-port' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(78);
     expect(r.stderr).toContain('Invalid configuration');
     expect(r.stderr).toContain('PORT');
@@ -81,7 +94,11 @@ describe('demo data and generated keys only when asked', () => {
     const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-keys-'));
     const databaseUrl = await createTestDatabase();
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: serverEnv({ DATABASE_URL: databaseUrl, KEYS_DIR: keysDir }), encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        env: serverEnv({ DATABASE_URL: databaseUrl, KEYS_DIR: keysDir }),
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(r.status).toBe(78);
       expect(r.stderr).toContain('Missing key file');
       expect(r.stderr).toContain('DEMO=1');
@@ -95,7 +112,10 @@ describe('demo data and generated keys only when asked', () => {
   it('with DEMO=1 the server generates its keys and seeds the demo users', async () => {
     const keysDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-keys-')), 'keys');
     const databaseUrl = await createTestDatabase();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: serverEnv({ DATABASE_URL: databaseUrl, KEYS_DIR: keysDir, DEMO: '1' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: serverEnv({ DATABASE_URL: databaseUrl, KEYS_DIR: keysDir, DEMO: '1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let out = '';
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -127,7 +147,13 @@ describe('demo data and generated keys only when asked', () => {
 describe('graceful shutdown', () => {
   it('lets in-flight requests finish and refuses new ones while closing', async () => {
     const databaseUrl = await createTestDatabase();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', KEYS_DIR: inject('keysDir'), DATABASE_URL: databaseUrl, AUDIT_SEQUENCER: 'false' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      KEYS_DIR: inject('keysDir'),
+      DATABASE_URL: databaseUrl,
+      AUDIT_SEQUENCER: 'false',
+    });
     const orm = await initOrm(databaseUrl, 2, false);
     const app = await buildApp({ config, orm, keys: loadKeys(config.KEYS_DIR, false), logger: false });
     let release!: () => void;
@@ -142,7 +168,10 @@ describe('graceful shutdown', () => {
       await new Promise((r) => setTimeout(r, 100));
       const closing = app.close();
       await new Promise((r) => setTimeout(r, 50));
-      const refused = await fetch(`${address}/api/health`, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, () => 'refused');
+      const refused = await fetch(`${address}/api/health`, { signal: AbortSignal.timeout(3000) }).then(
+        (r) => r.status,
+        () => 'refused',
+      );
       expect([503, 'refused']).toContain(refused);
       release();
       const res = await inFlight;

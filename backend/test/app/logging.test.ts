@@ -17,7 +17,13 @@ describe('logs carry no personal data', () => {
 
   beforeAll(async () => {
     const databaseUrl = await createTestDatabase();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'trace', KEYS_DIR: inject('keysDir'), DATABASE_URL: databaseUrl, AUDIT_SEQUENCER: 'false' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'trace',
+      KEYS_DIR: inject('keysDir'),
+      DATABASE_URL: databaseUrl,
+      AUDIT_SEQUENCER: 'false',
+    });
     orm = await initOrm(databaseUrl, 3, false);
     await seedDemo(orm.em.fork(), DEMO_PASSWORD);
     const stream = new Writable({
@@ -26,7 +32,12 @@ describe('logs carry no personal data', () => {
         done();
       },
     });
-    app = await buildApp({ config, orm, keys: loadKeys(config.KEYS_DIR, false), logger: { ...(loggerOptions('trace') as object), stream } });
+    app = await buildApp({
+      config,
+      orm,
+      keys: loadKeys(config.KEYS_DIR, false),
+      logger: { ...(loggerOptions('trace') as object), stream },
+    });
     await app.ready();
   });
   afterAll(async () => {
@@ -42,14 +53,35 @@ describe('logs carry no personal data', () => {
     const id = created.json().id as string;
     await app.inject({ url: `/api/cases?q=Andersson`, headers: bearer(token) });
     await app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(token), payload: { q: MINOR } });
-    await app.inject({ method: 'POST', url: `/api/cases/${id}/entries`, headers: bearer(token), payload: { category: 'social', text: 'Samtal med Elin om skolan.' } });
-    await app.inject({ method: 'POST', url: '/api/cases', headers: bearer(token), payload: newCaseBody({}, { personalIdentityNumber: '19990101-0000' }) });
+    await app.inject({
+      method: 'POST',
+      url: `/api/cases/${id}/entries`,
+      headers: bearer(token),
+      payload: { category: 'social', text: 'Samtal med Elin om skolan.' },
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/api/cases',
+      headers: bearer(token),
+      payload: newCaseBody({}, { personalIdentityNumber: '19990101-0000' }),
+    });
 
     const log = lines.join('');
     expect(lines.length).toBeGreaterThan(10);
     expect(log).toContain('"route":"/api/cases/:id/entries"');
     expect(log).toMatch(/"reqId":"[0-9a-f-]{36}"/);
-    for (const secret of ['Elin', 'Andersson', MINOR, MINOR.slice(2), '19990101-0000', 'Wrong-Password-123', DEMO_PASSWORD, token, 'Samtal med', 'q=']) {
+    for (const secret of [
+      'Elin',
+      'Andersson',
+      MINOR,
+      MINOR.slice(2),
+      '19990101-0000',
+      'Wrong-Password-123',
+      DEMO_PASSWORD,
+      token,
+      'Samtal med',
+      'q=',
+    ]) {
       expect(log, secret).not.toContain(secret);
     }
   });

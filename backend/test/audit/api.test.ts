@@ -24,7 +24,11 @@ describe('auditor API', () => {
     socialUser = await one(t.sql, "SELECT id, agency_id FROM app_user WHERE username = 'social'");
     const c = { ...ctx({ actorId: socialUser.id, actorAgencyId: socialUser.agency_id }) };
     for (let i = 0; i < 6; i++) {
-      await t.app.audit.record(t.orm.em.fork(), c, event(i, { subjectId: subject, caseId, consentIds: [randomUUID()], outcome: i === 5 ? 'denied' : 'allowed' }));
+      await t.app.audit.record(
+        t.orm.em.fork(),
+        c,
+        event(i, { subjectId: subject, caseId, consentIds: [randomUUID()], outcome: i === 5 ? 'denied' : 'allowed' }),
+      );
     }
     await t.app.audit.record(t.orm.em.fork(), c, event(99, { resourceId: '=HYPERLINK("http://x")', reason: '+cmd|"/c calc"' }));
     await t.app.auditSequencer.drain();
@@ -32,9 +36,18 @@ describe('auditor API', () => {
   afterAll(async () => t.close());
 
   const endpoints = [
-    '/api/audit/events', '/api/audit/verify', '/api/audit/checkpoints', '/api/audit/subjects/00000000-0000-4000-8000-000000000001/extract',
-    '/api/audit/export.csv', '/api/audit/export', '/api/audit/timeline?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z', '/api/audit/anomalies',
-    '/api/audit/subjects/00000000-0000-4000-8000-000000000001/extract.csv', '/api/audit/agencies', '/api/audit/actors', '/api/audit/actions',
+    '/api/audit/events',
+    '/api/audit/verify',
+    '/api/audit/checkpoints',
+    '/api/audit/subjects/00000000-0000-4000-8000-000000000001/extract',
+    '/api/audit/export.csv',
+    '/api/audit/export',
+    '/api/audit/timeline?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z',
+    '/api/audit/anomalies',
+    '/api/audit/subjects/00000000-0000-4000-8000-000000000001/extract.csv',
+    '/api/audit/agencies',
+    '/api/audit/actors',
+    '/api/audit/actions',
   ];
 
   it.each(endpoints)('GET %s requires authentication (401)', async (url) => {
@@ -50,18 +63,37 @@ describe('auditor API', () => {
   it('an admin may verify and list checkpoints, but not read the log (403)', async () => {
     expect((await t.app.inject({ url: '/api/audit/verify', headers: bearer(admin) })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/api/audit/checkpoints', headers: bearer(admin) })).statusCode).toBe(200);
-    for (const url of ['/api/audit/events', '/api/audit/export', '/api/audit/export.csv', `/api/audit/subjects/${subject}/extract`, `/api/audit/subjects/${subject}/extract.csv`,
-      '/api/audit/anomalies', '/api/audit/agencies', '/api/audit/actors', '/api/audit/actions']) {
+    for (const url of [
+      '/api/audit/events',
+      '/api/audit/export',
+      '/api/audit/export.csv',
+      `/api/audit/subjects/${subject}/extract`,
+      `/api/audit/subjects/${subject}/extract.csv`,
+      '/api/audit/anomalies',
+      '/api/audit/agencies',
+      '/api/audit/actors',
+      '/api/audit/actions',
+    ]) {
       expect((await t.app.inject({ url, headers: bearer(admin) })).statusCode, url).toBe(403);
     }
   });
 
   it.each([
-    '/api/audit/events?pageSize=0', '/api/audit/events?pageSize=501', '/api/audit/events?page=0', '/api/audit/events?subjectId=abc',
-    '/api/audit/events?outcome=maybe', '/api/audit/events?unknown=1', '/api/audit/events?from=yesterday', '/api/audit/events?action=DROP%20TABLE',
-    '/api/audit/events?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', '/api/audit/export.csv?caseId=1', '/api/audit/timeline',
-    '/api/audit/timeline?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&bucket=week', '/api/audit/timeline?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&bucket=hour',
-    '/api/audit/subjects/not-a-uuid/extract', '/api/audit/checkpoints?limit=0',
+    '/api/audit/events?pageSize=0',
+    '/api/audit/events?pageSize=501',
+    '/api/audit/events?page=0',
+    '/api/audit/events?subjectId=abc',
+    '/api/audit/events?outcome=maybe',
+    '/api/audit/events?unknown=1',
+    '/api/audit/events?from=yesterday',
+    '/api/audit/events?action=DROP%20TABLE',
+    '/api/audit/events?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z',
+    '/api/audit/export.csv?caseId=1',
+    '/api/audit/timeline',
+    '/api/audit/timeline?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&bucket=week',
+    '/api/audit/timeline?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&bucket=hour',
+    '/api/audit/subjects/not-a-uuid/extract',
+    '/api/audit/checkpoints?limit=0',
   ])('malformed query %s → 400', async (url) => {
     const res = await t.app.inject({ url, headers: bearer(auditor) });
     expect(res.statusCode).toBe(400);
@@ -71,15 +103,23 @@ describe('auditor API', () => {
   it('search filters by subject, case, actor, agency, action, outcome and period, newest first, with staff and agency names', async () => {
     const res = await t.app.inject({ url: `/api/audit/events?subjectId=${subject}&action=case.read&pageSize=4`, headers: bearer(auditor) });
     expect(res.statusCode, res.body).toBe(200);
-    const body = res.json() as { items: { seq: number; actorName: string; agencyName: string; consentIds: string[]; occurredAt: string }[]; total: number; totalExact: boolean; page: number };
+    const body = res.json() as {
+      items: { seq: number; actorName: string; agencyName: string; consentIds: string[]; occurredAt: string }[];
+      total: number;
+      totalExact: boolean;
+      page: number;
+    };
     expect(body).toMatchObject({ total: 6, totalExact: true, page: 1, pageSize: 4 });
     expect(body.items).toHaveLength(4);
     expect(body.items[0]).toMatchObject({ actorName: 'Sara Lind', agencyName: expect.stringContaining('Borås Stad'), sequenced: true });
     expect(body.items[0]!.consentIds).toHaveLength(1);
     expect(body.items[0]!.seq).toBeGreaterThan(body.items[1]!.seq);
-    const page2 = (await t.app.inject({ url: `/api/audit/events?subjectId=${subject}&action=case.read&pageSize=4&page=2`, headers: bearer(auditor) })).json() as { items: unknown[] };
+    const page2 = (
+      await t.app.inject({ url: `/api/audit/events?subjectId=${subject}&action=case.read&pageSize=4&page=2`, headers: bearer(auditor) })
+    ).json() as { items: unknown[] };
     expect(page2.items).toHaveLength(2);
-    const q = (s: string) => t.app.inject({ url: `/api/audit/events?${s}`, headers: bearer(auditor) }).then((r) => (r.json() as { total: number }).total);
+    const q = (s: string) =>
+      t.app.inject({ url: `/api/audit/events?${s}`, headers: bearer(auditor) }).then((r) => (r.json() as { total: number }).total);
     expect(await q(`caseId=${caseId}&action=case.read`)).toBe(6);
     expect(await q(`caseId=${caseId}&action=case.read&outcome=denied`)).toBe(1);
     expect(await q(`actorId=${socialUser.id}&action=case.read`)).toBe(7);
@@ -92,13 +132,18 @@ describe('auditor API', () => {
   it('events not yet sequenced appear in search at once (sequenced: false), then with their seq', async () => {
     const s2 = randomUUID();
     await t.app.audit.record(t.orm.em.fork(), ctx(), event(1, { subjectId: s2 }));
-    const before = (await t.app.inject({ url: `/api/audit/events?subjectId=${s2}`, headers: bearer(auditor) })).json() as { items: { seq: number | null; sequenced: boolean; action: string }[] };
+    const before = (await t.app.inject({ url: `/api/audit/events?subjectId=${s2}`, headers: bearer(auditor) })).json() as {
+      items: { seq: number | null; sequenced: boolean; action: string }[];
+    };
     // Newest first: the search's own audit event (about this subject), then the read.
     expect(before.items).toEqual([
-      expect.objectContaining({ action: 'audit.search', seq: null, sequenced: false }), expect.objectContaining({ action: 'case.read', seq: null, sequenced: false }),
+      expect.objectContaining({ action: 'audit.search', seq: null, sequenced: false }),
+      expect.objectContaining({ action: 'case.read', seq: null, sequenced: false }),
     ]);
     await t.app.auditSequencer.drain();
-    const after = (await t.app.inject({ url: `/api/audit/events?subjectId=${s2}&action=case.read`, headers: bearer(auditor) })).json() as { items: { seq: number | null; sequenced: boolean }[] };
+    const after = (await t.app.inject({ url: `/api/audit/events?subjectId=${s2}&action=case.read`, headers: bearer(auditor) })).json() as {
+      items: { seq: number | null; sequenced: boolean }[];
+    };
     expect(after.items).toEqual([expect.objectContaining({ sequenced: true, seq: expect.any(Number) })]);
   });
 
@@ -108,9 +153,13 @@ describe('auditor API', () => {
     await t.app.inject({ url: `/api/audit/events?subjectId=${subject}`, headers: bearer(auditor) });
     await t.app.inject({ url: '/api/audit/timeline?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z', headers: bearer(auditor) });
     await t.app.inject({ url: '/api/audit/checkpoints', headers: bearer(auditor) });
-    const rows = (await t.sql.query('SELECT action, subject_id FROM audit_queue WHERE actor_id = $1 ORDER BY id OFFSET $2', [auditorId, before])).rows;
+    const rows = (
+      await t.sql.query('SELECT action, subject_id FROM audit_queue WHERE actor_id = $1 ORDER BY id OFFSET $2', [auditorId, before])
+    ).rows;
     expect(rows).toEqual([
-      { action: 'audit.search', subject_id: subject }, { action: 'audit.timeline', subject_id: null }, { action: 'audit.checkpoints', subject_id: null },
+      { action: 'audit.search', subject_id: subject },
+      { action: 'audit.timeline', subject_id: null },
+      { action: 'audit.checkpoints', subject_id: null },
     ]);
   });
 
@@ -123,7 +172,10 @@ describe('auditor API', () => {
     const res = await t.app.inject({ url: `/api/audit/export.csv?actorId=${socialUser.id}&action=case.read`, headers: bearer(auditor) });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/csv/);
-    const lines = res.body.replace(/^\ufeff/, '').trim().split('\r\n');
+    const lines = res.body
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
     expect(lines).toHaveLength(8);
     expect(lines[0]).toMatch(/^"seq","occurred_at","actor_id","actor_name"/);
     expect(res.body).toContain(`"'=HYPERLINK(""http://x"")"`);
@@ -135,7 +187,10 @@ describe('auditor API', () => {
     const now = new Date();
     const from = new Date(now.getTime() - 2 * 86_400_000).toISOString();
     const to = new Date(now.getTime() + 86_400_000).toISOString();
-    const res = await t.app.inject({ url: `/api/audit/timeline?from=${from}&to=${to}&bucket=day&agencyId=${socialUser.agency_id}`, headers: bearer(auditor) });
+    const res = await t.app.inject({
+      url: `/api/audit/timeline?from=${from}&to=${to}&bucket=day&agencyId=${socialUser.agency_id}`,
+      headers: bearer(auditor),
+    });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json() as { timezone: string; points: { agencyId: string; agencyName: string; allowed: number; denied: number }[] };
     expect(body.timezone).toBe('Europe/Stockholm');
@@ -171,7 +226,10 @@ describe('auditor API', () => {
     try {
       const res = await t.app.inject({ url: '/api/audit/events', headers: bearer(auditor), query: { pageSize: '3' } });
       expect(res.statusCode).toBe(500);
-      const row = await one<{ outcome: string; reason: string; request_id: string }>(t.sql, "SELECT outcome, reason, request_id FROM audit_queue WHERE action = 'audit.search' ORDER BY id DESC LIMIT 1");
+      const row = await one<{ outcome: string; reason: string; request_id: string }>(
+        t.sql,
+        "SELECT outcome, reason, request_id FROM audit_queue WHERE action = 'audit.search' ORDER BY id DESC LIMIT 1",
+      );
       expect(row).toMatchObject({ outcome: 'error', reason: 'http_500', request_id: res.headers['x-request-id'] });
     } finally {
       t.app.auditQueries.search = original;

@@ -6,7 +6,14 @@ import { verifyInclusion } from '../../src/modules/audit/audit.crypto.js';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { recordEvents, sequencer, sleep } from './helpers.js';
 
-interface Cp { treeSize: number; signedAt: string; rootHash: string; keyId: string; signature: string; chainHash: string }
+interface Cp {
+  treeSize: number;
+  signedAt: string;
+  rootHash: string;
+  keyId: string;
+  signature: string;
+  chainHash: string;
+}
 
 describe('checkpoints and inclusion proofs', () => {
   let t: TestContext;
@@ -28,7 +35,8 @@ describe('checkpoints and inclusion proofs', () => {
     await sleep(5);
     await s.runOnce();
     await s.stop();
-    const list = (await t.sql.query<{ n: string; at: Date }>('SELECT tree_size AS n, signed_at AS at FROM audit_checkpoint ORDER BY id')).rows;
+    const list = (await t.sql.query<{ n: string; at: Date }>('SELECT tree_size AS n, signed_at AS at FROM audit_checkpoint ORDER BY id'))
+      .rows;
     expect(list.length).toBeGreaterThanOrEqual(5);
     for (let i = 1; i < list.length; i++) {
       expect(Number(list[i]!.n)).toBeGreaterThanOrEqual(Number(list[i - 1]!.n));
@@ -37,8 +45,16 @@ describe('checkpoints and inclusion proofs', () => {
     const last = list[list.length - 1]!;
     const prev = list[list.length - 2]!;
     expect(Number(last.n)).toBe(Number(prev.n)); // idle re-sign: same size, newer time
-    await expect(t.sql.query("INSERT INTO audit_checkpoint (tree_size, root_hash, chain_hash, signed_at, key_id, signature) VALUES (1, sha256(''), sha256(''), now(), 'k', 's')")).rejects.toThrow(/back in size or time/);
-    await expect(t.sql.query("INSERT INTO audit_checkpoint (tree_size, root_hash, chain_hash, signed_at, key_id, signature) VALUES (999, sha256(''), sha256(''), now() - interval '1 day', 'k', 's')")).rejects.toThrow(/back in size or time/);
+    await expect(
+      t.sql.query(
+        "INSERT INTO audit_checkpoint (tree_size, root_hash, chain_hash, signed_at, key_id, signature) VALUES (1, sha256(''), sha256(''), now(), 'k', 's')",
+      ),
+    ).rejects.toThrow(/back in size or time/);
+    await expect(
+      t.sql.query(
+        "INSERT INTO audit_checkpoint (tree_size, root_hash, chain_hash, signed_at, key_id, signature) VALUES (999, sha256(''), sha256(''), now() - interval '1 day', 'k', 's')",
+      ),
+    ).rejects.toThrow(/back in size or time/);
   });
 
   it('the API lists checkpoints newest first with the key; verification with another key fails', async () => {
@@ -58,12 +74,24 @@ describe('checkpoints and inclusion proofs', () => {
   it("a subject's extract carries inclusion proofs that verify against the signed checkpoint, offline too; the extract is audited", async () => {
     const res = await t.app.inject({ url: `/api/audit/subjects/${subject}/extract`, headers: bearer(auditor) });
     expect(res.statusCode, res.body).toBe(200);
-    const x = res.json() as { checkpoint: Cp; events: { seq: number; leafIndex: number; leafHash: string; inclusionProof: string[] | null; actorName: string | null }[]; unsequenced: number };
+    const x = res.json() as {
+      checkpoint: Cp;
+      events: { seq: number; leafIndex: number; leafHash: string; inclusionProof: string[] | null; actorName: string | null }[];
+      unsequenced: number;
+    };
     expect(x.events).toHaveLength(12);
     expect(x.unsequenced).toBe(1); // the extract's own audit event, not yet sequenced
     for (const e of x.events) {
       expect(e.inclusionProof).not.toBeNull();
-      expect(verifyInclusion(e.leafIndex, x.checkpoint.treeSize, Buffer.from(e.leafHash, 'hex'), e.inclusionProof!.map((h) => Buffer.from(h, 'hex')), Buffer.from(x.checkpoint.rootHash, 'hex'))).toBe(true);
+      expect(
+        verifyInclusion(
+          e.leafIndex,
+          x.checkpoint.treeSize,
+          Buffer.from(e.leafHash, 'hex'),
+          e.inclusionProof!.map((h) => Buffer.from(h, 'hex')),
+          Buffer.from(x.checkpoint.rootHash, 'hex'),
+        ),
+      ).toBe(true);
     }
     const pinned = Buffer.from(t.app.keys.signing.publicKey);
     expect(verifyDocument(res.json(), pinned)).toMatchObject({ kind: 'extract', ok: true, proven: 12 });

@@ -19,12 +19,16 @@ describe('sequencing under concurrency', () => {
   async function writers(rounds = 1): Promise<number> {
     let n = 0;
     for (let round = 0; round < rounds; round++) {
-      await Promise.all(Array.from({ length: 64 }, (_, w) => wide.em.fork().transactional(async (tx) => {
-        for (let i = 0; i < 5; i++) {
-          await t.app.audit.record(tx, ctx(), event(w * 100 + i));
-          await sleep(Math.random() * 15);
-        }
-      })));
+      await Promise.all(
+        Array.from({ length: 64 }, (_, w) =>
+          wide.em.fork().transactional(async (tx) => {
+            for (let i = 0; i < 5; i++) {
+              await t.app.audit.record(tx, ctx(), event(w * 100 + i));
+              await sleep(Math.random() * 15);
+            }
+          }),
+        ),
+      );
       n += 64 * 5;
     }
     return n;
@@ -38,7 +42,10 @@ describe('sequencing under concurrency', () => {
     await s.stop();
     const st = await logStats(t.sql);
     expect(st).toEqual({ n, min: 1, max: n, distinctQueue: n, queue: n });
-    const missing = await one<{ n: number }>(t.sql, 'SELECT count(*)::int AS n FROM audit_queue q WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.queue_id = q.id AND l.event_id = q.event_id)');
+    const missing = await one<{ n: number }>(
+      t.sql,
+      'SELECT count(*)::int AS n FROM audit_queue q WHERE NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.queue_id = q.id AND l.event_id = q.event_id)',
+    );
     expect(missing.n).toBe(0);
     expect(await t.app.auditQueries.verify(t.orm.em.fork())).toMatchObject({ ok: true, size: n });
   });
@@ -54,7 +61,10 @@ describe('sequencing under concurrency', () => {
     expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
     const [leader, other] = a.isLeader ? [a, b] : [b, a];
     await leader.drain();
-    const head1 = await one<{ seq: string; h: string }>(t.sql, "SELECT seq, encode(chain_hash, 'hex') AS h FROM audit_log ORDER BY seq DESC LIMIT 1");
+    const head1 = await one<{ seq: string; h: string }>(
+      t.sql,
+      "SELECT seq, encode(chain_hash, 'hex') AS h FROM audit_log ORDER BY seq DESC LIMIT 1",
+    );
     expect(Number(head1.seq)).toBe(before + n);
     await leader.stop();
     const m = await writers(1);

@@ -10,31 +10,49 @@ describe('crashes', () => {
   });
   afterAll(async () => t.close());
 
-  const countAgency = async (id: string): Promise<number> => (await one<{ n: number }>(t.sql, 'SELECT count(*)::int AS n FROM agency WHERE id = $1', [id])).n;
-  const countEvent = async (resourceId: string): Promise<number> => (await one<{ n: number }>(t.sql, 'SELECT count(*)::int AS n FROM audit_queue WHERE resource_id = $1', [resourceId])).n;
+  const countAgency = async (id: string): Promise<number> =>
+    (await one<{ n: number }>(t.sql, 'SELECT count(*)::int AS n FROM agency WHERE id = $1', [id])).n;
+  const countEvent = async (resourceId: string): Promise<number> =>
+    (await one<{ n: number }>(t.sql, 'SELECT count(*)::int AS n FROM audit_queue WHERE resource_id = $1', [resourceId])).n;
 
   it('a rolled-back transaction leaves neither the change nor its audit event', async () => {
     const id = randomUUID();
-    await expect(t.orm.em.fork().transactional(async (tx) => {
-      await tx.getConnection().execute("INSERT INTO agency (id, name, kind) VALUES (?, ?, 'school')", [id, `Rollback ${id}`], 'run', tx.getTransactionContext());
-      await t.app.audit.record(tx, ctx(), event(0, { action: 'admin.agency.create', resourceType: 'agency', resourceId: id }));
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      t.orm.em.fork().transactional(async (tx) => {
+        await tx
+          .getConnection()
+          .execute(
+            "INSERT INTO agency (id, name, kind) VALUES (?, ?, 'school')",
+            [id, `Rollback ${id}`],
+            'run',
+            tx.getTransactionContext(),
+          );
+        await t.app.audit.record(tx, ctx(), event(0, { action: 'admin.agency.create', resourceType: 'agency', resourceId: id }));
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await countAgency(id)).toBe(0);
     expect(await countEvent(id)).toBe(0);
   });
 
   it('a transaction whose connection is killed mid-way leaves neither', async () => {
     const id = randomUUID();
-    await expect(t.orm.em.fork().transactional(async (tx) => {
-      const conn = tx.getConnection();
-      await conn.execute("INSERT INTO agency (id, name, kind) VALUES (?, ?, 'school')", [id, `Killed ${id}`], 'run', tx.getTransactionContext());
-      await t.app.audit.record(tx, ctx(), event(0, { action: 'admin.agency.create', resourceType: 'agency', resourceId: id }));
-      const [row] = await conn.execute<{ pid: number }[]>('SELECT pg_backend_pid() AS pid', [], 'all', tx.getTransactionContext());
-      const pid = row!.pid;
-      await t.sql.query('SELECT pg_terminate_backend($1)', [pid]);
-      await conn.execute('SELECT 1', [], 'all', tx.getTransactionContext());
-    })).rejects.toThrow();
+    await expect(
+      t.orm.em.fork().transactional(async (tx) => {
+        const conn = tx.getConnection();
+        await conn.execute(
+          "INSERT INTO agency (id, name, kind) VALUES (?, ?, 'school')",
+          [id, `Killed ${id}`],
+          'run',
+          tx.getTransactionContext(),
+        );
+        await t.app.audit.record(tx, ctx(), event(0, { action: 'admin.agency.create', resourceType: 'agency', resourceId: id }));
+        const [row] = await conn.execute<{ pid: number }[]>('SELECT pg_backend_pid() AS pid', [], 'all', tx.getTransactionContext());
+        const pid = row!.pid;
+        await t.sql.query('SELECT pg_terminate_backend($1)', [pid]);
+        await conn.execute('SELECT 1', [], 'all', tx.getTransactionContext());
+      }),
+    ).rejects.toThrow();
     expect(await countAgency(id)).toBe(0);
     expect(await countEvent(id)).toBe(0);
   });

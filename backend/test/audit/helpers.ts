@@ -5,11 +5,22 @@ import type { AuditEvent } from '../../src/plugins/app/audit.js';
 import type { TestContext } from '../helpers/app.js';
 
 export const ctx = (over: Partial<{ actorId: string | null; actorAgencyId: string | null }> = {}) => ({
-  actorId: over.actorId ?? null, actorAgencyId: over.actorAgencyId ?? null, actorRole: 'social_worker', requestId: randomUUID(), clientIp: '127.0.0.1',
+  actorId: over.actorId ?? null,
+  actorAgencyId: over.actorAgencyId ?? null,
+  actorRole: 'social_worker',
+  requestId: randomUUID(),
+  clientIp: '127.0.0.1',
 });
 
 export const event = (i: number, over: Partial<AuditEvent> = {}): AuditEvent => ({
-  action: 'case.read', resourceType: 'case', resourceId: `r-${i}`, caseId: randomUUID(), subjectId: null, outcome: 'allowed', reason: 'own_agency', ...over,
+  action: 'case.read',
+  resourceType: 'case',
+  resourceId: `r-${i}`,
+  caseId: randomUUID(),
+  subjectId: null,
+  outcome: 'allowed',
+  reason: 'own_agency',
+  ...over,
 });
 
 /** Records `n` events, each in its own autocommitted statement through AuditService.record. */
@@ -18,17 +29,34 @@ export async function recordEvents(t: TestContext, n: number, over: Partial<Audi
 }
 
 export function sequencer(t: TestContext, opts: Partial<SequencerOptions> = {}): AuditSequencer {
-  return new AuditSequencer({ connectionString: t.databaseUrl, signing: t.app.keys.signing, checkpointEvery: 10, checkpointSeconds: 3600, idleResignSeconds: 3600, ...opts });
+  return new AuditSequencer({
+    connectionString: t.databaseUrl,
+    signing: t.app.keys.signing,
+    checkpointEvery: 10,
+    checkpointSeconds: 3600,
+    idleResignSeconds: 3600,
+    ...opts,
+  });
 }
 
 export async function one<T = Record<string, unknown>>(sql: pg.Pool, text: string, values: unknown[] = []): Promise<T> {
   return (await sql.query(text, values)).rows[0] as T;
 }
 
-export async function logStats(sql: pg.Pool): Promise<{ n: number; min: number | null; max: number | null; distinctQueue: number; queue: number }> {
-  const r = await one<{ n: number; min: string | null; max: string | null; dq: number; q: number }>(sql,
-    'SELECT count(*)::int AS n, min(seq) AS min, max(seq) AS max, count(DISTINCT queue_id)::int AS dq, (SELECT count(*)::int FROM audit_queue) AS q FROM audit_log');
-  return { n: r.n, min: r.min === null ? null : Number(r.min), max: r.max === null ? null : Number(r.max), distinctQueue: r.dq, queue: r.q };
+export async function logStats(
+  sql: pg.Pool,
+): Promise<{ n: number; min: number | null; max: number | null; distinctQueue: number; queue: number }> {
+  const r = await one<{ n: number; min: string | null; max: string | null; dq: number; q: number }>(
+    sql,
+    'SELECT count(*)::int AS n, min(seq) AS min, max(seq) AS max, count(DISTINCT queue_id)::int AS dq, (SELECT count(*)::int FROM audit_queue) AS q FROM audit_log',
+  );
+  return {
+    n: r.n,
+    min: r.min === null ? null : Number(r.min),
+    max: r.max === null ? null : Number(r.max),
+    distinctQueue: r.dq,
+    queue: r.q,
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  evalPlan, frontierRefs, leafHash, MerkleFrontier, nodeHash, pathPlans, perfectRoot, signCheckpoint, verifyCheckpointSignature, verifyInclusion,
+  evalPlan,
+  frontierRefs,
+  leafHash,
+  MerkleFrontier,
+  nodeHash,
+  pathPlans,
+  perfectRoot,
+  signCheckpoint,
+  verifyCheckpointSignature,
+  verifyInclusion,
 } from '../../src/modules/audit/audit.crypto.js';
 import { loadKeys } from '../../src/lib/keys.js';
 import fs from 'node:fs';
@@ -32,7 +41,10 @@ describe('RFC 6962 Merkle tree', () => {
       f.append(leaves[n - 1]!);
       expect(f.root().equals(mth(leaves.slice(0, n))), `size ${n}`).toBe(true);
       const refs = frontierRefs(n);
-      const reloaded = MerkleFrontier.from(n, refs.map((r) => perfectRoot(leaves.slice(r.idx * 2 ** r.level, (r.idx + 1) * 2 ** r.level))));
+      const reloaded = MerkleFrontier.from(
+        n,
+        refs.map((r) => perfectRoot(leaves.slice(r.idx * 2 ** r.level, (r.idx + 1) * 2 ** r.level))),
+      );
       expect(reloaded.root().equals(f.root())).toBe(true);
     }
   });
@@ -54,7 +66,9 @@ describe('RFC 6962 Merkle tree', () => {
     for (const n of [1, 2, 3, 5, 7, 8, 13, 16, 17, 33, 70]) {
       const root = mth(leaves.slice(0, n));
       for (let m = 0; m < n; m++) {
-        const proof = pathPlans(m, 0, n).map((p) => evalPlan(p, (r) => perfectRoot(leaves.slice(r.idx * 2 ** r.level, (r.idx + 1) * 2 ** r.level))));
+        const proof = pathPlans(m, 0, n).map((p) =>
+          evalPlan(p, (r) => perfectRoot(leaves.slice(r.idx * 2 ** r.level, (r.idx + 1) * 2 ** r.level))),
+        );
         expect(proof).toEqual(path(m, leaves.slice(0, n)));
         expect(verifyInclusion(m, n, leaves[m]!, proof, root), `${m}/${n}`).toBe(true);
         if (n > 1) {
@@ -69,7 +83,12 @@ describe('RFC 6962 Merkle tree', () => {
     const dir = `/tmp/audit-keys-${process.pid}-${Date.now()}`;
     const keys = loadKeys(dir, true);
     fs.rmSync(dir, { recursive: true, force: true });
-    const cp = signCheckpoint(keys.signing, { treeSize: 5, rootHash: mth(leaves.slice(0, 5)).toString('hex'), chainHash: '00'.repeat(32), signedAt: new Date().toISOString() });
+    const cp = signCheckpoint(keys.signing, {
+      treeSize: 5,
+      rootHash: mth(leaves.slice(0, 5)).toString('hex'),
+      chainHash: '00'.repeat(32),
+      signedAt: new Date().toISOString(),
+    });
     expect(verifyCheckpointSignature(keys.signing.publicKey, cp)).toBe(true);
     const other = forge.pki.ed25519.generateKeyPair({ seed: Buffer.alloc(32, 7) });
     expect(verifyCheckpointSignature(other.publicKey, cp)).toBe(false);
@@ -78,8 +97,14 @@ describe('RFC 6962 Merkle tree', () => {
     // altered field (nor another signature) rides on it.
     expect(verifyCheckpointSignature(keys.signing.publicKey, cp)).toBe(true);
     const flip = (h: string): string => (h[0] === '0' ? '1' : '0') + h.slice(1);
-    for (const altered of [{ rootHash: flip(cp.rootHash) }, { chainHash: flip(cp.chainHash) }, { signedAt: new Date(Date.parse(cp.signedAt) + 1).toISOString() },
-      { keyId: `${cp.keyId}x` }, { treeSize: 4 }, { signature: Buffer.alloc(64, 1).toString('base64') }]) {
+    for (const altered of [
+      { rootHash: flip(cp.rootHash) },
+      { chainHash: flip(cp.chainHash) },
+      { signedAt: new Date(Date.parse(cp.signedAt) + 1).toISOString() },
+      { keyId: `${cp.keyId}x` },
+      { treeSize: 4 },
+      { signature: Buffer.alloc(64, 1).toString('base64') },
+    ]) {
       expect(verifyCheckpointSignature(keys.signing.publicKey, { ...cp, ...altered }), JSON.stringify(altered)).toBe(false);
     }
     expect(verifyCheckpointSignature(other.publicKey, cp)).toBe(false);

@@ -40,7 +40,10 @@ describe('tamper evidence', () => {
   });
 
   /** Runs `tamper` as superuser with the triggers disabled, verifies in the same transaction, then rolls back. */
-  async function tampered(tamper: (c: pg.PoolClient) => Promise<void>, file?: string): Promise<{ online: Awaited<ReturnType<typeof verifyLogOn>>; offline: Awaited<ReturnType<typeof verifyExportFile>> }> {
+  async function tampered(
+    tamper: (c: pg.PoolClient) => Promise<void>,
+    file?: string,
+  ): Promise<{ online: Awaited<ReturnType<typeof verifyLogOn>>; offline: Awaited<ReturnType<typeof verifyExportFile>> }> {
     const c = await t.sql.connect();
     try {
       await c.query('BEGIN');
@@ -114,12 +117,14 @@ describe('tamper evidence', () => {
   it('an attacker who rewrites event 12 and recomputes every hash after it is caught at the checkpoint: first unproven seq = last good checkpoint + 1', async () => {
     const r = await tampered(async (c) => {
       await c.query("UPDATE audit_log SET action = 'case.list' WHERE seq = 12");
-      const rows = (await c.query({ text: `SELECT seq, ${EVENT_COLUMNS()} FROM audit_log ORDER BY seq`, rowMode: 'array' })).rows as unknown[][];
+      const rows = (await c.query({ text: `SELECT seq, ${EVENT_COLUMNS()} FROM audit_log ORDER BY seq`, rowMode: 'array' }))
+        .rows as unknown[][];
       let chain: Buffer = ZERO_HASH;
       for (const row of rows) {
         const leaf = leafHash(canonicalEvent(rowToEvent(Number(row[0]), row, 1)));
         chain = chainHash(chain, leaf);
-        if (Number(row[0]) >= 12) await c.query('UPDATE audit_log SET leaf_hash = $1, chain_hash = $2 WHERE seq = $3', [leaf, chain, row[0]]);
+        if (Number(row[0]) >= 12)
+          await c.query('UPDATE audit_log SET leaf_hash = $1, chain_hash = $2 WHERE seq = $3', [leaf, chain, row[0]]);
       }
     });
     const lastGood = Math.max(0, ...sizes.filter((n) => n < 12)); // 10 when batches fell at multiples of 10
@@ -136,7 +141,11 @@ describe('tamper evidence', () => {
     await tampered(async (c) => {
       await c.query("UPDATE audit_log SET outcome = 'denied' WHERE seq = 22");
     }, bad);
-    const run = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/audit-verify.ts', file, '--public-key', keyFile], { cwd: backendDir, encoding: 'utf8' });
+    const run = (file: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/audit-verify.ts', file, '--public-key', keyFile], {
+        cwd: backendDir,
+        encoding: 'utf8',
+      });
     const ok = run(good);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^OK log: 40 events/m);

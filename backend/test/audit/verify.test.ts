@@ -64,7 +64,10 @@ describe('incremental verification', () => {
     await verify();
     const head = await size();
     await append(5);
-    const undo = await tamper(`UPDATE audit_log SET reason = 'x' WHERE seq = ${head + 2}`, `UPDATE audit_log SET reason = 'own_agency' WHERE seq = ${head + 2}`);
+    const undo = await tamper(
+      `UPDATE audit_log SET reason = 'x' WHERE seq = ${head + 2}`,
+      `UPDATE audit_log SET reason = 'own_agency' WHERE seq = ${head + 2}`,
+    );
     try {
       expect(await verify()).toMatchObject({ ok: false, firstBadSeq: head + 2, verifiedUpTo: head + 1 });
     } finally {
@@ -75,7 +78,10 @@ describe('incremental verification', () => {
 
   it('an edited old event without a sample is missed by the incremental call and caught by the full run (?full=true)', async () => {
     await verify();
-    const undo = await tamper("UPDATE audit_log SET reason = 'x' WHERE seq = 3", "UPDATE audit_log SET reason = 'own_agency' WHERE seq = 3");
+    const undo = await tamper(
+      "UPDATE audit_log SET reason = 'x' WHERE seq = 3",
+      "UPDATE audit_log SET reason = 'own_agency' WHERE seq = 3",
+    );
     try {
       expect(await verify()).toMatchObject({ ok: true, mode: 'incremental' });
       const res = await t.app.inject({ url: '/api/audit/verify?full=true', headers: bearer(auditor) });
@@ -120,7 +126,10 @@ describe('incremental verification', () => {
     const inc = await t.app.inject({ url: '/api/audit/verify', headers: bearer(auditor) });
     expect(inc.json()).toMatchObject({ ok: true, mode: 'incremental' });
     expect(inc.json().lastFullRun).toMatchObject({ ok: true });
-    expect((await t.app.inject({ url: '/api/audit/verify?full=true', headers: bearer(auditor) })).json()).toMatchObject({ ok: true, mode: 'full' });
+    expect((await t.app.inject({ url: '/api/audit/verify?full=true', headers: bearer(auditor) })).json()).toMatchObject({
+      ok: true,
+      mode: 'full',
+    });
     expect((await t.app.inject({ url: '/api/audit/verify?full=maybe', headers: bearer(auditor) })).statusCode).toBe(400);
   });
 });

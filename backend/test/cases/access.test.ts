@@ -21,8 +21,24 @@ describe('case access', () => {
     a = await agencies(t);
     // A social worker of another social services agency.
     const admin = await login(t.app, 'admin');
-    const other = await t.app.inject({ method: 'POST', url: '/api/admin/agencies', headers: bearer(admin), payload: { name: 'Grannkommunen IFO', kind: 'social_services' } });
-    await t.app.inject({ method: 'POST', url: '/api/admin/users', headers: bearer(admin), payload: { username: 'othersocial', displayName: 'Olle Annan', password: 'other-social-pass', agencyId: other.json().id, roles: ['social_worker'] } });
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/agencies',
+      headers: bearer(admin),
+      payload: { name: 'Grannkommunen IFO', kind: 'social_services' },
+    });
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/users',
+      headers: bearer(admin),
+      payload: {
+        username: 'othersocial',
+        displayName: 'Olle Annan',
+        password: 'other-social-pass',
+        agencyId: other.json().id,
+        roles: ['social_worker'],
+      },
+    });
     tokens = {
       school: await login(t.app, 'school'),
       police: await login(t.app, 'police'),
@@ -33,7 +49,12 @@ describe('case access', () => {
     };
     const c = await createCase(t.app, social, { agencyIds: [a.school] });
     caseId = c.id;
-    const item = await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/plan-items`, headers: bearer(social), payload: { lifeArea: 'school', goal: 'Närvaro', action: 'Möte', responsibleAgencyId: a.school } });
+    const item = await t.app.inject({
+      method: 'POST',
+      url: `/api/cases/${caseId}/plan-items`,
+      headers: bearer(social),
+      payload: { lifeArea: 'school', goal: 'Närvaro', action: 'Möte', responsibleAgencyId: a.school },
+    });
     itemId = item.json().id;
   });
   afterAll(async () => t.close());
@@ -47,13 +68,30 @@ describe('case access', () => {
     { method: 'DELETE', url: `/api/cases/${caseId}/participants/${a.school}` },
     { method: 'POST', url: `/api/cases/${caseId}/entries`, payload: { category: 'school', text: 'Frånvaro 40 %' } },
     { method: 'GET', url: `/api/cases/${caseId}/entries` },
-    { method: 'POST', url: `/api/cases/${caseId}/plan-items`, payload: { lifeArea: 'school', goal: 'G', action: 'A', responsibleAgencyId: a.school } },
+    {
+      method: 'POST',
+      url: `/api/cases/${caseId}/plan-items`,
+      payload: { lifeArea: 'school', goal: 'G', action: 'A', responsibleAgencyId: a.school },
+    },
     { method: 'PATCH', url: `/api/cases/${caseId}/plan-items/${itemId}`, payload: { status: 'done' } },
-    { method: 'POST', url: `/api/cases/${caseId}/meetings`, payload: { date: '2026-12-01', agencyIds: [a.social], agenda: 'A', minutes: 'M' } },
+    {
+      method: 'POST',
+      url: `/api/cases/${caseId}/meetings`,
+      payload: { date: '2026-12-01', agencyIds: [a.social], agenda: 'A', minutes: 'M' },
+    },
     { method: 'GET', url: `/api/cases/${caseId}/meetings` },
   ];
   const collectionRoutes = [
-    { method: 'POST' as const, url: '/api/cases', payload: { type: 'sspf', area: 'Norrby', reason: 'x', subject: { personalIdentityNumber: '198211059954', firstName: 'A', lastName: 'B' } } },
+    {
+      method: 'POST' as const,
+      url: '/api/cases',
+      payload: {
+        type: 'sspf',
+        area: 'Norrby',
+        reason: 'x',
+        subject: { personalIdentityNumber: '198211059954', firstName: 'A', lastName: 'B' },
+      },
+    },
     { method: 'GET' as const, url: '/api/cases' },
     { method: 'POST' as const, url: '/api/cases/search', payload: { q: 'Elin' } },
     { method: 'GET' as const, url: '/api/cases/stats' },
@@ -68,22 +106,43 @@ describe('case access', () => {
     }
   });
 
-  it.each(['school', 'police', 'auditor', 'coordinator', 'admin', 'othersocial'])('%s gets 404 on every route of the case, each denial audited, nothing changed', async (who) => {
-    const before = { entries: await count(t, 'journal_entry'), items: await count(t, 'plan_item'), meetings: await count(t, 'meeting'), participants: await count(t, 'case_participant') };
-    for (const r of objectRoutes()) {
-      const denied = await deniedCount(t);
-      const res = await t.app.inject({ method: r.method, url: r.url, headers: bearer(tokens[who]!), ...(r.payload ? { payload: r.payload } : {}) });
-      expect(res.statusCode, `${who} ${r.method} ${r.url}`).toBe(404);
-      expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(await deniedCount(t), `${who} ${r.method} ${r.url} audited`).toBe(denied + 1);
-    }
-    expect({ entries: await count(t, 'journal_entry'), items: await count(t, 'plan_item'), meetings: await count(t, 'meeting'), participants: await count(t, 'case_participant') }).toEqual(before);
-    const { rows } = await t.sql.query("SELECT case_id, subject_id, reason FROM audit_queue WHERE outcome = 'denied' AND case_id = $1 ORDER BY id DESC LIMIT 1", [caseId]);
-    expect(rows[0].case_id).toBe(caseId);
-    expect(rows[0].subject_id).toBeTruthy();
-    // A participating partner without consent is refused by the consent gate, with its reason.
-    expect(['role', 'not_owner', 'no_consent']).toContain(rows[0].reason);
-  });
+  it.each(['school', 'police', 'auditor', 'coordinator', 'admin', 'othersocial'])(
+    '%s gets 404 on every route of the case, each denial audited, nothing changed',
+    async (who) => {
+      const before = {
+        entries: await count(t, 'journal_entry'),
+        items: await count(t, 'plan_item'),
+        meetings: await count(t, 'meeting'),
+        participants: await count(t, 'case_participant'),
+      };
+      for (const r of objectRoutes()) {
+        const denied = await deniedCount(t);
+        const res = await t.app.inject({
+          method: r.method,
+          url: r.url,
+          headers: bearer(tokens[who]!),
+          ...(r.payload ? { payload: r.payload } : {}),
+        });
+        expect(res.statusCode, `${who} ${r.method} ${r.url}`).toBe(404);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(await deniedCount(t), `${who} ${r.method} ${r.url} audited`).toBe(denied + 1);
+      }
+      expect({
+        entries: await count(t, 'journal_entry'),
+        items: await count(t, 'plan_item'),
+        meetings: await count(t, 'meeting'),
+        participants: await count(t, 'case_participant'),
+      }).toEqual(before);
+      const { rows } = await t.sql.query(
+        "SELECT case_id, subject_id, reason FROM audit_queue WHERE outcome = 'denied' AND case_id = $1 ORDER BY id DESC LIMIT 1",
+        [caseId],
+      );
+      expect(rows[0].case_id).toBe(caseId);
+      expect(rows[0].subject_id).toBeTruthy();
+      // A participating partner without consent is refused by the consent gate, with its reason.
+      expect(['role', 'not_owner', 'no_consent']).toContain(rows[0].reason);
+    },
+  );
 
   it('a case the caller may not see looks exactly like one that does not exist', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';

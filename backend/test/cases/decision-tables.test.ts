@@ -12,18 +12,40 @@ const pdp = new PolicyDecisionPoint(loadPolicies(dir));
 const lit = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Expect = lit(['allow', 'deny']);
 
-const caseAccess = readPolicyFile(dir, 'decision-tables/case-access.yaml', Type.Object({
-  name: Type.String(),
-  rows: Type.Array(Type.Object({
-    role: lit(ROLES), agencyKind: lit(AGENCY_KINDS), owner: Type.Boolean(), action: Type.String(), expect: Expect,
-    participant: Type.Optional(Type.Boolean()), identityConsent: Type.Optional(Type.Boolean()),
-  }, { additionalProperties: false }), { minItems: 1 }),
-}));
+const caseAccess = readPolicyFile(
+  dir,
+  'decision-tables/case-access.yaml',
+  Type.Object({
+    name: Type.String(),
+    rows: Type.Array(
+      Type.Object(
+        {
+          role: lit(ROLES),
+          agencyKind: lit(AGENCY_KINDS),
+          owner: Type.Boolean(),
+          action: Type.String(),
+          expect: Expect,
+          participant: Type.Optional(Type.Boolean()),
+          identityConsent: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+  }),
+);
 
-const categories = readPolicyFile(dir, 'decision-tables/journal-categories.yaml', Type.Object({
-  name: Type.String(),
-  rows: Type.Array(Type.Object({ agencyKind: lit(AGENCY_KINDS), category: Type.String(), expect: Expect }, { additionalProperties: false }), { minItems: 1 }),
-}));
+const categories = readPolicyFile(
+  dir,
+  'decision-tables/journal-categories.yaml',
+  Type.Object({
+    name: Type.String(),
+    rows: Type.Array(
+      Type.Object({ agencyKind: lit(AGENCY_KINDS), category: Type.String(), expect: Expect }, { additionalProperties: false }),
+      { minItems: 1 },
+    ),
+  }),
+);
 
 describe(`decision table: ${caseAccess.name}`, () => {
   it.each(caseAccess.rows)('$role ($agencyKind, owner: $owner) $action → $expect', (row) => {
@@ -33,9 +55,24 @@ describe(`decision table: ${caseAccess.name}`, () => {
     if (decision.reason === CONSENT_REQUIRED) {
       // An adult subject who has (or has not) consented to identity crossing between the two agencies.
       const consents = row.identityConsent
-        ? [{ id: 'k1', givenBy: { kind: 'subject' as const }, agencyIds: ['agency-a', 'agency-b'], categories: ['identity'], validFrom: '2000-01-01', validTo: '2999-12-31', withdrawnAt: null }]
+        ? [
+            {
+              id: 'k1',
+              givenBy: { kind: 'subject' as const },
+              agencyIds: ['agency-a', 'agency-b'],
+              categories: ['identity'],
+              validFrom: '2000-01-01',
+              validTo: '2999-12-31',
+              withdrawnAt: null,
+            },
+          ]
         : [];
-      decision = pdp.caseAccessThroughConsent(actor, row.action, facts, pdp.consentGate({ subjectBirthDate: '1990-01-01', guardians: [], consents, at: new Date() }));
+      decision = pdp.caseAccessThroughConsent(
+        actor,
+        row.action,
+        facts,
+        pdp.consentGate({ subjectBirthDate: '1990-01-01', guardians: [], consents, at: new Date() }),
+      );
     }
     expect(decision.allow ? 'allow' : 'deny').toBe(row.expect);
   });

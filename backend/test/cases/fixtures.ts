@@ -45,12 +45,24 @@ export interface Agencies {
 }
 
 export async function agencies(t: TestContext): Promise<Agencies> {
-  const { rows } = await t.sql.query<{ username: string; agency_id: string }>("SELECT username, agency_id FROM app_user WHERE username IN ('social','school','police','leisure','admin')");
+  const { rows } = await t.sql.query<{ username: string; agency_id: string }>(
+    "SELECT username, agency_id FROM app_user WHERE username IN ('social','school','police','leisure','admin')",
+  );
   const by = Object.fromEntries(rows.map((r) => [r.username, r.agency_id]));
   return { social: by.social!, school: by.school!, police: by.police!, leisure: by.leisure!, it: by.admin! };
 }
 
-export async function createCase(app: FastifyInstance, token: string, overrides: Record<string, unknown> = {}, subject: Record<string, unknown> = {}): Promise<{ id: string; subject: { id: string; guardians: ({ id: string } & Record<string, unknown>)[] } & Record<string, unknown> } & Record<string, unknown>> {
+export async function createCase(
+  app: FastifyInstance,
+  token: string,
+  overrides: Record<string, unknown> = {},
+  subject: Record<string, unknown> = {},
+): Promise<
+  { id: string; subject: { id: string; guardians: ({ id: string } & Record<string, unknown>)[] } & Record<string, unknown> } & Record<
+    string,
+    unknown
+  >
+> {
   const res = await app.inject({ method: 'POST', url: '/api/cases', headers: bearer(token), payload: newCaseBody(overrides, subject) });
   if (res.statusCode !== 201) throw new Error(`create case: ${res.statusCode} ${res.body}`);
   return res.json();

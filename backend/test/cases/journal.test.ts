@@ -23,9 +23,19 @@ describe('journal entries', () => {
     expect(res.statusCode).toBe(201);
     const e = res.json();
     const me = (await t.app.inject({ url: '/api/me', headers: bearer(social) })).json();
-    expect(e).toMatchObject({ category: 'social', agencyId: me.agencyId, authorId: me.id, authorName: 'Sara Lind', caseId, corrects: null, text: 'Kartläggningssamtal med Elin och vårdnadshavare.' });
+    expect(e).toMatchObject({
+      category: 'social',
+      agencyId: me.agencyId,
+      authorId: me.id,
+      authorName: 'Sara Lind',
+      caseId,
+      corrects: null,
+      text: 'Kartläggningssamtal med Elin och vårdnadshavare.',
+    });
     expect(new Date(e.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
-    const { rows } = await t.sql.query("SELECT action, resource_id, case_id, subject_id, outcome FROM audit_queue WHERE action = 'entry.create'");
+    const { rows } = await t.sql.query(
+      "SELECT action, resource_id, case_id, subject_id, outcome FROM audit_queue WHERE action = 'entry.create'",
+    );
     expect(rows).toEqual([expect.objectContaining({ resource_id: e.id, case_id: caseId, outcome: 'allowed' })]);
     expect(rows[0].subject_id).toBeTruthy();
   });
@@ -61,7 +71,12 @@ describe('journal entries', () => {
     expect((await post(caseId, { category: 'health', text: 'x', corrects: '00000000-0000-4000-8000-000000000000' })).statusCode).toBe(400);
     expect(await count(t, 'journal_entry')).toBe(before);
     for (const method of ['PATCH', 'DELETE', 'PUT'] as const) {
-      const res = await t.app.inject({ method, url: `/api/cases/${caseId}/entries/${original.id}`, headers: bearer(social), payload: { text: 'ändrat' } });
+      const res = await t.app.inject({
+        method,
+        url: `/api/cases/${caseId}/entries/${original.id}`,
+        headers: bearer(social),
+        payload: { text: 'ändrat' },
+      });
       expect(res.statusCode).toBe(404);
     }
     const { rows } = await t.sql.query('SELECT text FROM journal_entry WHERE id = $1', [original.id]);
@@ -78,7 +93,13 @@ describe('journal entries', () => {
     expect(p1.items.map((e: { text: string }) => e.text)).toEqual(Array.from({ length: 10 }, (_, i) => `Anteckning ${25 - i}`));
     expect(p1.items.every((e: { authorName: string }) => e.authorName === 'Sara Lind')).toBe(true);
     const p3 = (await t.app.inject({ url: `/api/cases/${id}/entries?pageSize=10&page=3`, headers: bearer(social) })).json();
-    expect(p3.items.map((e: { text: string }) => e.text)).toEqual(['Anteckning 5', 'Anteckning 4', 'Anteckning 3', 'Anteckning 2', 'Anteckning 1']);
+    expect(p3.items.map((e: { text: string }) => e.text)).toEqual([
+      'Anteckning 5',
+      'Anteckning 4',
+      'Anteckning 3',
+      'Anteckning 2',
+      'Anteckning 1',
+    ]);
     expect((await t.app.inject({ url: `/api/cases/${id}/entries?page=9`, headers: bearer(social) })).json().items).toEqual([]);
     expect((await t.app.inject({ url: `/api/cases/${id}/entries?pageSize=101`, headers: bearer(social) })).statusCode).toBe(400);
     expect((await t.app.inject({ url: `/api/cases/${id}/entries?page=0`, headers: bearer(social) })).statusCode).toBe(400);

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { agencies, createCase, pin, type Agencies } from './fixtures.js';
 
-interface Item { id: string; area: string | null; protectedIdentity: boolean; subject: { id: string; firstName: string; lastName: string } }
+interface Item {
+  id: string;
+  area: string | null;
+  protectedIdentity: boolean;
+  subject: { id: string; firstName: string; lastName: string };
+}
 
 describe('case lists, search and figures', () => {
   let t: TestContext;
@@ -25,10 +30,28 @@ describe('case lists, search and figures', () => {
     social = await login(t.app, 'social');
     a = await agencies(t);
     for (const p of people) {
-      await createCase(t.app, social, { area: p.area, type: p.type, agencyIds: p.first === 'Omar' ? [a.police] : [] }, { personalIdentityNumber: pin(p.born, '345'), firstName: p.first, lastName: p.last, guardians: [] });
+      await createCase(
+        t.app,
+        social,
+        { area: p.area, type: p.type, agencyIds: p.first === 'Omar' ? [a.police] : [] },
+        { personalIdentityNumber: pin(p.born, '345'), firstName: p.first, lastName: p.last, guardians: [] },
+      );
     }
     secretPin = pin('20100101', '567');
-    const secret = await createCase(t.app, social, { area: 'Sjöbo', agencyIds: [a.school] }, { personalIdentityNumber: secretPin, firstName: 'Hemlig', lastName: 'Person', protectedIdentity: 'skyddad_folkbokforing', address: 'Skyddad adress 1', phone: '0701234567', guardians: [] });
+    const secret = await createCase(
+      t.app,
+      social,
+      { area: 'Sjöbo', agencyIds: [a.school] },
+      {
+        personalIdentityNumber: secretPin,
+        firstName: 'Hemlig',
+        lastName: 'Person',
+        protectedIdentity: 'skyddad_folkbokforing',
+        address: 'Skyddad adress 1',
+        phone: '0701234567',
+        guardians: [],
+      },
+    );
     secretCaseId = secret.id;
   });
   afterAll(async () => t.close());
@@ -44,7 +67,7 @@ describe('case lists, search and figures', () => {
     return res.json();
   };
 
-  it('lists the agency\'s cases newest first, paginated', async () => {
+  it("lists the agency's cases newest first, paginated", async () => {
     const all = await list();
     expect(all.total).toBe(8);
     expect(all.items[0]!.subject.firstName).toBe('Hemlig');
@@ -84,16 +107,29 @@ describe('case lists, search and figures', () => {
     const short = p.slice(2);
     for (const form of [p, `${p.slice(0, 8)}-${p.slice(8)}`, short, `${short.slice(0, 6)}-${short.slice(6)}`]) {
       const r = await search({ q: form });
-      expect(r.items.map((i) => i.subject.firstName), form).toEqual(['Omar']);
+      expect(
+        r.items.map((i) => i.subject.firstName),
+        form,
+      ).toEqual(['Omar']);
     }
-    const bad = await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: `${p.slice(0, 8)}-${p.slice(8, 11)}${(Number(p[11]) + 1) % 10}` } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/cases/search',
+      headers: bearer(social),
+      payload: { q: `${p.slice(0, 8)}-${p.slice(8, 11)}${(Number(p[11]) + 1) % 10}` },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).not.toContain('20100502');
   });
 
   it('search bodies are strict and audited without the query', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: 'x', sql: 1 } })).statusCode).toBe(400);
-    expect((await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: 'x', page: '2' } })).statusCode).toBe(400);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: 'x', sql: 1 } })).statusCode,
+    ).toBe(400);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: 'x', page: '2' } }))
+        .statusCode,
+    ).toBe(400);
     await search({ q: 'Lindqvist' });
     const { rows } = await t.sql.query("SELECT * FROM audit_queue WHERE action = 'case.search'");
     expect(rows.length).toBeGreaterThan(0);
@@ -127,7 +163,20 @@ describe('case lists, search and figures', () => {
     expect(secret.protectedIdentity).toBe(true);
     expect(secret.area).toBeNull();
     expect(Object.keys(secret).sort()).toEqual([
-      'area', 'caseNumber', 'closedAt', 'createdAt', 'deputyUserId', 'id', 'ownerUserId', 'phase', 'protectedIdentity', 'responsibleUserId', 'status', 'subject', 'type', 'updatedAt',
+      'area',
+      'caseNumber',
+      'closedAt',
+      'createdAt',
+      'deputyUserId',
+      'id',
+      'ownerUserId',
+      'phase',
+      'protectedIdentity',
+      'responsibleUserId',
+      'status',
+      'subject',
+      'type',
+      'updatedAt',
     ]);
     expect(Object.keys(secret.subject).sort()).toEqual(['birthDate', 'firstName', 'id', 'lastName']);
     expect(all.items.filter((i) => i.id !== secretCaseId).every((i) => i.protectedIdentity === false && i.area !== null)).toBe(true);
@@ -144,13 +193,29 @@ describe('case lists, search and figures', () => {
     expect(full).toMatchObject({ area: 'Sjöbo', subject: { address: 'Skyddad adress 1', protectedIdentity: 'skyddad_folkbokforing' } });
   });
 
-  it('owner=me lists only the caller\'s own cases (list and search); `mine` counts them in the figures', async () => {
+  it("owner=me lists only the caller's own cases (list and search); `mine` counts them in the figures", async () => {
     // Another social worker of the same agency opens a case: the agency's, not mine.
     const admin = await login(t.app, 'admin');
-    const created = await t.app.inject({ method: 'POST', url: '/api/admin/users', headers: bearer(admin), payload: { username: 'colleague', displayName: 'Kim Kollega', password: 'colleague-pass-1', agencyId: a.social, roles: ['social_worker'] } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/users',
+      headers: bearer(admin),
+      payload: {
+        username: 'colleague',
+        displayName: 'Kim Kollega',
+        password: 'colleague-pass-1',
+        agencyId: a.social,
+        roles: ['social_worker'],
+      },
+    });
     expect(created.statusCode).toBe(201);
     const colleague = await login(t.app, 'colleague', 'colleague-pass-1');
-    const theirs = await createCase(t.app, colleague, { area: 'Hulta' }, { personalIdentityNumber: pin('20080808', '345'), firstName: 'Kollegans', lastName: 'Ärende', guardians: [] });
+    const theirs = await createCase(
+      t.app,
+      colleague,
+      { area: 'Hulta' },
+      { personalIdentityNumber: pin('20080808', '345'), firstName: 'Kollegans', lastName: 'Ärende', guardians: [] },
+    );
     expect((await list()).total).toBe(9);
     const mine = await list('?owner=me');
     expect(mine.total).toBe(8);
@@ -190,13 +255,18 @@ describe('case lists, search and figures', () => {
   });
 
   it('a name search counts at most 100 matches, a filtered list 1000 (totalIsEstimate); the unfiltered total stays exact', async () => {
-    const { rows: [u] } = await t.sql.query("SELECT id, agency_id FROM app_user WHERE username = 'social'");
-    await t.sql.query(`
+    const {
+      rows: [u],
+    } = await t.sql.query("SELECT id, agency_id FROM app_user WHERE username = 'social'");
+    await t.sql.query(
+      `
       WITH g AS (SELECT i, gen_random_uuid() AS sid FROM generate_series(1, 1005) i),
       s AS (INSERT INTO subject (id, owner_agency_id, personal_identity_number, birth_date, first_name, last_name)
             SELECT sid, $1, '2010' || lpad(i::text, 8, '0'), date '2010-01-01', 'Massa', 'Testsson' FROM g RETURNING id)
       INSERT INTO support_case (id, subject_id, owner_agency_id, owner_user_id, type, status, area, reason)
-      SELECT gen_random_uuid(), id, $1, $2, 'sspf', 'open', 'Hulta', 'Massinläsning' FROM s`, [u.agency_id, u.id]);
+      SELECT gen_random_uuid(), id, $1, $2, 'sspf', 'open', 'Hulta', 'Massinläsning' FROM s`,
+      [u.agency_id, u.id],
+    );
     const found = await search({ q: 'massa' });
     expect(found).toMatchObject({ total: 100, totalIsEstimate: true });
     expect(found.items).toHaveLength(20);
@@ -205,7 +275,12 @@ describe('case lists, search and figures', () => {
     const last = await search({ q: 'massa', pageSize: 5, page: 20 });
     expect(last.items).toHaveLength(5);
     expect(new Set([...last.items, ...found.items].map((i) => i.id)).size).toBe(25);
-    const far = await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: 'massa', pageSize: 5, page: 21 } });
+    const far = await t.app.inject({
+      method: 'POST',
+      url: '/api/cases/search',
+      headers: bearer(social),
+      payload: { q: 'massa', pageSize: 5, page: 21 },
+    });
     expect(far.statusCode).toBe(400);
     expect(far.json().type).toBe('urn:samverka:problem:page_out_of_range');
     const exactly100 = await search({ q: 'massa', pageSize: 100 });

@@ -29,18 +29,31 @@ describe('owner entry statement', () => {
   const run = async (ownerAgencyId: string): Promise<unknown[]> => {
     const id = randomUUID();
     const ctx = auditContextOf({ actor: null, id: 'req-test', ip: '127.0.0.1', headers: {} } as never);
-    const audit = t.app.audit.insertStatement(ctx, [{ action: 'entry.create', resourceType: 'journal_entry', resourceId: id, caseId, outcome: 'allowed' }], 'EXISTS (SELECT 1 FROM e)');
-    return sql(t.orm.em.fork(), OWNER_ENTRY_SQL(audit.text), [caseId, ownerAgencyId, id, me.id, me.agencyId, 'social', 'Anteckning.', ...audit.params]);
+    const audit = t.app.audit.insertStatement(
+      ctx,
+      [{ action: 'entry.create', resourceType: 'journal_entry', resourceId: id, caseId, outcome: 'allowed' }],
+      'EXISTS (SELECT 1 FROM e)',
+    );
+    return sql(t.orm.em.fork(), OWNER_ENTRY_SQL(audit.text), [
+      caseId,
+      ownerAgencyId,
+      id,
+      me.id,
+      me.agencyId,
+      'social',
+      'Anteckning.',
+      ...audit.params,
+    ]);
   };
   const entries = (): Promise<number> => count(t, 'journal_entry', 'case_id = $1', [caseId]);
   const events = (): Promise<number> => count(t, 'audit_queue', "action = 'entry.create' AND case_id = $1", [caseId]);
 
-  it('writes the entry and its audit event together when the case is still the owner\'s and open', async () => {
+  it("writes the entry and its audit event together when the case is still the owner's and open", async () => {
     expect(await run(me.agencyId)).toHaveLength(1);
     expect([await entries(), await events()]).toEqual([1, 1]);
   });
 
-  it('writes neither when the case is not that agency\'s', async () => {
+  it("writes neither when the case is not that agency's", async () => {
     expect(await run(randomUUID())).toEqual([]);
     expect([await entries(), await events()]).toEqual([1, 1]);
   });
@@ -49,7 +62,12 @@ describe('owner entry statement', () => {
     await t.sql.query("UPDATE support_case SET status = 'closed', outcome = 'Avslutat.', closed_at = now() WHERE id = $1", [caseId]);
     expect(await run(me.agencyId)).toEqual([]);
     expect([await entries(), await events()]).toEqual([1, 1]);
-    const res = await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/entries`, headers: bearer(social), payload: { category: 'social', text: 'Sent.' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/cases/${caseId}/entries`,
+      headers: bearer(social),
+      payload: { category: 'social', text: 'Sent.' },
+    });
     expect(res.statusCode).toBe(409);
     expect(await entries()).toBe(1);
   });

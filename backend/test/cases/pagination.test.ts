@@ -28,15 +28,30 @@ describe('bounded pagination', () => {
   });
 
   it('a name search pages only within its cap of 100', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: 'Andersson', page: 6, pageSize: 20 } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/cases/search',
+      headers: bearer(social),
+      payload: { q: 'Andersson', page: 6, pageSize: 20 },
+    });
     expect(res.statusCode).toBe(400);
-    const last = await t.app.inject({ method: 'POST', url: '/api/cases/search', headers: bearer(social), payload: { q: 'Andersson', page: 5, pageSize: 20 } });
+    const last = await t.app.inject({
+      method: 'POST',
+      url: '/api/cases/search',
+      headers: bearer(social),
+      payload: { q: 'Andersson', page: 5, pageSize: 20 },
+    });
     expect(last.statusCode).toBe(200);
   });
 
   it('a journal pages by keyset (`after` the last entry seen): the same entries as by number, none twice, none skipped', async () => {
     for (let i = 0; i < 5; i++) {
-      const res = await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/entries`, headers: bearer(social), payload: { category: 'social', text: `Anteckning ${i}` } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/cases/${caseId}/entries`,
+        headers: bearer(social),
+        payload: { category: 'social', text: `Anteckning ${i}` },
+      });
       expect(res.statusCode).toBe(201);
     }
     const byNumber = (await get(`/api/cases/${caseId}/entries?pageSize=100`)).json().items.map((e: { id: string }) => e.id);

@@ -5,7 +5,7 @@ import { CHOSEN_PAGE_SQL } from '../../src/modules/cases/cases.sql.js';
 import { createCase, pin } from './fixtures.js';
 
 /** The case's copy of its subject's name (what name search reads) follows the subject. */
-describe('name search reads the case\'s copy of the subject\'s name', () => {
+describe("name search reads the case's copy of the subject's name", () => {
   let t: TestContext;
   let social: string;
   let first: { id: string; subject: { id: string } };
@@ -14,9 +14,19 @@ describe('name search reads the case\'s copy of the subject\'s name', () => {
   beforeAll(async () => {
     t = await createTestApp();
     social = await login(t.app, 'social');
-    first = await createCase(t.app, social, { type: 'sspf' }, { personalIdentityNumber: pin('20100203', '456'), firstName: 'Tove', lastName: 'Ahlström', guardians: [] });
+    first = await createCase(
+      t.app,
+      social,
+      { type: 'sspf' },
+      { personalIdentityNumber: pin('20100203', '456'), firstName: 'Tove', lastName: 'Ahlström', guardians: [] },
+    );
     // A second case for the same person (an avhoppare case after the SSPF one).
-    second = await createCase(t.app, social, { type: 'avhoppare' }, { personalIdentityNumber: pin('20100203', '456'), firstName: 'Tove', lastName: 'Ahlström', guardians: [] });
+    second = await createCase(
+      t.app,
+      social,
+      { type: 'avhoppare' },
+      { personalIdentityNumber: pin('20100203', '456'), firstName: 'Tove', lastName: 'Ahlström', guardians: [] },
+    );
   });
   afterAll(async () => t?.close());
 
@@ -32,7 +42,7 @@ describe('name search reads the case\'s copy of the subject\'s name', () => {
     expect(rows).toEqual([{ search_name: 'tove ahlström' }]);
   });
 
-  it('follows a change of the subject\'s name, in every case of the person', async () => {
+  it("follows a change of the subject's name, in every case of the person", async () => {
     await t.sql.query("UPDATE subject SET last_name = 'Berglund' WHERE id = $1", [first.subject.id]);
     expect(await found('ahlstr')).toEqual([]);
     expect(await found('berglund')).toEqual([first.id, second.id].sort());
@@ -44,17 +54,28 @@ describe('name search reads the case\'s copy of the subject\'s name', () => {
     expect(await found('berglund')).toEqual([first.id, second.id].sort());
   });
 
-  it('a page chosen for one agency shows none of the cases that stopped being that agency\'s in between, and audits none of them', async () => {
-    const { rows: [me] } = await t.sql.query("SELECT id, agency_id FROM app_user WHERE username = 'social'");
-    const { rows: [other] } = await t.sql.query('SELECT id FROM agency WHERE id <> $1 LIMIT 1', [me.agency_id]);
-    const { rows: cases } = await t.sql.query('SELECT id, subject_id FROM support_case WHERE id = ANY($1::uuid[]) ORDER BY created_at DESC', [[first.id, second.id]]);
+  it("a page chosen for one agency shows none of the cases that stopped being that agency's in between, and audits none of them", async () => {
+    const {
+      rows: [me],
+    } = await t.sql.query("SELECT id, agency_id FROM app_user WHERE username = 'social'");
+    const {
+      rows: [other],
+    } = await t.sql.query('SELECT id FROM agency WHERE id <> $1 LIMIT 1', [me.agency_id]);
+    const { rows: cases } = await t.sql.query(
+      'SELECT id, subject_id FROM support_case WHERE id = ANY($1::uuid[]) ORDER BY created_at DESC',
+      [[first.id, second.id]],
+    );
     await t.sql.query('UPDATE support_case SET owner_agency_id = $1 WHERE id = $2', [other.id, second.id]);
     try {
       const ctx = { actorId: me.id, actorAgencyId: me.agency_id, actorRole: 'social_worker', requestId: 'moved-between', clientIp: null };
       const audit = t.app.audit.perRowStatement(ctx, { action: 'case.search', resourceType: 'case', outcome: 'allowed' }, 'p', 20);
       const em = t.app.orm.em.fork();
-      const [row] = await sql<{ rows: { id: string }[] }>(em, CHOSEN_PAGE_SQL(audit.text),
-        [`{${cases.map((c) => c.id).join(',')}}`, `{${cases.map((c) => c.subject_id).join(',')}}`, me.agency_id, ...audit.params]);
+      const [row] = await sql<{ rows: { id: string }[] }>(em, CHOSEN_PAGE_SQL(audit.text), [
+        `{${cases.map((c) => c.id).join(',')}}`,
+        `{${cases.map((c) => c.subject_id).join(',')}}`,
+        me.agency_id,
+        ...audit.params,
+      ]);
       expect(row!.rows.map((r) => r.id)).toEqual([first.id]);
       const { rows: events } = await t.sql.query("SELECT case_id FROM audit_queue WHERE request_id = 'moved-between'");
       expect(events).toEqual([{ case_id: first.id }]);

@@ -11,24 +11,42 @@ import { PolicyDecisionPoint } from '../../src/plugins/app/policy.js';
 
 const Name = Type.String({ minLength: 1 });
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
-const Row = Type.Object({
-  case: Name,
-  today: Type.Optional(IsoDate),
-  at: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T' })),
-  birthDate: Type.Union([IsoDate, Type.Null()]),
-  guardians: Type.Array(Type.Object({ id: Name, custody: Type.Boolean() }, { additionalProperties: false })),
-  consents: Type.Array(Type.Object({
-    id: Name, by: Name, agencies: Type.Array(Name), categories: Type.Array(Name), from: IsoDate, to: IsoDate,
-    withdrawn: Type.Optional(Type.String({ pattern: 'T' })),
-  }, { additionalProperties: false })),
-  exchange: Type.Object({ from: Name, to: Name, category: Name }, { additionalProperties: false }),
-  expect: Type.Object({
-    allow: Type.Boolean(),
-    reason: Type.Union(['own_agency', 'consent', 'no_consent', 'expired', 'withdrawn', 'no_required_party'].map((r) => Type.Literal(r))),
-    reliesOn: Type.Optional(Type.Array(Name)),
-    missing: Type.Optional(Type.Array(Name)),
-  }, { additionalProperties: false }),
-}, { additionalProperties: false });
+const Row = Type.Object(
+  {
+    case: Name,
+    today: Type.Optional(IsoDate),
+    at: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T' })),
+    birthDate: Type.Union([IsoDate, Type.Null()]),
+    guardians: Type.Array(Type.Object({ id: Name, custody: Type.Boolean() }, { additionalProperties: false })),
+    consents: Type.Array(
+      Type.Object(
+        {
+          id: Name,
+          by: Name,
+          agencies: Type.Array(Name),
+          categories: Type.Array(Name),
+          from: IsoDate,
+          to: IsoDate,
+          withdrawn: Type.Optional(Type.String({ pattern: 'T' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    exchange: Type.Object({ from: Name, to: Name, category: Name }, { additionalProperties: false }),
+    expect: Type.Object(
+      {
+        allow: Type.Boolean(),
+        reason: Type.Union(
+          ['own_agency', 'consent', 'no_consent', 'expired', 'withdrawn', 'no_required_party'].map((r) => Type.Literal(r)),
+        ),
+        reliesOn: Type.Optional(Type.Array(Name)),
+        missing: Type.Optional(Type.Array(Name)),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
 const Table = Type.Object({ name: Name, rows: Type.Array(Row, { minItems: 1 }) }, { additionalProperties: false });
 type Row = Static<typeof Row>;
 
@@ -66,13 +84,28 @@ describe('decision table: consent gate (policies/decision-tables/consent-gate.ya
     if (row.expect.reliesOn) expect([...d.consentIds].sort()).toEqual([...row.expect.reliesOn].sort());
     if (!d.allow) expect(d.consentIds).toEqual([]);
     if (row.expect.missing) {
-      expect(d.missing.map((m) => (m.party.kind === 'subject' ? 'subject' : m.party.guardianId)).sort()).toEqual([...row.expect.missing].sort());
+      expect(d.missing.map((m) => (m.party.kind === 'subject' ? 'subject' : m.party.guardianId)).sort()).toEqual(
+        [...row.expect.missing].sort(),
+      );
     }
   });
 
   it('covers the boundaries the policy turns on', () => {
     const cases = rows.map((r) => r.case).join('\n');
-    for (const words of ['day before the 15th birthday', 'on the 15th birthday', 'day before the 18th birthday', 'on the 18th birthday', 'one of two guardians', 'without custody', 'expired', 'withdrawn', 'wrong agency', 'wrong category', 'not yet in force', 'no guardian with custody']) {
+    for (const words of [
+      'day before the 15th birthday',
+      'on the 15th birthday',
+      'day before the 18th birthday',
+      'on the 18th birthday',
+      'one of two guardians',
+      'without custody',
+      'expired',
+      'withdrawn',
+      'wrong agency',
+      'wrong category',
+      'not yet in force',
+      'no guardian with custody',
+    ]) {
       expect(cases, words).toContain(words);
     }
   });

@@ -22,14 +22,28 @@ export interface TestCase {
  * Opens a case for a subject born on `birthDate` (a valid personnummer is computed), with the
  * given guardians (custody true/false) and participating agencies.
  */
-export async function openCase(app: FastifyInstance, token: string, birthDate: string, opts: { guardians?: boolean[]; agencyIds?: string[]; serial?: string; subject?: Record<string, unknown> } = {}): Promise<TestCase> {
-  const c = await createCase(app, token, { agencyIds: opts.agencyIds ?? [] }, {
-    personalIdentityNumber: pin(birthDate.replaceAll('-', ''), opts.serial ?? '123'),
-    guardians: (opts.guardians ?? []).map((custody, i) => ({ firstName: `Förälder${i + 1}`, lastName: 'Testsson', custody })),
-    ...opts.subject,
-  });
+export async function openCase(
+  app: FastifyInstance,
+  token: string,
+  birthDate: string,
+  opts: { guardians?: boolean[]; agencyIds?: string[]; serial?: string; subject?: Record<string, unknown> } = {},
+): Promise<TestCase> {
+  const c = await createCase(
+    app,
+    token,
+    { agencyIds: opts.agencyIds ?? [] },
+    {
+      personalIdentityNumber: pin(birthDate.replaceAll('-', ''), opts.serial ?? '123'),
+      guardians: (opts.guardians ?? []).map((custody, i) => ({ firstName: `Förälder${i + 1}`, lastName: 'Testsson', custody })),
+      ...opts.subject,
+    },
+  );
   const guardians = c.subject.guardians as { id: string; custody: boolean }[];
-  return { id: c.id, subjectId: c.subject.id, guardianIds: [...guardians.filter((g) => g.custody), ...guardians.filter((g) => !g.custody)].map((g) => g.id) };
+  return {
+    id: c.id,
+    subjectId: c.subject.id,
+    guardianIds: [...guardians.filter((g) => g.custody), ...guardians.filter((g) => !g.custody)].map((g) => g.id),
+  };
 }
 
 export interface ConsentInput {
@@ -58,7 +72,12 @@ export function consentBody(c: ConsentInput): Record<string, unknown> {
   };
 }
 
-export async function recordConsent(app: FastifyInstance, token: string, caseId: string, c: ConsentInput): Promise<{ id: string; status: string; receiptId: string }> {
+export async function recordConsent(
+  app: FastifyInstance,
+  token: string,
+  caseId: string,
+  c: ConsentInput,
+): Promise<{ id: string; status: string; receiptId: string }> {
   const res = await app.inject({ method: 'POST', url: `/api/cases/${caseId}/consents`, headers: bearer(token), payload: consentBody(c) });
   if (res.statusCode !== 201) throw new Error(`record consent: ${res.statusCode} ${res.body}`);
   return res.json();

@@ -123,7 +123,8 @@ describe('policies/consent.yaml is checked at start', () => {
   function withConsentPolicy(text: string): () => unknown {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-policy-'));
     fs.copyFileSync(path.join(policiesDir, 'roles.yaml'), path.join(dir, 'roles.yaml'));
-    for (const f of fs.readdirSync(policiesDir)) if (f.endsWith('.yaml') && f !== 'consent.yaml') fs.copyFileSync(path.join(policiesDir, f), path.join(dir, f));
+    for (const f of fs.readdirSync(policiesDir))
+      if (f.endsWith('.yaml') && f !== 'consent.yaml') fs.copyFileSync(path.join(policiesDir, f), path.join(dir, f));
     fs.writeFileSync(path.join(dir, 'consent.yaml'), text);
     return () => loadPolicies(dir);
   }

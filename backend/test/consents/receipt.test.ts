@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import forge from 'node-forge';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { loadKeys, verifyDetached } from '../../src/lib/keys.js';
-import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ConsentReceipt, type ReceiptSource } from '../../src/modules/consents/receipt.js';
+import {
+  buildReceipt,
+  canonicalJson,
+  signReceipt,
+  verifyReceipt,
+  type ConsentReceipt,
+  type ReceiptSource,
+} from '../../src/modules/consents/receipt.js';
 
 const keys = loadKeys(inject('keysDir'), false);
 const source: ReceiptSource = {
@@ -15,7 +22,10 @@ const source: ReceiptSource = {
   method: 'written',
   evidenceRef: 'arkiv:2026/1234',
   witness: null,
-  recipients: [{ id: '11111111-1111-4111-8111-111111111111', name: 'Borås Stad – Individ- och familjeomsorg' }, { id: '33333333-3333-4333-8333-333333333333', name: 'Engelbrektskolan' }],
+  recipients: [
+    { id: '11111111-1111-4111-8111-111111111111', name: 'Borås Stad – Individ- och familjeomsorg' },
+    { id: '33333333-3333-4333-8333-333333333333', name: 'Engelbrektskolan' },
+  ],
   categories: ['school', 'social'],
   purpose: 'Samordnat stöd i skolan',
   validFrom: '2026-11-27',
@@ -27,13 +37,18 @@ describe('consent receipts', () => {
   it('carries the Kantara fields, a subject reference and no personnummer', () => {
     const r = buildReceipt(source);
     expect(r).toMatchObject({
-      version: 'KI-CR-v1.1.0', jurisdiction: 'SE', consentReceiptID: source.receiptId,
-      piiPrincipalId: source.subjectId, sensitive: true, period: { validFrom: '2026-11-27', validTo: '2027-11-26' },
+      version: 'KI-CR-v1.1.0',
+      jurisdiction: 'SE',
+      consentReceiptID: source.receiptId,
+      piiPrincipalId: source.subjectId,
+      sensitive: true,
+      period: { validFrom: '2026-11-27', validTo: '2027-11-26' },
       method: { kind: 'written', evidenceRef: 'arkiv:2026/1234', witness: null },
       piiControllers: [{ piiControllerId: source.controller.id }],
     });
     expect(r.consentTimestamp).toBe(Math.floor(source.recordedAt.getTime() / 1000));
-    const purpose = (r.services as { purposes: { piiCategory: string[]; purposeCategory: string[]; purpose: string }[] }[])[0]!.purposes[0]!;
+    const purpose = (r.services as { purposes: { piiCategory: string[]; purposeCategory: string[]; purpose: string }[] }[])[0]!
+      .purposes[0]!;
     expect(purpose.piiCategory).toEqual(['school', 'social']);
     expect(purpose.purpose).toBe(source.purpose);
     expect(purpose.purposeCategory.length).toBeGreaterThan(0);
@@ -67,7 +82,7 @@ describe('consent receipts', () => {
     expect(verifyReceipt([keys.signing], [signed.receipt], signed.signature, signed.kid)).toBe(false);
   });
 
-  it('checks signatures with node:crypto, never with node-forge\'s pure-JS Ed25519 (which holds the event loop ~12 ms)', () => {
+  it("checks signatures with node:crypto, never with node-forge's pure-JS Ed25519 (which holds the event loop ~12 ms)", () => {
     const signed = signReceipt(keys.signing, buildReceipt(source));
     const forgeVerify = vi.spyOn(forge.pki.ed25519, 'verify');
     try {
@@ -88,7 +103,9 @@ describe('consent receipts', () => {
         const altered = Buffer.from(signed.signature, 'base64');
         altered[bit >> 3]! ^= 1 << (bit & 7);
         const b64 = altered.toString('base64');
-        expect(verifyReceipt([keys.signing], receipt, b64, signed.kid)).toBe(verifyDetached(keys.signing.publicKey, canonicalJson(receipt), b64));
+        expect(verifyReceipt([keys.signing], receipt, b64, signed.kid)).toBe(
+          verifyDetached(keys.signing.publicKey, canonicalJson(receipt), b64),
+        );
         expect(verifyReceipt([keys.signing], receipt, b64, signed.kid)).toBe(false);
       }),
       { numRuns: 40 },

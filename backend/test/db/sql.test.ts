@@ -21,7 +21,10 @@ describe('positional', () => {
 describe('sql', () => {
   it('binds values as parameters (a quote in a value is data) and refuses a wrong parameter count', async () => {
     const em = t.orm.em.fork();
-    const [row] = await sql<{ v: string; n: number[] }>(em, 'SELECT ?::text AS v, ?::int[] AS n', ["O'Brien; DROP TABLE sql_probe", [1, 2]]);
+    const [row] = await sql<{ v: string; n: number[] }>(em, 'SELECT ?::text AS v, ?::int[] AS n', [
+      "O'Brien; DROP TABLE sql_probe",
+      [1, 2],
+    ]);
     expect(row).toEqual({ v: "O'Brien; DROP TABLE sql_probe", n: [1, 2] });
     await expect(sql(em, 'SELECT ?', [])).rejects.toThrow(/expects 1 parameters/);
   });
@@ -36,10 +39,12 @@ describe('transaction', () => {
   });
 
   it('rolls everything back when fn throws, and the error reaches the caller', async () => {
-    await expect(transaction(t.orm.em.fork(), async (tx) => {
-      await sql(tx, 'INSERT INTO sql_probe (id, note) VALUES (?, ?)', [2, 'gone']);
-      throw new Error('refused');
-    })).rejects.toThrow('refused');
+    await expect(
+      transaction(t.orm.em.fork(), async (tx) => {
+        await sql(tx, 'INSERT INTO sql_probe (id, note) VALUES (?, ?)', [2, 'gone']);
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
     expect((await t.sql.query('SELECT count(*)::int AS n FROM sql_probe WHERE id = 2')).rows[0].n).toBe(0);
   });
 
@@ -54,9 +59,11 @@ describe('transaction', () => {
     expect(pids[1].x).not.toBeNull();
   });
 
-  it('refuses the EntityManager\'s own queries inside it instead of running them outside the transaction', async () => {
-    await expect(transaction(t.orm.em.fork(), async (tx) => {
-      await tx.getConnection().execute('SELECT 1', [], 'all', tx.getTransactionContext());
-    })).rejects.toThrow();
+  it("refuses the EntityManager's own queries inside it instead of running them outside the transaction", async () => {
+    await expect(
+      transaction(t.orm.em.fork(), async (tx) => {
+        await tx.getConnection().execute('SELECT 1', [], 'all', tx.getTransactionContext());
+      }),
+    ).rejects.toThrow();
   });
 });

@@ -37,7 +37,14 @@ export async function createTestDatabase(): Promise<string> {
 /** A real app on a fresh database with the demo agencies and users. */
 export async function createTestApp(env: Record<string, string> = {}, options: { seed?: boolean } = {}): Promise<TestContext> {
   const databaseUrl = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', KEYS_DIR: inject('keysDir'), DATABASE_URL: databaseUrl, AUDIT_SEQUENCER: 'false', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    KEYS_DIR: inject('keysDir'),
+    DATABASE_URL: databaseUrl,
+    AUDIT_SEQUENCER: 'false',
+    ...env,
+  });
   const orm = await initOrm(databaseUrl, 5, true, config.DB_ROLE || undefined);
   if (options.seed !== false) await seedDemo(orm.em.fork(), DEMO_PASSWORD);
   const app = await buildApp({ config, orm, keys: loadKeys(config.KEYS_DIR, false), logger: false });
@@ -45,7 +52,11 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
   const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   sql.on('error', () => {});
   return {
-    app, orm, config, databaseUrl, sql,
+    app,
+    orm,
+    config,
+    databaseUrl,
+    sql,
     async close() {
       await app.close();
       await orm.close();

@@ -16,7 +16,17 @@ describe('admin API', () => {
     { method: 'GET' as const, url: '/api/admin/agencies' },
     { method: 'POST' as const, url: '/api/admin/agencies', payload: { name: 'Ny skola', kind: 'school' } },
     { method: 'GET' as const, url: '/api/admin/users' },
-    { method: 'POST' as const, url: '/api/admin/users', payload: { username: 'x1', displayName: 'X', password: 'long-enough-pass', agencyId: '00000000-0000-4000-8000-000000000000', roles: ['partner'] } },
+    {
+      method: 'POST' as const,
+      url: '/api/admin/users',
+      payload: {
+        username: 'x1',
+        displayName: 'X',
+        password: 'long-enough-pass',
+        agencyId: '00000000-0000-4000-8000-000000000000',
+        roles: ['partner'],
+      },
+    },
     { method: 'POST' as const, url: '/api/admin/users/00000000-0000-4000-8000-000000000000/deactivate' },
   ];
 
@@ -34,20 +44,52 @@ describe('admin API', () => {
   });
 
   it('creates and lists agencies; rejects unknown kinds, duplicates and unknown properties', async () => {
-    const created = await t.app.inject({ method: 'POST', url: '/api/admin/agencies', headers: bearer(admin), payload: { name: 'Sjöboskolan', kind: 'school' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/agencies',
+      headers: bearer(admin),
+      payload: { name: 'Sjöboskolan', kind: 'school' },
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ name: 'Sjöboskolan', kind: 'school' });
     const list = (await t.app.inject({ url: '/api/admin/agencies', headers: bearer(admin) })).json() as { name: string }[];
     expect(list.map((a) => a.name)).toContain('Sjöboskolan');
-    expect((await t.app.inject({ method: 'POST', url: '/api/admin/agencies', headers: bearer(admin), payload: { name: 'sjöboskolan', kind: 'school' } })).statusCode).toBe(409);
-    expect((await t.app.inject({ method: 'POST', url: '/api/admin/agencies', headers: bearer(admin), payload: { name: 'X', kind: 'army' } })).statusCode).toBe(400);
-    expect((await t.app.inject({ method: 'POST', url: '/api/admin/agencies', headers: bearer(admin), payload: { name: 'X', kind: 'school', id: 'y' } })).statusCode).toBe(400);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/admin/agencies',
+          headers: bearer(admin),
+          payload: { name: 'sjöboskolan', kind: 'school' },
+        })
+      ).statusCode,
+    ).toBe(409);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/admin/agencies', headers: bearer(admin), payload: { name: 'X', kind: 'army' } }))
+        .statusCode,
+    ).toBe(400);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/admin/agencies',
+          headers: bearer(admin),
+          payload: { name: 'X', kind: 'school', id: 'y' },
+        })
+      ).statusCode,
+    ).toBe(400);
   });
 
   it('creates users who can sign in; enforces password length, roles and agency', async () => {
     const agencies = (await t.app.inject({ url: '/api/admin/agencies', headers: bearer(admin) })).json() as { id: string; kind: string }[];
     const police = agencies.find((a) => a.kind === 'police')!;
-    const base = { username: 'kontaktpolis', displayName: 'Per Polis', password: 'correct-horse-battery', agencyId: police.id, roles: ['partner'] };
+    const base = {
+      username: 'kontaktpolis',
+      displayName: 'Per Polis',
+      password: 'correct-horse-battery',
+      agencyId: police.id,
+      roles: ['partner'],
+    };
     const res = await t.app.inject({ method: 'POST', url: '/api/admin/users', headers: bearer(admin), payload: base });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ username: 'kontaktpolis', agencyId: police.id, roles: ['partner'], active: true });
@@ -65,15 +107,29 @@ describe('admin API', () => {
       const r = await t.app.inject({ method: 'POST', url: '/api/admin/users', headers: bearer(admin), payload });
       expect(r.statusCode, payload.username).toBe(400);
     }
-    const unknownAgency = await t.app.inject({ method: 'POST', url: '/api/admin/users', headers: bearer(admin), payload: { ...base, username: 'ghost', agencyId: '00000000-0000-4000-8000-000000000000' } });
+    const unknownAgency = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/users',
+      headers: bearer(admin),
+      payload: { ...base, username: 'ghost', agencyId: '00000000-0000-4000-8000-000000000000' },
+    });
     expect(unknownAgency.statusCode).toBe(400);
     expect((await t.app.inject({ method: 'POST', url: '/api/admin/users', headers: bearer(admin), payload: base })).statusCode).toBe(409);
-    const count = (await t.sql.query("SELECT count(*)::int AS n FROM app_user WHERE username IN ('short-pw','badrole','noroles','ghost')")).rows[0].n;
+    const count = (await t.sql.query("SELECT count(*)::int AS n FROM app_user WHERE username IN ('short-pw','badrole','noroles','ghost')"))
+      .rows[0].n;
     expect(count).toBe(0);
   });
 
   it('deactivating an unknown user → 404; a malformed id → 400', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/api/admin/users/00000000-0000-4000-8000-000000000000/deactivate', headers: bearer(admin) })).statusCode).toBe(404);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/admin/users/00000000-0000-4000-8000-000000000000/deactivate',
+          headers: bearer(admin),
+        })
+      ).statusCode,
+    ).toBe(404);
     expect((await t.app.inject({ method: 'POST', url: '/api/admin/users/123/deactivate', headers: bearer(admin) })).statusCode).toBe(400);
   });
 });

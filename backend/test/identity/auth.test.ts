@@ -44,8 +44,16 @@ describe('sign-in, sessions and tokens', () => {
   });
 
   it('refuses wrong credentials with 401 without saying which part was wrong, and audits it', async () => {
-    const wrongPw = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'school', password: 'wrong-password-1' } });
-    const noUser = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'nobody', password: 'wrong-password-1' } });
+    const wrongPw = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'school', password: 'wrong-password-1' },
+    });
+    const noUser = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'nobody', password: 'wrong-password-1' },
+    });
     expect(wrongPw.statusCode).toBe(401);
     expect(noUser.statusCode).toBe(401);
     expect(wrongPw.json().detail).toBe(noUser.json().detail);
@@ -57,15 +65,25 @@ describe('sign-in, sessions and tokens', () => {
 
   it('throttles failed sign-ins per user name and address with 429 and Retry-After, even with the right password', async () => {
     for (let i = 0; i < 3; i++) {
-      const r = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'leisure', password: 'wrong-password-x' } });
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username: 'leisure', password: 'wrong-password-x' },
+      });
       expect(r.statusCode).toBe(401);
     }
-    const blocked = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'leisure', password: DEMO_PASSWORD } });
+    const blocked = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'leisure', password: DEMO_PASSWORD },
+    });
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(blocked.json().detail).toMatch(/Wait \d+ seconds/);
     // Another user from the same address is not locked out by it.
-    expect((await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'police', password: DEMO_PASSWORD } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'police', password: DEMO_PASSWORD } })).statusCode,
+    ).toBe(200);
   });
 
   it('revokes the session on sign-out: the same token gets 401 on the next request', async () => {
@@ -111,7 +129,9 @@ describe('sign-in, sessions and tokens', () => {
       basic: 'Basic c29jaWFsOnB3',
     };
     // The own key still signs acceptable tokens: the refusals above are for the stated reason.
-    expect((await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${forge(header, claims, { ed: ownKey })}` } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${forge(header, claims, { ed: ownKey })}` } })).statusCode,
+    ).toBe(200);
     for (const [name, authorization] of Object.entries(bad)) {
       const res = await t.app.inject({ url: '/api/me', headers: authorization ? { authorization } : {} });
       expect(res.statusCode, name).toBe(401);
@@ -205,7 +225,7 @@ describe('bad input never crashes and answers problem+json', () => {
     expect((await t.app.inject({ url: '/api/me' })).statusCode).toBe(401);
   });
 
-  it('answers with its own request id, never a client\'s (see request-id.test.ts)', async () => {
+  it("answers with its own request id, never a client's (see request-id.test.ts)", async () => {
     const given = await t.app.inject({ url: '/api/health', headers: { 'x-request-id': 'abcdef12-3456' } });
     expect(given.headers['x-request-id']).not.toBe('abcdef12-3456');
     expect(given.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

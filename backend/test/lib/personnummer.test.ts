@@ -96,7 +96,7 @@ function pinFor(birthDate: string, serial = '123'): string {
   return `${birthDate}${serial}${(10 - (sum % 10)) % 10}`;
 }
 
-describe('age: one rule everywhere (the consent gate\'s Europe/Stockholm calendar)', () => {
+describe("age: one rule everywhere (the consent gate's Europe/Stockholm calendar)", () => {
   it('counts the day on the Stockholm calendar, not UTC: a birthday starts at midnight in Stockholm', () => {
     // 23:30 UTC on 26 November is 00:30 on 27 November in Stockholm (CET, UTC+1).
     const justAfterMidnight = new Date('2026-11-26T23:30:00Z');
@@ -120,7 +120,7 @@ describe('age: one rule everywhere (the consent gate\'s Europe/Stockholm calenda
     expect(ageOn('2008-02-29', new Date('2026-02-27T23:00:00Z'))).toBe(18); // 00:00 on 28 Feb in Stockholm
   });
 
-  it('agrees with the gate\'s age on every day around birthdays, leap days and year ends', () => {
+  it("agrees with the gate's age on every day around birthdays, leap days and year ends", () => {
     for (const birth of ['2008-02-29', '2008-11-27', '2010-12-31', '2011-01-01', '2000-03-01']) {
       for (const start of ['2026-02-20', '2026-11-20', '2026-12-25', '2028-02-20']) {
         for (let i = 0; i < 14; i++) {
@@ -141,18 +141,24 @@ describe('age: one rule everywhere (the consent gate\'s Europe/Stockholm calenda
     expect(isoDate(new Date('2026-12-31T23:30:00Z'))).toBe('2027-01-01');
   });
 
-  it('guardians are refused from the subject\'s 18th birthday, by the Stockholm calendar, and accepted the day before', () => {
+  it("guardians are refused from the subject's 18th birthday, by the Stockholm calendar, and accepted the day before", () => {
     const subjects = new SubjectsService();
     const subject = (born: string) => ({
-      personalIdentityNumber: pinFor(born.replaceAll('-', ''), '238'), firstName: 'A', lastName: 'B',
+      personalIdentityNumber: pinFor(born.replaceAll('-', ''), '238'),
+      firstName: 'A',
+      lastName: 'B',
       guardians: [{ firstName: 'C', lastName: 'B', custody: true }],
     });
     expect(ADULT_AGE).toBe(18);
     // 00:30 in Stockholm on the 18th birthday (still the day before in UTC): an adult.
-    expect(() => subjects.validate(subject('2008-11-27'), new Date('2026-11-26T23:30:00Z'))).toThrow(expect.objectContaining({ code: 'guardians_for_adult' }));
+    expect(() => subjects.validate(subject('2008-11-27'), new Date('2026-11-26T23:30:00Z'))).toThrow(
+      expect.objectContaining({ code: 'guardians_for_adult' }),
+    );
     expect(subjects.validate(subject('2008-11-27'), new Date('2026-11-26T22:30:00Z')).guardians).toHaveLength(1);
     // Born on 29 February: 18 on 28 February of a year that is not a leap year.
-    expect(() => subjects.validate(subject('2008-02-29'), new Date('2026-02-28T10:00:00Z'))).toThrow(expect.objectContaining({ code: 'guardians_for_adult' }));
+    expect(() => subjects.validate(subject('2008-02-29'), new Date('2026-02-28T10:00:00Z'))).toThrow(
+      expect.objectContaining({ code: 'guardians_for_adult' }),
+    );
     expect(subjects.validate(subject('2008-02-29'), new Date('2026-02-27T10:00:00Z')).guardians).toHaveLength(1);
   });
 
@@ -161,8 +167,14 @@ describe('age: one rule everywhere (the consent gate\'s Europe/Stockholm calenda
     const born = pinFor('20270101', '238');
     const at = new Date('2026-12-31T23:30:00Z'); // 00:30 on 1 January 2027 in Stockholm
     expect(subjects.validate({ personalIdentityNumber: born, firstName: 'A', lastName: 'B' }, at).pin.birthDate).toBe('2027-01-01');
-    expect(() => subjects.validate({ personalIdentityNumber: born, firstName: 'A', lastName: 'B' }, new Date('2026-12-31T22:30:00Z')))
-      .toThrow(expect.objectContaining({ code: 'birth_date_in_future', errors: [expect.objectContaining({ path: '/subject/personalIdentityNumber' })] }));
+    expect(() =>
+      subjects.validate({ personalIdentityNumber: born, firstName: 'A', lastName: 'B' }, new Date('2026-12-31T22:30:00Z')),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'birth_date_in_future',
+        errors: [expect.objectContaining({ path: '/subject/personalIdentityNumber' })],
+      }),
+    );
   });
 
   it('short forms: the latest birth date not after today (Stockholm) — under 100 with -, 100 or more with +', () => {
@@ -179,4 +191,3 @@ describe('age: one rule everywhere (the consent gate\'s Europe/Stockholm calenda
     expect(parsePersonalIdentityNumber(dash, new Date('2026-12-14T22:30:00Z'))?.birthDate).toBe('1926-12-15');
   });
 });
-

@@ -44,7 +44,12 @@ describe('field-level leak crawler over every GET route', () => {
   let operations: Operation[] = [];
 
   const call = (token: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
-    t.app.inject({ method, url, headers: bearer(token), ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+    t.app.inject({
+      method,
+      url,
+      headers: bearer(token),
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    });
   const ok = async (p: Promise<{ statusCode: number; body: string }>, status = 201): Promise<void> => {
     const res = await p;
     if (res.statusCode !== status) throw new Error(`${res.statusCode} ${res.body}`);
@@ -53,21 +58,53 @@ describe('field-level leak crawler over every GET route', () => {
   /** Writes distinctive text into every field of a case the owner and its partners fill in. */
   async function fill(c: TestCase, close: boolean): Promise<void> {
     await ok(call(social, 'PATCH', `/api/cases/${c.id}`, { reason: `${MARK.social[0]} oro för skolgången` }), 200);
-    for (const [category, text] of [['social', MARK.social[2]], ['health', MARK.health[0]], ['identity', 'Identitetsanteckning']] as const) {
+    for (const [category, text] of [
+      ['social', MARK.social[2]],
+      ['health', MARK.health[0]],
+      ['identity', 'Identitetsanteckning'],
+    ] as const) {
       await ok(call(social, 'POST', `/api/cases/${c.id}/entries`, { category, text }));
     }
-    const doc = await upload(t.app, social, c.id, { category: 'health', title: MARK.health[1] }, pdf(Buffer.concat([PDF, Buffer.from(`% ${MARK.health[2]}\n`)])));
+    const doc = await upload(
+      t.app,
+      social,
+      c.id,
+      { category: 'health', title: MARK.health[1] },
+      pdf(Buffer.concat([PDF, Buffer.from(`% ${MARK.health[2]}\n`)])),
+    );
     expect(doc.statusCode).toBe(201);
-    const item = await call(social, 'POST', `/api/cases/${c.id}/plan-items`, { lifeArea: 'school', goal: MARK.plan[0], action: MARK.plan[1], responsibleAgencyId: a.police });
+    const item = await call(social, 'POST', `/api/cases/${c.id}/plan-items`, {
+      lifeArea: 'school',
+      goal: MARK.plan[0],
+      action: MARK.plan[1],
+      responsibleAgencyId: a.police,
+    });
     expect(item.statusCode).toBe(201);
-    await ok(call(social, 'PATCH', `/api/cases/${c.id}/plan-items/${item.json().id}`, { followUp: MARK.plan[2], goal: `${MARK.plan[0]} ändrat` }), 200);
-    await ok(call(social, 'POST', `/api/cases/${c.id}/meetings`, {
-      date: '2026-11-20', agencyIds: [a.school, a.police, a.leisure], people: [MARK.plan[5]], agenda: MARK.plan[3], minutes: MARK.plan[4],
-      decisions: [{ text: MARK.plan[6] }],
-    }));
+    await ok(
+      call(social, 'PATCH', `/api/cases/${c.id}/plan-items/${item.json().id}`, { followUp: MARK.plan[2], goal: `${MARK.plan[0]} ändrat` }),
+      200,
+    );
+    await ok(
+      call(social, 'POST', `/api/cases/${c.id}/meetings`, {
+        date: '2026-11-20',
+        agencyIds: [a.school, a.police, a.leisure],
+        people: [MARK.plan[5]],
+        agenda: MARK.plan[3],
+        minutes: MARK.plan[4],
+        decisions: [{ text: MARK.plan[6] }],
+      }),
+    );
     // The police and leisure write under consents of their own, which do not name the school.
-    await recordConsent(t.app, social, c.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.police], categories: ['identity', 'police'] });
-    await recordConsent(t.app, social, c.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.leisure], categories: ['identity', 'leisure'] });
+    await recordConsent(t.app, social, c.id, {
+      givenBy: { kind: 'subject' },
+      agencyIds: [a.social, a.police],
+      categories: ['identity', 'police'],
+    });
+    await recordConsent(t.app, social, c.id, {
+      givenBy: { kind: 'subject' },
+      agencyIds: [a.social, a.leisure],
+      categories: ['identity', 'leisure'],
+    });
     await ok(call(police, 'POST', `/api/cases/${c.id}/entries`, { category: 'police', text: MARK.police[0] }));
     await ok(call(leisure, 'POST', `/api/cases/${c.id}/entries`, { category: 'leisure', text: MARK.leisure[0] }));
     if (close) await ok(call(social, 'POST', `/api/cases/${c.id}/close`, { outcome: `${MARK.social[1]} avslutat` }), 200);
@@ -75,10 +112,16 @@ describe('field-level leak crawler over every GET route', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    [social, school, police, leisure] = await Promise.all(['social', 'school', 'police', 'leisure'].map((u) => login(t.app, u))) as [string, string, string, string];
+    [social, school, police, leisure] = (await Promise.all(['social', 'school', 'police', 'leisure'].map((u) => login(t.app, u)))) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     a = await agencies(t);
     const subject = (serial: string, protectedIdentity = 'none') => ({
-      agencyIds: [a.school, a.police, a.leisure], serial,
+      agencyIds: [a.school, a.police, a.leisure],
+      serial,
       subject: { firstName: 'Crawler', lastName: `Crawlersson${serial}`, protectedIdentity, address: MARK.owner[0], email: MARK.owner[1] },
     });
     open = await openCase(t.app, social, birthDateFor(25, 10), subject('811'));
@@ -92,12 +135,14 @@ describe('field-level leak crawler over every GET route', () => {
     const doc = (await t.app.inject({ url: '/api/docs/json' })).json() as {
       paths: Record<string, Record<string, { parameters?: { in: string; name: string; schema?: { maximum?: number } }[] }>>;
     };
-    operations = Object.entries(doc.paths).filter(([, ops]) => ops.get).map(([path, ops]) => {
-      const parameters = ops.get!.parameters ?? [];
-      const query: Record<string, string> = {};
-      for (const p of parameters) if (p.in === 'query' && p.name === 'pageSize') query.pageSize = String(p.schema?.maximum ?? 100);
-      return { path, params: parameters.filter((p) => p.in === 'path').map((p) => p.name), query };
-    });
+    operations = Object.entries(doc.paths)
+      .filter(([, ops]) => ops.get)
+      .map(([path, ops]) => {
+        const parameters = ops.get!.parameters ?? [];
+        const query: Record<string, string> = {};
+        for (const p of parameters) if (p.in === 'query' && p.name === 'pageSize') query.pageSize = String(p.schema?.maximum ?? 100);
+        return { path, params: parameters.filter((p) => p.in === 'path').map((p) => p.name), query };
+      });
     expect(operations.length).toBeGreaterThan(15);
   });
   afterAll(async () => t.close());
@@ -109,11 +154,17 @@ describe('field-level leak crawler over every GET route', () => {
     const { rows: planItems } = await t.sql.query<{ id: string }>('SELECT id FROM plan_item WHERE case_id = $1', [c.id]);
     const seen: { url: string; status: number; body: string }[] = [];
     for (const op of operations) {
-      const fills = op.path.startsWith('/api/consents/') ? rows.map((r) => r.id)
-        : op.path.startsWith('/api/documents/') ? documents.map((r) => r.id) : op.path.includes('{itemId}') ? planItems.map((r) => r.id)
-          : [op.path.includes('/subjects/') ? c.subjectId : c.id];
+      const fills = op.path.startsWith('/api/consents/')
+        ? rows.map((r) => r.id)
+        : op.path.startsWith('/api/documents/')
+          ? documents.map((r) => r.id)
+          : op.path.includes('{itemId}')
+            ? planItems.map((r) => r.id)
+            : [op.path.includes('/subjects/') ? c.subjectId : c.id];
       for (const id of fills) {
-        const path = op.path.includes('{itemId}') ? op.path.replace('{id}', c.id).replace('{itemId}', id) : op.path.replace(/\{[^}]+\}/g, id);
+        const path = op.path.includes('{itemId}')
+          ? op.path.replace('{id}', c.id).replace('{itemId}', id)
+          : op.path.replace(/\{[^}]+\}/g, id);
         const qs = new URLSearchParams(op.query).toString();
         const url = qs ? `${path}?${qs}` : path;
         const res = await call(school, 'GET', url);
@@ -134,9 +185,17 @@ describe('field-level leak crawler over every GET route', () => {
   async function consentForSchool(categories: readonly string[], agencyIds: string[]): Promise<void> {
     for (const c of [open, closed, hidden]) {
       if (c === closed) await ok(call(social, 'POST', `/api/cases/${c.id}/reopen`, { reason: 'Nytt samtycke' }), 200);
-      const { rows } = await t.sql.query<{ id: string }>('SELECT id FROM consent WHERE case_id = $1 AND withdrawn_at IS NULL AND $2 = ANY(agency_ids)', [c.id, a.school]);
+      const { rows } = await t.sql.query<{ id: string }>(
+        'SELECT id FROM consent WHERE case_id = $1 AND withdrawn_at IS NULL AND $2 = ANY(agency_ids)',
+        [c.id, a.school],
+      );
       for (const r of rows) await ok(call(social, 'POST', `/api/consents/${r.id}/withdraw`, { reason: 'Ny omfattning' }), 200);
-      const res = await call(social, 'POST', `/api/cases/${c.id}/consents`, consentBody({ givenBy: { kind: 'subject' }, agencyIds, categories: [...categories] }));
+      const res = await call(
+        social,
+        'POST',
+        `/api/cases/${c.id}/consents`,
+        consentBody({ givenBy: { kind: 'subject' }, agencyIds, categories: [...categories] }),
+      );
       expect(res.statusCode, res.body).toBe(201);
       consentId = res.json().id;
       if (c === closed) await ok(call(social, 'POST', `/api/cases/${c.id}/close`, { outcome: `${MARK.social[1]} avslutat` }), 200);
@@ -160,7 +219,7 @@ describe('field-level leak crawler over every GET route', () => {
     }
     if (!scope.namesPolice) forbidden.push(a.police);
 
-    const answers = [...await crawl(open), ...await crawl(closed)];
+    const answers = [...(await crawl(open)), ...(await crawl(closed))];
     // The partner does see the cases: the crawl is not vacuous.
     expect(answers.some((x) => x.url === `/api/cases/${open.id}` && x.status === 200)).toBe(true);
     expect(answers.some((x) => x.url === `/api/cases/${closed.id}/entries?pageSize=100` && x.status === 200)).toBe(true);
@@ -181,7 +240,8 @@ describe('field-level leak crawler over every GET route', () => {
     const protectedAnswers = await crawl(hidden);
     expect(protectedAnswers.some((x) => x.url === `/api/cases/${hidden.id}` && x.status === 200)).toBe(true);
     for (const { url, body } of protectedAnswers.filter((x) => x.url !== '/api/cases/options')) {
-      for (const text of [...MARK.owner, a.leisure, a.police, ...MARK.leisure, ...MARK.police, 'Hulta']) expect(body.includes(text), `${text} in ${url}`).toBe(false);
+      for (const text of [...MARK.owner, a.leisure, a.police, ...MARK.leisure, ...MARK.police, 'Hulta'])
+        expect(body.includes(text), `${text} in ${url}`).toBe(false);
     }
   });
 });

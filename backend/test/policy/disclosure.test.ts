@@ -2,7 +2,16 @@ import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/config.js';
-import { CaseListItem, CaseOut, CaseOutcomeEventOut, EntryOut, MeetingOut, PlanItemChangeOut, PlanItemOut, ResponsibilityChangeOut } from '../../src/modules/cases/cases.schemas.js';
+import {
+  CaseListItem,
+  CaseOut,
+  CaseOutcomeEventOut,
+  EntryOut,
+  MeetingOut,
+  PlanItemChangeOut,
+  PlanItemOut,
+  ResponsibilityChangeOut,
+} from '../../src/modules/cases/cases.schemas.js';
 import { DocumentOut } from '../../src/modules/documents/documents.schemas.js';
 import { parseDisclosurePolicy, type FieldRule } from '../../src/plugins/app/disclosure.js';
 import { loadPolicies } from '../../src/plugins/app/policies.js';
@@ -11,8 +20,17 @@ const policies = loadPolicies(path.join(repoRoot, 'policies'));
 const views = policies.disclosure.views;
 
 /** The response schemas of case answers, by the view of policies/disclosure.yaml that classifies them. */
-const ANSWERS: Record<string, TSchema> = { case: CaseOut, caseListItem: CaseListItem, entry: EntryOut, planItem: PlanItemOut, meeting: MeetingOut, document: DocumentOut,
-  responsibilityChange: ResponsibilityChangeOut, planItemChange: PlanItemChangeOut, caseOutcomeEvent: CaseOutcomeEventOut };
+const ANSWERS: Record<string, TSchema> = {
+  case: CaseOut,
+  caseListItem: CaseListItem,
+  entry: EntryOut,
+  planItem: PlanItemOut,
+  meeting: MeetingOut,
+  document: DocumentOut,
+  responsibilityChange: ResponsibilityChangeOut,
+  planItemChange: PlanItemChangeOut,
+  caseOutcomeEvent: CaseOutcomeEventOut,
+};
 
 interface Schemaish {
   type?: string;
@@ -21,7 +39,7 @@ interface Schemaish {
   anyOf?: Schemaish[];
 }
 
-const nonNull = (s: Schemaish): Schemaish => (s.anyOf ? s.anyOf.find((x) => x.type !== 'null') ?? s : s);
+const nonNull = (s: Schemaish): Schemaish => (s.anyOf ? (s.anyOf.find((x) => x.type !== 'null') ?? s) : s);
 const nullable = (s: Schemaish): boolean => Boolean(s.anyOf?.some((x) => x.type === 'null'));
 
 /** Every problem of one schema against its view: unclassified fields, and withholdable fields the schema cannot empty. */
@@ -45,9 +63,14 @@ function problems(viewName: string, schema: Schemaish, at = viewName): string[] 
       continue;
     }
     // A field that can be withheld must be one the answer can empty: null, or an empty list.
-    const withholdable = rule.kind === 'owner_only' || rule.kind === 'agency' || rule.kind === 'whereabouts' || rule.kind === 'contact'
-      || (rule.kind === 'category' && rule.category !== 'identity');
-    if (withholdable && !isArray && !nullable(raw)) out.push(`${where}: '${rule.kind === 'category' ? rule.category : rule.kind}' can be withheld, so the schema must allow null`);
+    const withholdable =
+      rule.kind === 'owner_only' ||
+      rule.kind === 'agency' ||
+      rule.kind === 'whereabouts' ||
+      rule.kind === 'contact' ||
+      (rule.kind === 'category' && rule.category !== 'identity');
+    if (withholdable && !isArray && !nullable(raw))
+      out.push(`${where}: '${rule.kind === 'category' ? rule.category : rule.kind}' can be withheld, so the schema must allow null`);
     if (s.type === 'object' && s.properties) out.push(`${where}: an object needs { object: <view> }`);
   }
   return out;

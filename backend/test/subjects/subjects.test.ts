@@ -37,7 +37,12 @@ describe('subjects', () => {
     const before = await count(t, 'subject');
     const future = pin(`${new Date().getUTCFullYear() + 1}0101`, '123');
     for (const n of ['20150916-0006', '19870704-9996', '19390182-9913', future, '19090527 1474', 'abcdefghij']) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/cases', headers: bearer(social), payload: newCaseBody({}, { personalIdentityNumber: n, guardians: [] }) });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/cases',
+        headers: bearer(social),
+        payload: newCaseBody({}, { personalIdentityNumber: n, guardians: [] }),
+      });
       expect(res.statusCode, n).toBe(400);
       expect(res.body).not.toContain(n);
     }
@@ -46,27 +51,83 @@ describe('subjects', () => {
 
   it('a reused subject keeps its data, gets guardians not yet on record, and its protection is raised but never lowered', async () => {
     const p = pin('20120203', '481');
-    const first = await createCase(t.app, social, {}, { personalIdentityNumber: p, protectedIdentity: 'sekretessmarkering', guardians: [{ firstName: 'Maja', lastName: 'Ek', custody: true }] });
-    const second = await createCase(t.app, social, { type: 'sspf' }, {
-      personalIdentityNumber: p, firstName: 'Annat', protectedIdentity: 'none',
-      guardians: [{ firstName: 'maja', lastName: 'ek', custody: true }, { firstName: 'Jonas', lastName: 'Ek', personalIdentityNumber: pin('19790101', '111'), custody: true }],
-    });
+    const first = await createCase(
+      t.app,
+      social,
+      {},
+      {
+        personalIdentityNumber: p,
+        protectedIdentity: 'sekretessmarkering',
+        guardians: [{ firstName: 'Maja', lastName: 'Ek', custody: true }],
+      },
+    );
+    const second = await createCase(
+      t.app,
+      social,
+      { type: 'sspf' },
+      {
+        personalIdentityNumber: p,
+        firstName: 'Annat',
+        protectedIdentity: 'none',
+        guardians: [
+          { firstName: 'maja', lastName: 'ek', custody: true },
+          { firstName: 'Jonas', lastName: 'Ek', personalIdentityNumber: pin('19790101', '111'), custody: true },
+        ],
+      },
+    );
     expect(second.subject.id).toBe(first.subject.id);
     expect(second.subject).toMatchObject({ firstName: 'Elin', protectedIdentity: 'sekretessmarkering' });
     expect(second.subject.guardians.map((g) => g.firstName)).toEqual(['Maja', 'Jonas']);
-    const third = await createCase(t.app, social, {}, { personalIdentityNumber: p, protectedIdentity: 'skyddad_folkbokforing', guardians: [] });
+    const third = await createCase(
+      t.app,
+      social,
+      {},
+      { personalIdentityNumber: p, protectedIdentity: 'skyddad_folkbokforing', guardians: [] },
+    );
     expect(third.subject).toMatchObject({ protectedIdentity: 'skyddad_folkbokforing' });
-    const { rows } = await t.sql.query("SELECT reason FROM audit_queue WHERE action = 'case.create' AND subject_id = $1 ORDER BY id", [first.subject.id]);
+    const { rows } = await t.sql.query("SELECT reason FROM audit_queue WHERE action = 'case.create' AND subject_id = $1 ORDER BY id", [
+      first.subject.id,
+    ]);
     expect(rows.map((r) => r.reason)).toEqual(['new_subject', 'existing_subject', 'existing_subject']);
   });
 
   it('guardians carry optional contact details; contact details are validated', async () => {
-    const c = await createCase(t.app, social, {}, {
-      personalIdentityNumber: pin('20130405', '222'),
-      guardians: [{ firstName: 'Eva', lastName: 'Ström', custody: true, phone: '+46 70-111 22 33', email: 'eva@example.se', address: 'Norrbygatan 2' }],
+    const c = await createCase(
+      t.app,
+      social,
+      {},
+      {
+        personalIdentityNumber: pin('20130405', '222'),
+        guardians: [
+          {
+            firstName: 'Eva',
+            lastName: 'Ström',
+            custody: true,
+            phone: '+46 70-111 22 33',
+            email: 'eva@example.se',
+            address: 'Norrbygatan 2',
+          },
+        ],
+      },
+    );
+    expect(c.subject.guardians[0]).toMatchObject({
+      phone: '+46 70-111 22 33',
+      email: 'eva@example.se',
+      address: 'Norrbygatan 2',
+      personalIdentityNumber: null,
     });
-    expect(c.subject.guardians[0]).toMatchObject({ phone: '+46 70-111 22 33', email: 'eva@example.se', address: 'Norrbygatan 2', personalIdentityNumber: null });
-    const bad = await t.app.inject({ method: 'POST', url: '/api/cases', headers: bearer(social), payload: newCaseBody({}, { personalIdentityNumber: pin('20130405', '333'), guardians: [{ firstName: 'E', lastName: 'S', custody: true, email: 'not-an-email' }] }) });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/cases',
+      headers: bearer(social),
+      payload: newCaseBody(
+        {},
+        {
+          personalIdentityNumber: pin('20130405', '333'),
+          guardians: [{ firstName: 'E', lastName: 'S', custody: true, email: 'not-an-email' }],
+        },
+      ),
+    });
     expect(bad.statusCode).toBe(400);
   });
 });

@@ -9,16 +9,42 @@ export const AnomaliesPolicy = Type.Object(
     timezone: Type.String({ minLength: 1, maxLength: 64 }),
     rules: Type.Object(
       {
-        deniedBurst: Type.Object({ enabled: Type.Boolean(), windowMinutes: Type.Integer({ minimum: 1, maximum: 1440 }), minDenied: Type.Integer({ minimum: 2, maximum: 10_000 }) }, { additionalProperties: false }),
-        noInvolvement: Type.Object({ enabled: Type.Boolean(), actionPrefixes: Prefixes, reasons: Type.Array(Type.String({ pattern: '^[a-z0-9_]{1,60}$' }), { minItems: 1 }) }, { additionalProperties: false }),
-        offHours: Type.Object({
-          enabled: Type.Boolean(), start: Time, end: Time,
-          weekdays: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { uniqueItems: true }), actionPrefixes: Prefixes,
-        }, { additionalProperties: false }),
-        bulkRead: Type.Object({
-          enabled: Type.Boolean(), windowMinutes: Type.Integer({ minimum: 1, maximum: 1440 }), maxDistinctCases: Type.Integer({ minimum: 1, maximum: 100_000 }),
-          actionPrefixes: Prefixes, outcomes: Type.Array(Type.Union([Type.Literal('allowed'), Type.Literal('denied'), Type.Literal('error')]), { minItems: 1 }),
-        }, { additionalProperties: false }),
+        deniedBurst: Type.Object(
+          {
+            enabled: Type.Boolean(),
+            windowMinutes: Type.Integer({ minimum: 1, maximum: 1440 }),
+            minDenied: Type.Integer({ minimum: 2, maximum: 10_000 }),
+          },
+          { additionalProperties: false },
+        ),
+        noInvolvement: Type.Object(
+          {
+            enabled: Type.Boolean(),
+            actionPrefixes: Prefixes,
+            reasons: Type.Array(Type.String({ pattern: '^[a-z0-9_]{1,60}$' }), { minItems: 1 }),
+          },
+          { additionalProperties: false },
+        ),
+        offHours: Type.Object(
+          {
+            enabled: Type.Boolean(),
+            start: Time,
+            end: Time,
+            weekdays: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { uniqueItems: true }),
+            actionPrefixes: Prefixes,
+          },
+          { additionalProperties: false },
+        ),
+        bulkRead: Type.Object(
+          {
+            enabled: Type.Boolean(),
+            windowMinutes: Type.Integer({ minimum: 1, maximum: 1440 }),
+            maxDistinctCases: Type.Integer({ minimum: 1, maximum: 100_000 }),
+            actionPrefixes: Prefixes,
+            outcomes: Type.Array(Type.Union([Type.Literal('allowed'), Type.Literal('denied'), Type.Literal('error')]), { minItems: 1 }),
+          },
+          { additionalProperties: false },
+        ),
       },
       { additionalProperties: false },
     ),
@@ -61,7 +87,11 @@ export interface DeniedEvent {
 }
 
 /** Sliding-window bursts of denials per actor: one anomaly per run of overlapping windows. */
-export function deniedBursts(events: DeniedEvent[], windowMinutes: number, minDenied: number): { actorId: string | null; from: number; to: number; count: number }[] {
+export function deniedBursts(
+  events: DeniedEvent[],
+  windowMinutes: number,
+  minDenied: number,
+): { actorId: string | null; from: number; to: number; count: number }[] {
   const byActor = new Map<string | null, number[]>();
   for (const e of events) {
     const list = byActor.get(e.actorId) ?? [];

@@ -34,7 +34,23 @@ export const COPY_EVENT_SELECT = (where: string): string => `SELECT ${COPY_COLUM
 export const COPY_EVENT_TABLE = `COPY audit_log (${COPY_COLUMNS}) TO STDOUT (FORMAT binary)`;
 
 /** How each of the 15 event fields arrives. */
-const KINDS = ['uuid', 'ts', 'uuid', 'uuid', 'text', 'text', 'text', 'text', 'uuid', 'uuid', 'text', 'text', 'uuids', 'text', 'text'] as const;
+const KINDS = [
+  'uuid',
+  'ts',
+  'uuid',
+  'uuid',
+  'text',
+  'text',
+  'text',
+  'text',
+  'uuid',
+  'uuid',
+  'text',
+  'text',
+  'uuids',
+  'text',
+  'text',
+] as const;
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 /** Days from 1970-01-01 to 2000-01-01 (PostgreSQL's epoch). */
@@ -127,22 +143,30 @@ export interface CopyFlow {
  * further calls and rejects once the server has finished the statement.
  */
 export function copyOutBinary(
-  client: pg.ClientBase, sql: string, onTuple: (buf: Buffer, offset: number) => void, flow?: (f: CopyFlow) => void,
+  client: pg.ClientBase,
+  sql: string,
+  onTuple: (buf: Buffer, offset: number) => void,
+  flow?: (f: CopyFlow) => void,
 ): Promise<number> {
   let tuples = 0;
   const reader = new CopyTupleReader();
-  return copyOutMessages(client, sql, (buf, start, end) => {
-    for (let o = start; o < end; o = 1 + o + i32(buf, o + 1)) {
-      const payloadEnd = 1 + o + i32(buf, o + 1);
-      let t = reader.first(buf, o + 5, payloadEnd);
-      while (t >= 0) {
-        tuples += 1;
-        onTuple(buf, t);
-        t = skipTuple(buf, t);
-        t = t < payloadEnd ? reader.first(buf, t, payloadEnd) : -1;
+  return copyOutMessages(
+    client,
+    sql,
+    (buf, start, end) => {
+      for (let o = start; o < end; o = 1 + o + i32(buf, o + 1)) {
+        const payloadEnd = 1 + o + i32(buf, o + 1);
+        let t = reader.first(buf, o + 5, payloadEnd);
+        while (t >= 0) {
+          tuples += 1;
+          onTuple(buf, t);
+          t = skipTuple(buf, t);
+          t = t < payloadEnd ? reader.first(buf, t, payloadEnd) : -1;
+        }
       }
-    }
-  }, flow).then(() => tuples);
+    },
+    flow,
+  ).then(() => tuples);
 }
 
 /**
@@ -171,7 +195,7 @@ export class CopyTupleReader {
       this.ended = true;
       return -1;
     }
-    if (n !== FIELD_COUNT) throw new Error(`unexpected COPY tuple of ${n << 16 >> 16} fields`);
+    if (n !== FIELD_COUNT) throw new Error(`unexpected COPY tuple of ${(n << 16) >> 16} fields`);
     return o;
   }
 }
@@ -188,7 +212,10 @@ export class CopyTupleReader {
  * socket back, with the rest of the bytes, and finishes the statement as usual.
  */
 export function copyOutMessages(
-  client: pg.ClientBase, sql: string, onMessages: (buf: Buffer, start: number, end: number) => void, flow?: (f: CopyFlow) => void,
+  client: pg.ClientBase,
+  sql: string,
+  onMessages: (buf: Buffer, start: number, end: number) => void,
+  flow?: (f: CopyFlow) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let failure: unknown = null;

@@ -45,8 +45,23 @@ export function canonicalEvent(e: LogEvent): Buffer {
 
 function canonicalJson(e: LogEvent): string {
   return JSON.stringify([
-    EVENT_FORMAT, e.seq, e.eventId, e.occurredAt, e.actorId, e.actorAgencyId, e.actorRole, e.action, e.resourceType,
-    e.resourceId, e.caseId, e.subjectId, e.outcome, e.reason, e.consentIds, e.requestId, e.clientIp,
+    EVENT_FORMAT,
+    e.seq,
+    e.eventId,
+    e.occurredAt,
+    e.actorId,
+    e.actorAgencyId,
+    e.actorRole,
+    e.action,
+    e.resourceType,
+    e.resourceId,
+    e.caseId,
+    e.subjectId,
+    e.outcome,
+    e.reason,
+    e.consentIds,
+    e.requestId,
+    e.clientIp,
   ]);
 }
 
@@ -466,7 +481,11 @@ export class StreamingVerifier {
    * to each one's size and the stored chain there), then the range's subtrees.
    */
   pushRange(r: {
-    count: number; firstLeaf: Buffer; firstChain: Buffer; lastChain: Buffer; subtrees: { level: number; hash: Buffer }[];
+    count: number;
+    firstLeaf: Buffer;
+    firstChain: Buffer;
+    lastChain: Buffer;
+    subtrees: { level: number; hash: Buffer }[];
     checkpoints: { size: number; subtrees: { level: number; hash: Buffer }[]; chain: Buffer }[];
   }): boolean {
     if (this.bad && this.bad.seq <= this.frontier.size + 1) return false;
@@ -506,8 +525,12 @@ export class StreamingVerifier {
     if (this.bad) return null;
     const lastCheckpoint = this.checkpoints.length ? this.checkpoints[this.checkpoints.length - 1]! : this.previous;
     return {
-      size: this.frontier.size, chain: this.chain, frontier: this.frontier.hashes(), lastGoodCheckpointSize: this.lastGoodCheckpointSize,
-      checkpointsVerified: this.checkpointsVerified, lastCheckpoint,
+      size: this.frontier.size,
+      chain: this.chain,
+      frontier: this.frontier.hashes(),
+      lastGoodCheckpointSize: this.lastGoodCheckpointSize,
+      checkpointsVerified: this.checkpointsVerified,
+      lastCheckpoint,
     };
   }
 
@@ -521,8 +544,13 @@ export class StreamingVerifier {
     const last = this.checkpoints.length ? this.checkpoints[this.checkpoints.length - 1]! : this.previous;
     if (this.bad) {
       return {
-        ok: false, size: Math.max(total, size), firstBadSeq: this.bad.seq, verifiedUpTo: Math.min(this.bad.seq - 1, size),
-        problem: this.bad.problem, checkpointsVerified: this.checkpointsVerified, lastCheckpoint: last,
+        ok: false,
+        size: Math.max(total, size),
+        firstBadSeq: this.bad.seq,
+        verifiedUpTo: Math.min(this.bad.seq - 1, size),
+        problem: this.bad.problem,
+        checkpointsVerified: this.checkpointsVerified,
+        lastCheckpoint: last,
       };
     }
     return { ok: true, size, verifiedUpTo: size, checkpointsVerified: this.checkpointsVerified, lastCheckpoint: last };
@@ -549,23 +577,61 @@ export function verifyExtract(publicKey: Uint8Array, checkpoint: Checkpoint | nu
   let proven = 0;
   let pending = 0;
   if (checkpoint && (!verifyCheckpointSignature(publicKey, checkpoint) || checkpoint.keyId !== keyId(publicKey))) {
-    return { ok: false, events: events.length, proven: 0, pending: 0, firstBadSeq: events[0]?.seq, problem: 'the checkpoint signature is invalid' };
+    return {
+      ok: false,
+      events: events.length,
+      proven: 0,
+      pending: 0,
+      firstBadSeq: events[0]?.seq,
+      problem: 'the checkpoint signature is invalid',
+    };
   }
   const root = checkpoint ? Buffer.from(checkpoint.rootHash, 'hex') : null;
   for (const e of events) {
     const leaf = eventLeafHash(e);
     if (e.leafIndex !== e.seq - 1 || leaf.toString('hex') !== e.leafHash) {
-      return { ok: false, events: events.length, proven, pending, firstBadSeq: e.seq, problem: `event ${e.seq} does not match its leaf hash` };
+      return {
+        ok: false,
+        events: events.length,
+        proven,
+        pending,
+        firstBadSeq: e.seq,
+        problem: `event ${e.seq} does not match its leaf hash`,
+      };
     }
     if (!e.inclusionProof) {
       if (checkpoint && e.seq <= checkpoint.treeSize) {
-        return { ok: false, events: events.length, proven, pending, firstBadSeq: e.seq, problem: `event ${e.seq} lacks its inclusion proof` };
+        return {
+          ok: false,
+          events: events.length,
+          proven,
+          pending,
+          firstBadSeq: e.seq,
+          problem: `event ${e.seq} lacks its inclusion proof`,
+        };
       }
       pending += 1;
       continue;
     }
-    if (!checkpoint || !root || !verifyInclusion(e.leafIndex, checkpoint.treeSize, leaf, e.inclusionProof.map((h) => Buffer.from(h, 'hex')), root)) {
-      return { ok: false, events: events.length, proven, pending, firstBadSeq: e.seq, problem: `the inclusion proof of event ${e.seq} does not verify` };
+    if (
+      !checkpoint ||
+      !root ||
+      !verifyInclusion(
+        e.leafIndex,
+        checkpoint.treeSize,
+        leaf,
+        e.inclusionProof.map((h) => Buffer.from(h, 'hex')),
+        root,
+      )
+    ) {
+      return {
+        ok: false,
+        events: events.length,
+        proven,
+        pending,
+        firstBadSeq: e.seq,
+        problem: `the inclusion proof of event ${e.seq} does not verify`,
+      };
     }
     proven += 1;
   }

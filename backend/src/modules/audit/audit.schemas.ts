@@ -25,10 +25,24 @@ const Seq = (description: string) => Type.Integer({ minimum: 0, maximum: Number.
 export const EventsQuery = Type.Object(
   {
     ...EventFilter,
-    page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1, description: 'Page by offset, newest first, including events not yet sequenced. Shifts while events are written: walk with `before`/`after` instead.' }),
+    page: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 1,
+      description:
+        'Page by offset, newest first, including events not yet sequenced. Shifts while events are written: walk with `before`/`after` instead.',
+    }),
     pageSize: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-    before: Type.Optional(Seq('Keyset page: the sequenced events with `seq` below this, newest first. Start with `head + 1` of any answer; continue with `nextBefore`. Stable while events are written.')),
-    after: Type.Optional(Seq('Keyset page: the sequenced events with `seq` above this, oldest first (0: from the start). Continue with `nextAfter`. Stable while events are written.')),
+    before: Type.Optional(
+      Seq(
+        'Keyset page: the sequenced events with `seq` below this, newest first. Start with `head + 1` of any answer; continue with `nextBefore`. Stable while events are written.',
+      ),
+    ),
+    after: Type.Optional(
+      Seq(
+        'Keyset page: the sequenced events with `seq` above this, oldest first (0: from the start). Continue with `nextAfter`. Stable while events are written.',
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -99,9 +113,16 @@ export const VerifyOut = Type.Object({
   sampled: Type.Integer(),
   verifiedAt: Type.String({ format: 'date-time' }),
   /** The last run in this process that recomputed every event. */
-  lastFullRun: Type.Union([Type.Object({
-    at: Type.String({ format: 'date-time' }), ok: Type.Boolean(), size: Type.Integer(), firstBadSeq: Type.Optional(Type.Integer()), durationMs: Type.Number(),
-  }), Type.Null()]),
+  lastFullRun: Type.Union([
+    Type.Object({
+      at: Type.String({ format: 'date-time' }),
+      ok: Type.Boolean(),
+      size: Type.Integer(),
+      firstBadSeq: Type.Optional(Type.Integer()),
+      durationMs: Type.Number(),
+    }),
+    Type.Null(),
+  ]),
   durationMs: Type.Number(),
   eventsPerSecond: Type.Number(),
 });
@@ -117,19 +138,41 @@ export const CheckpointsQuery = Type.Object(
 );
 export const CheckpointsOut = Type.Object({ items: Type.Array(CheckpointOut), publicKey: Type.String(), keyId: Type.String() });
 
-export const PublicKeyOut = Type.Object({ alg: Type.Literal('Ed25519'), keyId: Type.String(), publicKey: Type.String(), pem: Type.String() });
+export const PublicKeyOut = Type.Object({
+  alg: Type.Literal('Ed25519'),
+  keyId: Type.String(),
+  publicKey: Type.String(),
+  pem: Type.String(),
+});
 
 export const SubjectParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 const LogEventOut = Type.Object({
-  seq: Type.Integer(), eventId: Type.String(), occurredAt: Type.String(), actorId: NStr, actorAgencyId: NStr, actorRole: NStr,
-  action: Type.String(), resourceType: Type.String(), resourceId: NStr, caseId: NStr, subjectId: NStr, outcome: Outcome,
-  reason: NStr, consentIds: Type.Array(Type.String()), requestId: NStr, clientIp: NStr,
+  seq: Type.Integer(),
+  eventId: Type.String(),
+  occurredAt: Type.String(),
+  actorId: NStr,
+  actorAgencyId: NStr,
+  actorRole: NStr,
+  action: Type.String(),
+  resourceType: Type.String(),
+  resourceId: NStr,
+  caseId: NStr,
+  subjectId: NStr,
+  outcome: Outcome,
+  reason: NStr,
+  consentIds: Type.Array(Type.String()),
+  requestId: NStr,
+  clientIp: NStr,
 });
 
 export const SecrecyReviewOut = Type.Object({
-  id: Uuid, subjectId: Uuid, decision: Type.Union(SECRECY_DECISIONS.map((d) => Type.Literal(d))), reasonCode: Type.Union(SECRECY_REASON_CODES.map((c) => Type.Literal(c))),
-  reviewedBy: Uuid, reviewedAt: Type.String({ format: 'date-time' }),
+  id: Uuid,
+  subjectId: Uuid,
+  decision: Type.Union(SECRECY_DECISIONS.map((d) => Type.Literal(d))),
+  reasonCode: Type.Union(SECRECY_REASON_CODES.map((c) => Type.Literal(c))),
+  reviewedBy: Uuid,
+  reviewedAt: Type.String({ format: 'date-time' }),
 });
 
 export const ExtractOut = Type.Object({
@@ -138,10 +181,18 @@ export const ExtractOut = Type.Object({
   generatedAt: Type.String(),
   publicKey: PublicKeyOut,
   checkpoint: Type.Union([CheckpointOut, Type.Null()]),
-  events: Type.Array(Type.Composite([LogEventOut, Type.Object({
-    leafIndex: Type.Integer(), leafHash: Type.String(), inclusionProof: Type.Union([Type.Array(Type.String()), Type.Null()]),
-    actorName: NStr, agencyName: NStr,
-  })])),
+  events: Type.Array(
+    Type.Composite([
+      LogEventOut,
+      Type.Object({
+        leafIndex: Type.Integer(),
+        leafHash: Type.String(),
+        inclusionProof: Type.Union([Type.Array(Type.String()), Type.Null()]),
+        actorName: NStr,
+        agencyName: NStr,
+      }),
+    ]),
+  ),
   /** Events of this subject recorded but not yet sequenced (they appear in the next extract). */
   unsequenced: Type.Integer(),
   /** The extract holds at most `limit` events (the oldest first); `truncated`: the subject has more. */
@@ -154,13 +205,25 @@ export const ExtractOut = Type.Object({
   secrecyReview: Type.Union([SecrecyReviewOut, Type.Null()]),
 });
 
-export const SecrecyReviewBody = Type.Object({
-  decision: Type.Union(SECRECY_DECISIONS.map((d) => Type.Literal(d)), { description: '`release`: the extract names the agencies; `withhold`: it keeps holding them back' }),
-  reasonCode: Type.Union(SECRECY_REASON_CODES.map((c) => Type.Literal(c))),
-}, { additionalProperties: false });
+export const SecrecyReviewBody = Type.Object(
+  {
+    decision: Type.Union(
+      SECRECY_DECISIONS.map((d) => Type.Literal(d)),
+      { description: '`release`: the extract names the agencies; `withhold`: it keeps holding them back' },
+    ),
+    reasonCode: Type.Union(SECRECY_REASON_CODES.map((c) => Type.Literal(c))),
+  },
+  { additionalProperties: false },
+);
 
 export const SubjectLookupBody = Type.Object(
-  { personalIdentityNumber: Type.String({ minLength: 10, maxLength: 13, description: 'Any accepted form: YYYYMMDD-NNNC, YYYYMMDDNNNC, YYMMDD-NNNC, YYMMDDNNNC (or + for 100 years or older)' }) },
+  {
+    personalIdentityNumber: Type.String({
+      minLength: 10,
+      maxLength: 13,
+      description: 'Any accepted form: YYYYMMDD-NNNC, YYYYMMDDNNNC, YYMMDD-NNNC, YYMMDDNNNC (or + for 100 years or older)',
+    }),
+  },
   { additionalProperties: false },
 );
 export const SubjectLookupOut = Type.Object({
@@ -169,10 +232,24 @@ export const SubjectLookupOut = Type.Object({
 });
 
 export const AgenciesOut = Type.Object({
-  items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), kind: Type.Union(['school', 'social_services', 'police', 'leisure', 'other'].map((k) => Type.Literal(k))) })),
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      kind: Type.Union(['school', 'social_services', 'police', 'leisure', 'other'].map((k) => Type.Literal(k))),
+    }),
+  ),
 });
 export const ActorsOut = Type.Object({
-  items: Type.Array(Type.Object({ id: Type.String(), displayName: Type.String(), agencyId: Type.String(), agencyName: Type.String(), active: Type.Boolean() })),
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      displayName: Type.String(),
+      agencyId: Type.String(),
+      agencyName: Type.String(),
+      active: Type.Boolean(),
+    }),
+  ),
 });
 export const ActionsOut = Type.Object({
   /** Action codes present in the log and those the service is known to record, sorted. */
@@ -180,7 +257,12 @@ export const ActionsOut = Type.Object({
 });
 
 export const TimelineQuery = Type.Object(
-  { from: DateTime, to: DateTime, bucket: Type.Union([Type.Literal('hour'), Type.Literal('day')], { default: 'day' }), agencyId: Type.Optional(Uuid) },
+  {
+    from: DateTime,
+    to: DateTime,
+    bucket: Type.Union([Type.Literal('hour'), Type.Literal('day')], { default: 'day' }),
+    agencyId: Type.Optional(Uuid),
+  },
   { additionalProperties: false },
 );
 export type TimelineQuery = Static<typeof TimelineQuery>;
@@ -189,14 +271,29 @@ export const TimelineOut = Type.Object({
   timezone: Type.String(),
   from: Type.String(),
   to: Type.String(),
-  points: Type.Array(Type.Object({ at: Type.String(), agencyId: NStr, agencyName: NStr, allowed: Type.Integer(), denied: Type.Integer(), error: Type.Integer() })),
+  points: Type.Array(
+    Type.Object({
+      at: Type.String(),
+      agencyId: NStr,
+      agencyName: NStr,
+      allowed: Type.Integer(),
+      denied: Type.Integer(),
+      error: Type.Integer(),
+    }),
+  ),
 });
 
 export const AnomaliesQuery = Type.Object({ from: Type.Optional(DateTime), to: Type.Optional(DateTime) }, { additionalProperties: false });
 export const AnomalyOut = Type.Object({
   rule: Type.Union([Type.Literal('deniedBurst'), Type.Literal('noInvolvement'), Type.Literal('offHours'), Type.Literal('bulkRead')]),
-  actorId: NStr, actorName: NStr, agencyId: NStr, agencyName: NStr, caseId: NStr,
-  from: Type.String(), to: Type.String(), count: Type.Integer(),
+  actorId: NStr,
+  actorName: NStr,
+  agencyId: NStr,
+  agencyName: NStr,
+  caseId: NStr,
+  from: Type.String(),
+  to: Type.String(),
+  count: Type.Integer(),
   /** The event search filter (GET /audit/events query) that lists the anomaly's events. */
   filter: Type.Record(Type.String(), Type.String()),
 });

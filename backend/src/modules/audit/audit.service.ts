@@ -9,12 +9,29 @@ import type { SigningKey } from '../../lib/keys.js';
 import { badRequest } from '../../lib/problem.js';
 import { deniedBursts, type AnomaliesPolicy, type Anomaly } from './audit.anomalies.js';
 import type { AuditOutcome } from '../../plugins/app/audit.js';
-import { evalPlan, pathPlans, planRefs, publicKeyPem, verifyInclusion, type Checkpoint, type ExtractEvent, type VerifyResult } from './audit.crypto.js';
+import {
+  evalPlan,
+  pathPlans,
+  planRefs,
+  publicKeyPem,
+  verifyInclusion,
+  type Checkpoint,
+  type ExtractEvent,
+  type VerifyResult,
+} from './audit.crypto.js';
 import { acquireRaw } from '../../db/sql.js';
 import { extractSecrecy, holdBackAgencies, type ExtractSecrecy } from './audit.extract.js';
 import { LogVerifier, verifyLogOn, type LogVerifierOptions, type VerifyOutcome } from './audit.verifier.js';
 import {
-  arrayQuery, CHECKPOINT_SELECT, EVENT_COLUMNS, fetchSubtrees, keysetPageSql, rowToCheckpoint, rowToEvent, subtreeKey, type ArrayQuery,
+  arrayQuery,
+  CHECKPOINT_SELECT,
+  EVENT_COLUMNS,
+  fetchSubtrees,
+  keysetPageSql,
+  rowToCheckpoint,
+  rowToEvent,
+  subtreeKey,
+  type ArrayQuery,
 } from './audit.sql.js';
 import type { EventFilter, EventOut, EventsQuery, TimelineQuery } from './audit.schemas.js';
 
@@ -60,9 +77,25 @@ function eventOut(r: unknown[]): EventOut {
   const s = (i: number): string | null => (r[i] as string | null) ?? null;
   const consents = s(13);
   return {
-    seq: r[0] === null ? null : Number(r[0]), sequenced: r[0] !== null, eventId: s(1)!, occurredAt: s(2)!, actorId: s(3), actorName: s(16),
-    agencyId: s(4), agencyName: s(17), actorRole: s(5), action: s(6)!, resourceType: s(7)!, resourceId: s(8), caseId: s(9), subjectId: s(10),
-    outcome: s(11) as EventOut['outcome'], reason: s(12), consentIds: consents ? consents.split(',') : [], requestId: s(14), clientIp: s(15),
+    seq: r[0] === null ? null : Number(r[0]),
+    sequenced: r[0] !== null,
+    eventId: s(1)!,
+    occurredAt: s(2)!,
+    actorId: s(3),
+    actorName: s(16),
+    agencyId: s(4),
+    agencyName: s(17),
+    actorRole: s(5),
+    action: s(6)!,
+    resourceType: s(7)!,
+    resourceId: s(8),
+    caseId: s(9),
+    subjectId: s(10),
+    outcome: s(11) as EventOut['outcome'],
+    reason: s(12),
+    consentIds: consents ? consents.split(',') : [],
+    requestId: s(14),
+    clientIp: s(15),
   };
 }
 
@@ -76,17 +109,77 @@ export const EXTRACT_LIMIT = 10_000;
 
 /** Actions the service records, offered in the auditor's filter even before they occur in the log. */
 export const KNOWN_ACTIONS = [
-  'admin.agency.create', 'admin.user.create', 'admin.user.deactivate', 'admin.user.list', 'agenda.digest', 'agenda.read', 'audit.actions', 'audit.actors', 'audit.agencies',
-  'audit.anomalies', 'audit.checkpoints', 'audit.export', 'audit.export_csv', 'audit.extract', 'audit.extract_csv', 'audit.search', 'audit.secrecy_review',
-  'audit.subject.lookup', 'audit.timeline', 'audit.verify', 'auth.login', 'auth.logout', 'case.close', 'case.create', 'case.list',
-  'case.participant.add', 'case.participant.remove', 'case.read', 'case.reopen', 'case.search', 'case.stats.read', 'case.update',
-  'consent.expiring', 'consent.list', 'consent.matrix', 'consent.receipt.read', 'consent.receipt.verify', 'consent.record',
-  'consent.withdraw', 'digest.send', 'disclosure.read', 'entry.create', 'entry.list', 'meeting.create', 'meeting.list', 'plan_item.create',
-  'plan_item.update', 'stats.groups.read', 'subject.create', 'user.notifications.update',
+  'admin.agency.create',
+  'admin.user.create',
+  'admin.user.deactivate',
+  'admin.user.list',
+  'agenda.digest',
+  'agenda.read',
+  'audit.actions',
+  'audit.actors',
+  'audit.agencies',
+  'audit.anomalies',
+  'audit.checkpoints',
+  'audit.export',
+  'audit.export_csv',
+  'audit.extract',
+  'audit.extract_csv',
+  'audit.search',
+  'audit.secrecy_review',
+  'audit.subject.lookup',
+  'audit.timeline',
+  'audit.verify',
+  'auth.login',
+  'auth.logout',
+  'case.close',
+  'case.create',
+  'case.list',
+  'case.participant.add',
+  'case.participant.remove',
+  'case.read',
+  'case.reopen',
+  'case.search',
+  'case.stats.read',
+  'case.update',
+  'consent.expiring',
+  'consent.list',
+  'consent.matrix',
+  'consent.receipt.read',
+  'consent.receipt.verify',
+  'consent.record',
+  'consent.withdraw',
+  'digest.send',
+  'disclosure.read',
+  'entry.create',
+  'entry.list',
+  'meeting.create',
+  'meeting.list',
+  'plan_item.create',
+  'plan_item.update',
+  'stats.groups.read',
+  'subject.create',
+  'user.notifications.update',
 ];
 
-const EXTRACT_CSV_HEADER = ['seq', 'occurred_at', 'actor_id', 'actor_name', 'agency_id', 'agency_name', 'actor_role', 'action', 'resource_type', 'resource_id',
-  'case_id', 'subject_id', 'outcome', 'reason', 'consent_ids', 'request_id', 'proof'];
+const EXTRACT_CSV_HEADER = [
+  'seq',
+  'occurred_at',
+  'actor_id',
+  'actor_name',
+  'agency_id',
+  'agency_name',
+  'actor_role',
+  'action',
+  'resource_type',
+  'resource_id',
+  'case_id',
+  'subject_id',
+  'outcome',
+  'reason',
+  'consent_ids',
+  'request_id',
+  'proof',
+];
 
 /** Formula-injection-safe CSV cell: always quoted; a leading = + - @ tab or CR is neutralised. */
 export function csvCell(v: string | number | null | undefined): string {
@@ -96,7 +189,25 @@ export function csvCell(v: string | number | null | undefined): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-const CSV_HEADER = ['seq', 'occurred_at', 'actor_id', 'actor_name', 'agency_id', 'agency_name', 'actor_role', 'action', 'resource_type', 'resource_id', 'case_id', 'subject_id', 'outcome', 'reason', 'consent_ids', 'request_id', 'client_ip'];
+const CSV_HEADER = [
+  'seq',
+  'occurred_at',
+  'actor_id',
+  'actor_name',
+  'agency_id',
+  'agency_name',
+  'actor_role',
+  'action',
+  'resource_type',
+  'resource_id',
+  'case_id',
+  'subject_id',
+  'outcome',
+  'reason',
+  'consent_ids',
+  'request_id',
+  'client_ip',
+];
 
 export { acquireRaw, verifyLogOn };
 
@@ -105,7 +216,9 @@ export class AuditQueryService {
   readonly verifier: LogVerifier;
 
   constructor(
-    private readonly signing: SigningKey, private readonly anomalies: AnomaliesPolicy, private readonly exportMaxRows: number,
+    private readonly signing: SigningKey,
+    private readonly anomalies: AnomaliesPolicy,
+    private readonly exportMaxRows: number,
     verifierOptions: LogVerifierOptions = {},
   ) {
     this.verifier = new LogVerifier(signing.publicKey, verifierOptions);
@@ -116,7 +229,12 @@ export class AuditQueryService {
   }
 
   publicKey(): { alg: 'Ed25519'; keyId: string; publicKey: string; pem: string } {
-    return { alg: 'Ed25519', keyId: this.signing.kid, publicKey: Buffer.from(this.signing.publicKey).toString('base64'), pem: publicKeyPem(this.signing.publicKey) };
+    return {
+      alg: 'Ed25519',
+      keyId: this.signing.kid,
+      publicKey: Buffer.from(this.signing.publicKey).toString('base64'),
+      pem: publicKeyPem(this.signing.publicKey),
+    };
   }
 
   private async rows(em: EntityManager, f: EventFilter, limit: number, offset: number): Promise<EventOut[]> {
@@ -135,9 +253,17 @@ export class AuditQueryService {
   }
 
   /** Up to `limit` sequenced events past `cursor` in `direction`, in that order. */
-  private async keysetRows(em: EntityManager, f: EventFilter, direction: 'before' | 'after', cursor: number, limit: number): Promise<EventOut[]> {
+  private async keysetRows(
+    em: EntityManager,
+    f: EventFilter,
+    direction: 'before' | 'after',
+    cursor: number,
+    limit: number,
+  ): Promise<EventOut[]> {
     const params: unknown[] = [cursor, limit];
-    const where = conditionsOf(f, params).map((c) => `AND ${c}`).join(' ');
+    const where = conditionsOf(f, params)
+      .map((c) => `AND ${c}`)
+      .join(' ');
     return withRaw(em, async (q) => (await q(keysetPageSql(direction, PAGE_COLUMNS, where), params)).map(eventOut));
   }
 
@@ -146,27 +272,58 @@ export class AuditQueryService {
    * sequence number (`before`: newest first; `after`: oldest first), which stays stable while
    * events are written. `head` is where a keyset walk starts.
    */
-  async search(em: EntityManager, query: EventsQuery): Promise<{
-    items: EventOut[]; total: number; totalExact: boolean; page: number; pageSize: number; head: number; nextBefore: number | null; nextAfter: number | null;
+  async search(
+    em: EntityManager,
+    query: EventsQuery,
+  ): Promise<{
+    items: EventOut[];
+    total: number;
+    totalExact: boolean;
+    page: number;
+    pageSize: number;
+    head: number;
+    nextBefore: number | null;
+    nextAfter: number | null;
   }> {
     checkPeriod(query.from, query.to);
-    if (query.before !== undefined && query.after !== undefined) throw badRequest('Give `before` or `after`, not both.', 'bad_cursor', ['querystring/before', 'querystring/after']);
-    const keyset = query.before !== undefined ? { direction: 'before' as const, cursor: query.before } : query.after !== undefined ? { direction: 'after' as const, cursor: query.after } : null;
-    if (keyset && query.page !== 1) throw badRequest('`page` cannot be combined with `before` or `after`: follow `nextBefore` or `nextAfter` instead.', 'bad_cursor', 'querystring/page');
+    if (query.before !== undefined && query.after !== undefined)
+      throw badRequest('Give `before` or `after`, not both.', 'bad_cursor', ['querystring/before', 'querystring/after']);
+    const keyset =
+      query.before !== undefined
+        ? { direction: 'before' as const, cursor: query.before }
+        : query.after !== undefined
+          ? { direction: 'after' as const, cursor: query.after }
+          : null;
+    if (keyset && query.page !== 1)
+      throw badRequest(
+        '`page` cannot be combined with `before` or `after`: follow `nextBefore` or `nextAfter` instead.',
+        'bad_cursor',
+        'querystring/page',
+      );
     const params: unknown[] = [];
     const where = whereOf(query, params);
     const [rows, countRows] = await Promise.all([
       keyset
         ? this.keysetRows(em, query, keyset.direction, keyset.cursor, query.pageSize + 1)
         : this.rows(em, query, query.pageSize, (query.page - 1) * query.pageSize),
-      withRaw(em, (q) => q(`SELECT (SELECT count(*) FROM (SELECT 1 FROM audit_event_v ${where} LIMIT ${TOTAL_CAP + 1}) c), (SELECT coalesce(max(seq), 0) FROM audit_log)`, params)),
+      withRaw(em, (q) =>
+        q(
+          `SELECT (SELECT count(*) FROM (SELECT 1 FROM audit_event_v ${where} LIMIT ${TOTAL_CAP + 1}) c), (SELECT coalesce(max(seq), 0) FROM audit_log)`,
+          params,
+        ),
+      ),
     ]);
     const more = rows.length > query.pageSize;
     const items = more ? rows.slice(0, query.pageSize) : rows;
     const last = items.at(-1)?.seq ?? null;
     const n = Number(countRows[0]![0]);
     return {
-      items, total: Math.min(n, TOTAL_CAP), totalExact: n <= TOTAL_CAP, page: query.page, pageSize: query.pageSize, head: Number(countRows[0]![1]),
+      items,
+      total: Math.min(n, TOTAL_CAP),
+      totalExact: n <= TOTAL_CAP,
+      page: query.page,
+      pageSize: query.pageSize,
+      head: Number(countRows[0]![1]),
       nextBefore: keyset?.direction === 'before' && more ? last : null,
       // A forward walk never ends: with nothing new, the same cursor asks again later.
       nextAfter: keyset?.direction === 'after' ? (last ?? keyset.cursor) : null,
@@ -179,17 +336,40 @@ export class AuditQueryService {
     const truncated = rows.length > this.exportMaxRows;
     const lines = [CSV_HEADER.map(csvCell).join(',')];
     for (const e of rows.slice(0, this.exportMaxRows)) {
-      lines.push([e.seq, e.occurredAt, e.actorId, e.actorName, e.agencyId, e.agencyName, e.actorRole, e.action, e.resourceType, e.resourceId, e.caseId,
-        e.subjectId, e.outcome, e.reason, e.consentIds.join(' '), e.requestId, e.clientIp].map(csvCell).join(','));
+      lines.push(
+        [
+          e.seq,
+          e.occurredAt,
+          e.actorId,
+          e.actorName,
+          e.agencyId,
+          e.agencyName,
+          e.actorRole,
+          e.action,
+          e.resourceType,
+          e.resourceId,
+          e.caseId,
+          e.subjectId,
+          e.outcome,
+          e.reason,
+          e.consentIds.join(' '),
+          e.requestId,
+          e.clientIp,
+        ]
+          .map(csvCell)
+          .join(','),
+      );
     }
     return { body: `\ufeff${lines.join('\r\n')}\r\n`, truncated };
   }
 
   async checkpoints(em: EntityManager, limit: number): Promise<Checkpoint[]> {
-    return withRaw(em, async (q) => (await q(`${CHECKPOINT_SELECT} ORDER BY id DESC LIMIT $1`, [limit])).map((r) => {
-      const { id: _id, ...c } = rowToCheckpoint(r);
-      return c;
-    }));
+    return withRaw(em, async (q) =>
+      (await q(`${CHECKPOINT_SELECT} ORDER BY id DESC LIMIT $1`, [limit])).map((r) => {
+        const { id: _id, ...c } = rowToCheckpoint(r);
+        return c;
+      }),
+    );
   }
 
   /**
@@ -228,10 +408,18 @@ export class AuditQueryService {
   }
 
   /** A subject's events, each with its RFC 6962 audit path against the latest signed checkpoint. */
-  async extract(em: EntityManager, subjectId: string): Promise<{
-    checkpoint: Checkpoint | null; events: (ExtractEvent & { actorName: string | null; agencyName: string | null; outcome: AuditOutcome })[]; unsequenced: number;
-    truncated: boolean; limit: number;
-  } & ExtractSecrecy> {
+  async extract(
+    em: EntityManager,
+    subjectId: string,
+  ): Promise<
+    {
+      checkpoint: Checkpoint | null;
+      events: (ExtractEvent & { actorName: string | null; agencyName: string | null; outcome: AuditOutcome })[];
+      unsequenced: number;
+      truncated: boolean;
+      limit: number;
+    } & ExtractSecrecy
+  > {
     const limit = EXTRACT_LIMIT;
     return withRaw(em, async (q, client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -256,12 +444,24 @@ export class AuditQueryService {
           const e = rowToEvent(Number(r[0]), r, 3);
           const plan = plans[i];
           return {
-            ...e, outcome: e.outcome as AuditOutcome, leafIndex: e.seq - 1, leafHash: r[1] as string, actorName: (r[2] as string | null) ?? null, agencyName: (r[18] as string | null) ?? null,
+            ...e,
+            outcome: e.outcome as AuditOutcome,
+            leafIndex: e.seq - 1,
+            leafHash: r[1] as string,
+            actorName: (r[2] as string | null) ?? null,
+            agencyName: (r[18] as string | null) ?? null,
             inclusionProof: plan ? plan.map((p) => evalPlan(p, (ref) => hashes.get(subtreeKey(ref))!).toString('hex')) : null,
           };
         });
         const secrecy = await extractSecrecy(q, subjectId);
-        return { checkpoint, events: secrecy.agenciesHeldBack ? holdBackAgencies(events) : events, unsequenced: Number(unseq[0]![0]), truncated, limit, ...secrecy };
+        return {
+          checkpoint,
+          events: secrecy.agenciesHeldBack ? holdBackAgencies(events) : events,
+          unsequenced: Number(unseq[0]![0]),
+          truncated,
+          limit,
+          ...secrecy,
+        };
       } finally {
         await client.query('ROLLBACK').catch(() => {});
       }
@@ -278,67 +478,145 @@ export class AuditQueryService {
     const root = x.checkpoint ? Buffer.from(x.checkpoint.rootHash, 'hex') : null;
     const lines = [EXTRACT_CSV_HEADER.map(csvCell).join(',')];
     for (const e of x.events) {
-      const proof = !e.inclusionProof || !x.checkpoint || !root ? 'pending'
-        : verifyInclusion(e.leafIndex, x.checkpoint.treeSize, Buffer.from(e.leafHash, 'hex'), e.inclusionProof.map((h) => Buffer.from(h, 'hex')), root) ? 'proven' : 'failed';
-      lines.push([e.seq, e.occurredAt, e.actorId, e.actorName, e.actorAgencyId, e.agencyName, e.actorRole, e.action, e.resourceType, e.resourceId, e.caseId,
-        e.subjectId, e.outcome, e.reason, e.consentIds.join(' '), e.requestId, proof].map(csvCell).join(','));
+      const proof =
+        !e.inclusionProof || !x.checkpoint || !root
+          ? 'pending'
+          : verifyInclusion(
+                e.leafIndex,
+                x.checkpoint.treeSize,
+                Buffer.from(e.leafHash, 'hex'),
+                e.inclusionProof.map((h) => Buffer.from(h, 'hex')),
+                root,
+              )
+            ? 'proven'
+            : 'failed';
+      lines.push(
+        [
+          e.seq,
+          e.occurredAt,
+          e.actorId,
+          e.actorName,
+          e.actorAgencyId,
+          e.agencyName,
+          e.actorRole,
+          e.action,
+          e.resourceType,
+          e.resourceId,
+          e.caseId,
+          e.subjectId,
+          e.outcome,
+          e.reason,
+          e.consentIds.join(' '),
+          e.requestId,
+          proof,
+        ]
+          .map(csvCell)
+          .join(','),
+      );
     }
     return { body: `\ufeff${lines.join('\r\n')}\r\n`, truncated: x.truncated };
   }
 
   /** The ids of the subjects registered with this personal identity number (normalised, 12 digits). */
   async subjectsByPersonalIdentityNumber(em: EntityManager, normalized: string): Promise<{ id: string }[]> {
-    return withRaw(em, async (q) => (await q('SELECT id FROM subject WHERE personal_identity_number = $1 ORDER BY created_at, id', [normalized])).map((r) => ({ id: r[0] as string })));
+    return withRaw(em, async (q) =>
+      (await q('SELECT id FROM subject WHERE personal_identity_number = $1 ORDER BY created_at, id', [normalized])).map((r) => ({
+        id: r[0] as string,
+      })),
+    );
   }
 
-  async agencies(em: EntityManager): Promise<{ id: string; name: string; kind: 'school' | 'social_services' | 'police' | 'leisure' | 'other' }[]> {
-    return withRaw(em, async (q) => (await q('SELECT id, name, kind FROM agency ORDER BY name', [])).map((r) => ({
-      id: r[0] as string, name: r[1] as string, kind: r[2] as 'school' | 'social_services' | 'police' | 'leisure' | 'other',
-    })));
+  async agencies(
+    em: EntityManager,
+  ): Promise<{ id: string; name: string; kind: 'school' | 'social_services' | 'police' | 'leisure' | 'other' }[]> {
+    return withRaw(em, async (q) =>
+      (await q('SELECT id, name, kind FROM agency ORDER BY name', [])).map((r) => ({
+        id: r[0] as string,
+        name: r[1] as string,
+        kind: r[2] as 'school' | 'social_services' | 'police' | 'leisure' | 'other',
+      })),
+    );
   }
 
   async actors(em: EntityManager): Promise<{ id: string; displayName: string; agencyId: string; agencyName: string; active: boolean }[]> {
-    return withRaw(em, async (q) => (await q(
-      'SELECT u.id, u.display_name, u.agency_id, a.name, u.active FROM app_user u JOIN agency a ON a.id = u.agency_id ORDER BY u.display_name, u.id', [],
-    )).map((r) => ({ id: r[0] as string, displayName: r[1] as string, agencyId: r[2] as string, agencyName: r[3] as string, active: r[4] as boolean })));
+    return withRaw(em, async (q) =>
+      (
+        await q(
+          'SELECT u.id, u.display_name, u.agency_id, a.name, u.active FROM app_user u JOIN agency a ON a.id = u.agency_id ORDER BY u.display_name, u.id',
+          [],
+        )
+      ).map((r) => ({
+        id: r[0] as string,
+        displayName: r[1] as string,
+        agencyId: r[2] as string,
+        agencyName: r[3] as string,
+        active: r[4] as boolean,
+      })),
+    );
   }
 
   /** Distinct actions in the log (an index skip scan, cheap on a large log) and the known ones. */
   async actions(em: EntityManager): Promise<string[]> {
-    const rows = await withRaw(em, (q) => q(`WITH RECURSIVE a(action) AS (
+    const rows = await withRaw(em, (q) =>
+      q(
+        `WITH RECURSIVE a(action) AS (
         SELECT min(action) FROM audit_log
         UNION ALL
         SELECT (SELECT min(l.action) FROM audit_log l WHERE l.action > a.action) FROM a WHERE a.action IS NOT NULL
-      ) SELECT action FROM a WHERE action IS NOT NULL`, []));
+      ) SELECT action FROM a WHERE action IS NOT NULL`,
+        [],
+      ),
+    );
     return [...new Set([...KNOWN_ACTIONS, ...rows.map((r) => r[0] as string)])].sort();
   }
 
-  async timeline(em: EntityManager, query: TimelineQuery): Promise<{ points: { at: string; agencyId: string | null; agencyName: string | null; allowed: number; denied: number; error: number }[] }> {
+  async timeline(
+    em: EntityManager,
+    query: TimelineQuery,
+  ): Promise<{
+    points: { at: string; agencyId: string | null; agencyName: string | null; allowed: number; denied: number; error: number }[];
+  }> {
     checkPeriod(query.from, query.to);
     const spanDays = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000;
-    if (spanDays > (query.bucket === 'hour' ? 31 : 731)) throw badRequest(query.bucket === 'hour' ? 'Hourly timelines cover at most 31 days.' : 'Timelines cover at most two years.', 'bad_period');
+    if (spanDays > (query.bucket === 'hour' ? 31 : 731))
+      throw badRequest(
+        query.bucket === 'hour' ? 'Hourly timelines cover at most 31 days.' : 'Timelines cover at most two years.',
+        'bad_period',
+      );
     const params: unknown[] = [query.bucket, this.anomalies.timezone, query.from, query.to];
     let agency = '';
     if (query.agencyId) {
       params.push(query.agencyId);
       agency = `AND actor_agency_id = $${params.length}`;
     }
-    const rows = await withRaw(em, (q) => q(
-      `SELECT to_char(b.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), b.actor_agency_id, a.name, b.allowed, b.denied, b.error FROM (
+    const rows = await withRaw(em, (q) =>
+      q(
+        `SELECT to_char(b.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), b.actor_agency_id, a.name, b.allowed, b.denied, b.error FROM (
          SELECT date_trunc($1, occurred_at, $2) AS at, actor_agency_id,
                 count(*) FILTER (WHERE outcome = 'allowed')::int AS allowed, count(*) FILTER (WHERE outcome = 'denied')::int AS denied,
                 count(*) FILTER (WHERE outcome = 'error')::int AS error
          FROM audit_event_v WHERE occurred_at >= $3::timestamptz AND occurred_at < $4::timestamptz ${agency}
          GROUP BY 1, 2) b
        LEFT JOIN agency a ON a.id = b.actor_agency_id ORDER BY b.at, a.name NULLS LAST`,
-      params,
-    ));
-    return { points: rows.map((r) => ({ at: r[0] as string, agencyId: (r[1] as string | null) ?? null, agencyName: (r[2] as string | null) ?? null, allowed: Number(r[3]), denied: Number(r[4]), error: Number(r[5]) })) };
+        params,
+      ),
+    );
+    return {
+      points: rows.map((r) => ({
+        at: r[0] as string,
+        agencyId: (r[1] as string | null) ?? null,
+        agencyName: (r[2] as string | null) ?? null,
+        allowed: Number(r[3]),
+        denied: Number(r[4]),
+        error: Number(r[5]),
+      })),
+    };
   }
 
   async detectAnomalies(em: EntityManager, from: string, to: string): Promise<Anomaly[]> {
     checkPeriod(from, to);
-    if (Date.parse(to) - Date.parse(from) > 92 * 86_400_000) throw badRequest('Anomalies are computed for at most 92 days at a time.', 'bad_period');
+    if (Date.parse(to) - Date.parse(from) > 92 * 86_400_000)
+      throw badRequest('Anomalies are computed for at most 92 days at a time.', 'bad_period');
     const { rules, timezone } = this.anomalies;
     const prefixSql = (col: string, prefixes: string[], params: unknown[]): string => {
       params.push(prefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
@@ -347,7 +625,13 @@ export class AuditQueryService {
     const out: Anomaly[] = [];
     const iso = (v: unknown): string => new Date(v as string).toISOString();
     const push = (a: Omit<Anomaly, 'filter' | 'actorName' | 'agencyName'>, extra: Record<string, string> = {}): void => {
-      const filter: Record<string, string> = { ...(a.actorId ? { actorId: a.actorId } : {}), ...(a.caseId ? { caseId: a.caseId } : {}), from: a.from, to: a.to, ...extra };
+      const filter: Record<string, string> = {
+        ...(a.actorId ? { actorId: a.actorId } : {}),
+        ...(a.caseId ? { caseId: a.caseId } : {}),
+        from: a.from,
+        to: a.to,
+        ...extra,
+      };
       out.push({ ...a, actorName: null, agencyName: null, filter });
     };
     await withRaw(em, async (q) => {
@@ -359,8 +643,23 @@ export class AuditQueryService {
           [from, to],
         );
         const agencyOf = new Map(rows.map((r) => [r[0] as string | null, (r[2] as string | null) ?? null]));
-        for (const b of deniedBursts(rows.map((r) => ({ actorId: (r[0] as string | null) ?? null, at: Number(r[1]) })), rules.deniedBurst.windowMinutes, rules.deniedBurst.minDenied)) {
-          push({ rule: 'deniedBurst', actorId: b.actorId, agencyId: agencyOf.get(b.actorId) ?? null, caseId: null, from: new Date(b.from).toISOString(), to: new Date(b.to + 1).toISOString(), count: b.count }, { outcome: 'denied' });
+        for (const b of deniedBursts(
+          rows.map((r) => ({ actorId: (r[0] as string | null) ?? null, at: Number(r[1]) })),
+          rules.deniedBurst.windowMinutes,
+          rules.deniedBurst.minDenied,
+        )) {
+          push(
+            {
+              rule: 'deniedBurst',
+              actorId: b.actorId,
+              agencyId: agencyOf.get(b.actorId) ?? null,
+              caseId: null,
+              from: new Date(b.from).toISOString(),
+              to: new Date(b.to + 1).toISOString(),
+              count: b.count,
+            },
+            { outcome: 'denied' },
+          );
         }
       }
       if (rules.noInvolvement.enabled) {
@@ -373,7 +672,15 @@ export class AuditQueryService {
           params,
         );
         for (const r of rows) {
-          push({ rule: 'noInvolvement', actorId: r[0] as string | null, agencyId: r[1] as string | null, caseId: r[2] as string, from: iso(r[3]), to: new Date(Date.parse(iso(r[4])) + 1).toISOString(), count: Number(r[5]) });
+          push({
+            rule: 'noInvolvement',
+            actorId: r[0] as string | null,
+            agencyId: r[1] as string | null,
+            caseId: r[2] as string,
+            from: iso(r[3]),
+            to: new Date(Date.parse(iso(r[4])) + 1).toISOString(),
+            count: Number(r[5]),
+          });
         }
       }
       if (rules.offHours.enabled) {
@@ -388,10 +695,26 @@ export class AuditQueryService {
              GROUP BY 1, 2, 3) x ORDER BY 3, 1 LIMIT 1000`,
           params,
         );
-        for (const r of rows) push({ rule: 'offHours', actorId: r[0] as string, agencyId: r[1] as string | null, caseId: null, from: iso(r[3]), to: iso(r[4]), count: Number(r[5]) });
+        for (const r of rows)
+          push({
+            rule: 'offHours',
+            actorId: r[0] as string,
+            agencyId: r[1] as string | null,
+            caseId: null,
+            from: iso(r[3]),
+            to: iso(r[4]),
+            count: Number(r[5]),
+          });
       }
       if (rules.bulkRead.enabled) {
-        const params: unknown[] = [from, to, timezone, `${rules.bulkRead.windowMinutes} minutes`, rules.bulkRead.maxDistinctCases, rules.bulkRead.outcomes];
+        const params: unknown[] = [
+          from,
+          to,
+          timezone,
+          `${rules.bulkRead.windowMinutes} minutes`,
+          rules.bulkRead.maxDistinctCases,
+          rules.bulkRead.outcomes,
+        ];
         const rows = await q(
           `SELECT actor_id, actor_agency_id, w, w + $4::interval, n FROM (
              SELECT actor_id, actor_agency_id, date_bin($4::interval, occurred_at, '2000-01-03 00:00'::timestamp AT TIME ZONE $3) AS w,
@@ -402,16 +725,29 @@ export class AuditQueryService {
              GROUP BY 1, 2, 3) x WHERE n > $5 ORDER BY 3, 1 LIMIT 1000`,
           params,
         );
-        for (const r of rows) push({ rule: 'bulkRead', actorId: r[0] as string, agencyId: r[1] as string | null, caseId: null, from: iso(r[2]), to: iso(r[3]), count: Number(r[4]) });
+        for (const r of rows)
+          push({
+            rule: 'bulkRead',
+            actorId: r[0] as string,
+            agencyId: r[1] as string | null,
+            caseId: null,
+            from: iso(r[2]),
+            to: iso(r[3]),
+            count: Number(r[4]),
+          });
       }
       const actorIds = [...new Set(out.map((a) => a.actorId).filter((x): x is string => !!x))];
       const agencyIds = [...new Set(out.map((a) => a.agencyId).filter((x): x is string => !!x))];
       const names = new Map<string, string>();
-      if (actorIds.length) for (const r of await q('SELECT id, display_name FROM app_user WHERE id = ANY($1::uuid[])', [actorIds])) names.set(r[0] as string, r[1] as string);
-      if (agencyIds.length) for (const r of await q('SELECT id, name FROM agency WHERE id = ANY($1::uuid[])', [agencyIds])) names.set(r[0] as string, r[1] as string);
+      if (actorIds.length)
+        for (const r of await q('SELECT id, display_name FROM app_user WHERE id = ANY($1::uuid[])', [actorIds]))
+          names.set(r[0] as string, r[1] as string);
+      if (agencyIds.length)
+        for (const r of await q('SELECT id, name FROM agency WHERE id = ANY($1::uuid[])', [agencyIds]))
+          names.set(r[0] as string, r[1] as string);
       for (const a of out) {
-        a.actorName = a.actorId ? names.get(a.actorId) ?? null : null;
-        a.agencyName = a.agencyId ? names.get(a.agencyId) ?? null : null;
+        a.actorName = a.actorId ? (names.get(a.actorId) ?? null) : null;
+        a.agencyName = a.agencyId ? (names.get(a.agencyId) ?? null) : null;
       }
     });
     return out;
@@ -426,13 +762,16 @@ export async function* exportLinesOn(client: pg.ClientBase, publicKey: ReturnTyp
     const { id: _id, ...c } = rowToCheckpoint(r);
     yield `${JSON.stringify({ type: 'checkpoint', ...c })}\n`;
   }
-  await client.query(`DECLARE audit_export NO SCROLL CURSOR FOR SELECT seq, encode(leaf_hash, 'hex'), encode(chain_hash, 'hex'), ${EVENT_COLUMNS()} FROM audit_log ORDER BY seq`);
+  await client.query(
+    `DECLARE audit_export NO SCROLL CURSOR FOR SELECT seq, encode(leaf_hash, 'hex'), encode(chain_hash, 'hex'), ${EVENT_COLUMNS()} FROM audit_log ORDER BY seq`,
+  );
   try {
     for (;;) {
       const rows = await q('FETCH 10000 FROM audit_export', []);
       if (rows.length === 0) break;
       let chunk = '';
-      for (const r of rows) chunk += `${JSON.stringify({ type: 'event', ...rowToEvent(Number(r[0]), r, 3), leafHash: r[1], chainHash: r[2] })}\n`;
+      for (const r of rows)
+        chunk += `${JSON.stringify({ type: 'event', ...rowToEvent(Number(r[0]), r, 3), leafHash: r[1], chainHash: r[2] })}\n`;
       yield chunk;
     }
   } finally {

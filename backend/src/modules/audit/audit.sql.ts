@@ -6,13 +6,24 @@ import { perfectRoot, type LogEvent, type SubtreeRef } from './audit.crypto.js';
 export const MIN_STORED_LEVEL = 4;
 
 /** The columns of an event, in the order `rowToEvent` reads them (text only: no lossy parsing). */
-export const EVENT_COLUMNS = (p = ''): string => [
-  `${p}event_id`,
-  `to_char(${p}occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-  `${p}actor_id`, `${p}actor_agency_id`, `${p}actor_role`, `${p}action`, `${p}resource_type`, `${p}resource_id`,
-  `${p}case_id`, `${p}subject_id`, `${p}outcome`, `${p}reason`, `array_to_string(${p}consent_ids, ',')`,
-  `${p}request_id`, `${p}client_ip`,
-].join(', ');
+export const EVENT_COLUMNS = (p = ''): string =>
+  [
+    `${p}event_id`,
+    `to_char(${p}occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    `${p}actor_id`,
+    `${p}actor_agency_id`,
+    `${p}actor_role`,
+    `${p}action`,
+    `${p}resource_type`,
+    `${p}resource_id`,
+    `${p}case_id`,
+    `${p}subject_id`,
+    `${p}outcome`,
+    `${p}reason`,
+    `array_to_string(${p}consent_ids, ',')`,
+    `${p}request_id`,
+    `${p}client_ip`,
+  ].join(', ');
 
 export const EVENT_COLUMN_COUNT = 15;
 
@@ -22,9 +33,22 @@ export function rowToEvent(seq: number, r: readonly unknown[], o: number): LogEv
   const c = (i: number): Cell => r[o + i] as Cell;
   const consents = c(12);
   return {
-    seq, eventId: c(0)!, occurredAt: c(1)!, actorId: c(2), actorAgencyId: c(3), actorRole: c(4), action: c(5)!,
-    resourceType: c(6)!, resourceId: c(7), caseId: c(8), subjectId: c(9), outcome: c(10)!, reason: c(11),
-    consentIds: consents ? consents.split(',') : [], requestId: c(13), clientIp: c(14),
+    seq,
+    eventId: c(0)!,
+    occurredAt: c(1)!,
+    actorId: c(2),
+    actorAgencyId: c(3),
+    actorRole: c(4),
+    action: c(5)!,
+    resourceType: c(6)!,
+    resourceId: c(7),
+    caseId: c(8),
+    subjectId: c(9),
+    outcome: c(10)!,
+    reason: c(11),
+    consentIds: consents ? consents.split(',') : [],
+    requestId: c(13),
+    clientIp: c(14),
   };
 }
 
@@ -60,9 +84,10 @@ export async function fetchSubtrees(q: ArrayQuery, refs: SubtreeRef[]): Promise<
   const stored = refs.filter((r) => r.level >= MIN_STORED_LEVEL);
   const low = refs.filter((r) => r.level < MIN_STORED_LEVEL);
   if (stored.length) {
-    const rows = await q('SELECT level, idx, hash FROM audit_merkle_node n JOIN unnest($1::smallint[], $2::bigint[]) AS w(l, i) ON n.level = w.l AND n.idx = w.i', [
-      stored.map((r) => r.level), stored.map((r) => r.idx),
-    ]);
+    const rows = await q(
+      'SELECT level, idx, hash FROM audit_merkle_node n JOIN unnest($1::smallint[], $2::bigint[]) AS w(l, i) ON n.level = w.l AND n.idx = w.i',
+      [stored.map((r) => r.level), stored.map((r) => r.idx)],
+    );
     for (const [level, idx, hash] of rows) out.set(`${Number(level)}:${Number(idx)}`, hash as Buffer);
   }
   if (low.length) {
@@ -101,7 +126,12 @@ export const CHECKPOINT_SELECT = `SELECT id, tree_size, encode(root_hash, 'hex')
 
 export function rowToCheckpoint(r: readonly unknown[]): CheckpointRow {
   return {
-    id: Number(r[0]), treeSize: Number(r[1]), rootHash: r[2] as string, chainHash: r[3] as string, signedAt: r[4] as string,
-    keyId: r[5] as string, signature: r[6] as string,
+    id: Number(r[0]),
+    treeSize: Number(r[1]),
+    rootHash: r[2] as string,
+    chainHash: r[3] as string,
+    signedAt: r[4] as string,
+    keyId: r[5] as string,
+    signature: r[6] as string,
   };
 }

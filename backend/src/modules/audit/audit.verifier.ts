@@ -12,10 +12,28 @@ import { Worker } from 'node:worker_threads';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import {
-  chainHash, evalPlan, frontierRefs, MerkleFrontier, pathPlans, planRefs, StreamingVerifier, verifyInclusion, type Checkpoint,
-  type VerifiedPrefix, type VerifyResult,
+  chainHash,
+  evalPlan,
+  frontierRefs,
+  MerkleFrontier,
+  pathPlans,
+  planRefs,
+  StreamingVerifier,
+  verifyInclusion,
+  type Checkpoint,
+  type VerifiedPrefix,
+  type VerifyResult,
 } from './audit.crypto.js';
-import { copyOutBinary, copyOutMessages, COPY_EVENT_SELECT, COPY_EVENT_TABLE, CopyTupleReader, i32, LeafBuilder, type CopyFlow } from './audit.copy.js';
+import {
+  copyOutBinary,
+  copyOutMessages,
+  COPY_EVENT_SELECT,
+  COPY_EVENT_TABLE,
+  CopyTupleReader,
+  i32,
+  LeafBuilder,
+  type CopyFlow,
+} from './audit.copy.js';
 import type { BatchJob, BatchOutcome } from './audit.verify.worker.js';
 import { acquireRaw } from '../../db/sql.js';
 import { arrayQuery, CHECKPOINT_SELECT, fetchSubtrees, rowToCheckpoint, subtreeKey, type ArrayQuery } from './audit.sql.js';
@@ -41,7 +59,11 @@ export interface ParallelOptions {
   maxHeld?: number;
 }
 
-export const DEFAULT_PARALLEL: ParallelOptions = { workers: Math.max(1, Math.min(2, availableParallelism())), batch: 8192, minEvents: 20_000 };
+export const DEFAULT_PARALLEL: ParallelOptions = {
+  workers: Math.max(1, Math.min(2, availableParallelism())),
+  batch: 8192,
+  minEvents: 20_000,
+};
 
 let pool: Worker[] = [];
 
@@ -79,7 +101,6 @@ export async function stopVerifyWorkers(): Promise<void> {
 
 let jobIds = 0;
 
-
 /**
  * Streams events (all of them, or those after `resume`) through the verifier by binary COPY and
  * returns the result, the prefix to resume from (null after a failure) and how many events
@@ -98,12 +119,16 @@ let jobIds = 0;
  * BY seq`, same snapshot), so the result — first bad seq included — is exactly the ordered one's.
  */
 export async function streamVerify(
-  client: pg.ClientBase, publicKey: Uint8Array, checkpoints: Checkpoint[], resume?: VerifiedPrefix,
+  client: pg.ClientBase,
+  publicKey: Uint8Array,
+  checkpoints: Checkpoint[],
+  resume?: VerifiedPrefix,
   opts: { expected?: number; parallel?: ParallelOptions } = {},
 ): Promise<{ result: VerifyResult; verifier: StreamingVerifier; recomputed: number; scan: 'heap' | 'heap+ordered' | 'ordered' }> {
   const verifier = new StreamingVerifier(publicKey, checkpoints, resume);
   const parallel = opts.parallel ?? DEFAULT_PARALLEL;
-  const ordered = (after: number): string => `COPY (${COPY_EVENT_SELECT(after > 0 ? `WHERE seq > ${Number(after)}` : '')}) TO STDOUT (FORMAT binary)`;
+  const ordered = (after: number): string =>
+    `COPY (${COPY_EVENT_SELECT(after > 0 ? `WHERE seq > ${Number(after)}` : '')}) TO STDOUT (FORMAT binary)`;
   const start = resume?.size ?? 0;
   if (parallel.workers > 0 && (opts.expected ?? 0) >= parallel.minEvents) {
     const sizes = [...new Set(checkpoints.map((c) => c.treeSize))].filter((n) => n > start).sort((a, b) => a - b);
@@ -114,8 +139,21 @@ export async function streamVerify(
       recomputed = heap.recomputed;
     }
     const from = verifier.size;
-    const r = await parallelStream(client, ordered(from), verifier, from, sizes.filter((n) => n > from), parallel, false);
-    return { result: verifier.finish(r.tuples + from), verifier, recomputed: recomputed + r.recomputed, scan: start === 0 && parallel.heapScan !== false ? 'heap+ordered' : 'ordered' };
+    const r = await parallelStream(
+      client,
+      ordered(from),
+      verifier,
+      from,
+      sizes.filter((n) => n > from),
+      parallel,
+      false,
+    );
+    return {
+      result: verifier.finish(r.tuples + from),
+      verifier,
+      recomputed: recomputed + r.recomputed,
+      scan: start === 0 && parallel.heapScan !== false ? 'heap+ordered' : 'ordered',
+    };
   }
   const builder = new LeafBuilder();
   let going = true;
@@ -136,12 +174,18 @@ export async function streamVerify(
  */
 async function withHeapScan<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
   const q = arrayQuery(client);
-  const [before] = await q(`SELECT current_setting('synchronize_seqscans'), current_setting('max_parallel_workers_per_gather'),
-    set_config('synchronize_seqscans', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`, []);
+  const [before] = await q(
+    `SELECT current_setting('synchronize_seqscans'), current_setting('max_parallel_workers_per_gather'),
+    set_config('synchronize_seqscans', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`,
+    [],
+  );
   try {
     return await fn();
   } finally {
-    await q(`SELECT set_config('synchronize_seqscans', $1, true), set_config('max_parallel_workers_per_gather', $2, true)`, [before![0], before![1]]);
+    await q(`SELECT set_config('synchronize_seqscans', $1, true), set_config('max_parallel_workers_per_gather', $2, true)`, [
+      before![0],
+      before![1],
+    ]);
   }
 }
 
@@ -152,7 +196,13 @@ async function withHeapScan<T>(client: pg.ClientBase, fn: () => Promise<T>): Pro
  * order ends the run with `disordered` (the verifier holds everything before it).
  */
 async function parallelStream(
-  client: pg.ClientBase, sql: string, verifier: StreamingVerifier, start: number, checkpointSizes: number[], opts: ParallelOptions, heap: boolean,
+  client: pg.ClientBase,
+  sql: string,
+  verifier: StreamingVerifier,
+  start: number,
+  checkpointSizes: number[],
+  opts: ParallelOptions,
+  heap: boolean,
 ): Promise<{ tuples: number; recomputed: number; disordered: boolean }> {
   const ws = workers(opts.workers);
   const limit = 2 * ws.length + 1;
@@ -176,9 +226,16 @@ async function parallelStream(
     if (out.ok) {
       recomputed += count;
       going = verifier.pushRange({
-        count, firstLeaf: Buffer.from(out.firstLeaf), firstChain: Buffer.from(out.firstChain), lastChain: Buffer.from(out.lastChain),
+        count,
+        firstLeaf: Buffer.from(out.firstLeaf),
+        firstChain: Buffer.from(out.firstChain),
+        lastChain: Buffer.from(out.lastChain),
         subtrees: out.subtrees.map((x) => ({ level: x.level, hash: Buffer.from(x.hash) })),
-        checkpoints: out.checkpoints.map((c) => ({ size: c.size, chain: Buffer.from(c.chain), subtrees: c.subtrees.map((x) => ({ level: x.level, hash: Buffer.from(x.hash) })) })),
+        checkpoints: out.checkpoints.map((c) => ({
+          size: c.size,
+          chain: Buffer.from(c.chain),
+          subtrees: c.subtrees.map((x) => ({ level: x.level, hash: Buffer.from(x.hash) })),
+        })),
       });
       return;
     }
@@ -243,7 +300,9 @@ async function parallelStream(
     mine.set(id, { index: dispatched, count: job.count });
     const buf = job.buf.subarray(0, job.used);
     const sizes = checkpointSizes.filter((n) => n > job.start && n <= job.start + job.count);
-    ws[dispatched % ws.length]!.postMessage({ id, start: job.start, count: job.count, buf, checkpointSizes: sizes } satisfies BatchJob, [buf.buffer as ArrayBuffer]);
+    ws[dispatched % ws.length]!.postMessage({ id, start: job.start, count: job.count, buf, checkpointSizes: sizes } satisfies BatchJob, [
+      buf.buffer as ArrayBuffer,
+    ]);
     dispatched += 1;
     inflight += 1;
     if (inflight >= limit && flow && !paused) {
@@ -296,58 +355,63 @@ async function parallelStream(
     return false;
   };
   try {
-    await copyOutMessages(client, sql, (b, from, to) => {
-      // b[run..o) holds rows counted in the batch but not copied yet.
-      let run = from;
-      let o = from;
-      while (o < to) {
-        const end = o + 1 + i32(b, o + 1);
-        const t = reader.first(b, o + 5, end);
-        if (t !== o + 5) {
-          // The header before the first row (rewritten as a message holding only the row), or the trailer.
-          if (going) append(b, run, o);
-          run = end;
-          o = end;
-          if (t < 0) continue;
+    await copyOutMessages(
+      client,
+      sql,
+      (b, from, to) => {
+        // b[run..o) holds rows counted in the batch but not copied yet.
+        let run = from;
+        let o = from;
+        while (o < to) {
+          const end = o + 1 + i32(b, o + 1);
+          const t = reader.first(b, o + 5, end);
+          if (t !== o + 5) {
+            // The header before the first row (rewritten as a message holding only the row), or the trailer.
+            if (going) append(b, run, o);
+            run = end;
+            o = end;
+            if (t < 0) continue;
+            tuples += 1;
+            if (!going) continue;
+            const m = Buffer.alloc(5 + end - t);
+            m[0] = 0x64;
+            m.writeUInt32BE(4 + end - t, 1);
+            b.copy(m, 5, t, end);
+            if (heap && !inTurn(m, 0, 5, m.length)) continue;
+            append(m, 0, m.length);
+            if (row()) dispatch();
+            if (heap) release();
+            continue;
+          }
           tuples += 1;
-          if (!going) continue;
-          const m = Buffer.alloc(5 + end - t);
-          m[0] = 0x64;
-          m.writeUInt32BE(4 + end - t, 1);
-          b.copy(m, 5, t, end);
-          if (heap && !inTurn(m, 0, 5, m.length)) continue;
-          append(m, 0, m.length);
-          if (row()) dispatch();
-          if (heap) release();
-          continue;
-        }
-        tuples += 1;
-        if (!going) {
+          if (!going) {
+            o = end;
+            continue;
+          }
+          if (heap && !inTurn(b, o, t, end)) {
+            append(b, run, o);
+            o = end;
+            run = end;
+            continue;
+          }
           o = end;
-          continue;
+          if (row()) {
+            append(b, run, o);
+            run = o;
+            dispatch();
+          }
+          if (heap && held.size > 0 && held.has(next)) {
+            append(b, run, o);
+            run = o;
+            release();
+          }
         }
-        if (heap && !inTurn(b, o, t, end)) {
-          append(b, run, o);
-          o = end;
-          run = end;
-          continue;
-        }
-        o = end;
-        if (row()) {
-          append(b, run, o);
-          run = o;
-          dispatch();
-        }
-        if (heap && held.size > 0 && held.has(next)) {
-          append(b, run, o);
-          run = o;
-          release();
-        }
-      }
-      if (going) append(b, run, o);
-    }, (f) => {
-      flow = f;
-    });
+        if (going) append(b, run, o);
+      },
+      (f) => {
+        flow = f;
+      },
+    );
     // Rows still held: some row before them never came (missing, or tampered): the ordered query tells.
     if (heap && held.size > 0 && going) {
       disordered = true;
@@ -355,10 +419,11 @@ async function parallelStream(
     }
     if (cur && going) dispatch();
     cur = null;
-    if (nextIndex < dispatched && !failure) await new Promise<void>((resolve) => {
-      done = resolve;
-      if (nextIndex === dispatched) resolve();
-    });
+    if (nextIndex < dispatched && !failure)
+      await new Promise<void>((resolve) => {
+        done = resolve;
+        if (nextIndex === dispatched) resolve();
+      });
     if (failure) throw failure;
     return { tuples, recomputed, disordered };
   } finally {
@@ -375,7 +440,11 @@ async function headSize(q: ArrayQuery): Promise<number> {
 }
 
 /** Verifies the whole log on `client`, which must be inside a transaction. */
-export async function verifyLogOn(client: pg.ClientBase, publicKey: Uint8Array, parallel: ParallelOptions = DEFAULT_PARALLEL): Promise<VerifyResult> {
+export async function verifyLogOn(
+  client: pg.ClientBase,
+  publicKey: Uint8Array,
+  parallel: ParallelOptions = DEFAULT_PARALLEL,
+): Promise<VerifyResult> {
   const q = arrayQuery(client);
   const cps = (await checkpointsOn(q)).map(strip);
   return (await streamVerify(client, publicKey, cps, undefined, { expected: await headSize(q), parallel })).result;
@@ -434,7 +503,10 @@ export class LogVerifier {
   private background: Promise<unknown> | null = null;
   readonly options: Required<LogVerifierOptions>;
 
-  constructor(private readonly publicKey: Uint8Array, options: LogVerifierOptions = {}) {
+  constructor(
+    private readonly publicKey: Uint8Array,
+    options: LogVerifierOptions = {},
+  ) {
     this.options = { fullBelow: 50_000, fullEveryMs: 15 * 60_000, sample: 1_000, parallel: DEFAULT_PARALLEL, ...options };
   }
 
@@ -451,7 +523,10 @@ export class LogVerifier {
   }
 
   verify(em: EntityManager, opts: { full?: boolean } = {}): Promise<VerifyOutcome> {
-    const run = this.queue.then(() => this.run(em, opts.full === true), () => this.run(em, opts.full === true));
+    const run = this.queue.then(
+      () => this.run(em, opts.full === true),
+      () => this.run(em, opts.full === true),
+    );
     this.queue = run.catch(() => {});
     return run;
   }
@@ -466,8 +541,14 @@ export class LogVerifier {
         const q = arrayQuery(client);
         const size = await headSize(q);
         const p = this.prefix;
-        const incremental = !forceFull && p !== null && size >= p.size && size > this.options.fullBelow
-          && this.lastFull !== null && this.lastFull.ok && (await this.anchorsHold(q, p));
+        const incremental =
+          !forceFull &&
+          p !== null &&
+          size >= p.size &&
+          size > this.options.fullBelow &&
+          this.lastFull !== null &&
+          this.lastFull.ok &&
+          (await this.anchorsHold(q, p));
         outcome = incremental ? await this.incremental(client, p) : await this.full(client, started);
       } finally {
         await client.query('ROLLBACK').catch(() => {});
@@ -475,14 +556,22 @@ export class LogVerifier {
     } finally {
       await release();
     }
-    if (outcome.mode === 'incremental' && this.lastFull && Date.now() - Date.parse(this.lastFull.at) > this.options.fullEveryMs && !this.background) {
+    if (
+      outcome.mode === 'incremental' &&
+      this.lastFull &&
+      Date.now() - Date.parse(this.lastFull.at) > this.options.fullEveryMs &&
+      !this.background
+    ) {
       this.background = this.backgroundFull(em).finally(() => {
         this.background = null;
       });
     }
     const durationMs = performance.now() - started;
     return {
-      ...outcome, verifiedAt: new Date().toISOString(), lastFullRun: this.lastFull, durationMs: Math.round(durationMs),
+      ...outcome,
+      verifiedAt: new Date().toISOString(),
+      lastFullRun: this.lastFull,
+      durationMs: Math.round(durationMs),
       eventsPerSecond: Math.round(outcome.recomputed / Math.max(durationMs / 1000, 1e-6)),
     };
   }
@@ -503,13 +592,23 @@ export class LogVerifier {
     }
   }
 
-  private async full(client: pg.ClientBase, started: number, background = false): Promise<Omit<VerifyOutcome, 'durationMs' | 'eventsPerSecond' | 'lastFullRun' | 'verifiedAt'>> {
+  private async full(
+    client: pg.ClientBase,
+    started: number,
+    background = false,
+  ): Promise<Omit<VerifyOutcome, 'durationMs' | 'eventsPerSecond' | 'lastFullRun' | 'verifiedAt'>> {
     const generation = this.generation;
     const q = arrayQuery(client);
     const cps = await checkpointsOn(q);
-    const { result, verifier, recomputed } = await streamVerify(client, this.publicKey, cps.map(strip), undefined, { expected: await headSize(q), parallel: this.options.parallel });
+    const { result, verifier, recomputed } = await streamVerify(client, this.publicKey, cps.map(strip), undefined, {
+      expected: await headSize(q),
+      parallel: this.options.parallel,
+    });
     this.lastFull = {
-      at: new Date().toISOString(), ok: result.ok, size: result.size, durationMs: Math.round(performance.now() - started),
+      at: new Date().toISOString(),
+      ok: result.ok,
+      size: result.size,
+      durationMs: Math.round(performance.now() - started),
       ...(result.firstBadSeq !== undefined ? { firstBadSeq: result.firstBadSeq } : {}),
     };
     const verified = verifier.prefix();
@@ -527,15 +626,24 @@ export class LogVerifier {
       const row = await q('SELECT chain_hash FROM audit_log WHERE seq = $1', [p.size]);
       if (!row[0] || !(row[0][0] as Buffer).equals(p.chain)) return false;
     }
-    const cp = await q('SELECT count(*)::int, (SELECT signature FROM audit_checkpoint WHERE id = $1) FROM audit_checkpoint WHERE id <= $1', [p.checkpointId]);
+    const cp = await q(
+      'SELECT count(*)::int, (SELECT signature FROM audit_checkpoint WHERE id = $1) FROM audit_checkpoint WHERE id <= $1',
+      [p.checkpointId],
+    );
     return Number(cp[0]![0]) === p.checkpointRows && ((cp[0]![1] as string | null) ?? null) === p.checkpointSignature;
   }
 
-  private async incremental(client: pg.ClientBase, p: Prefix): Promise<Omit<VerifyOutcome, 'durationMs' | 'eventsPerSecond' | 'lastFullRun' | 'verifiedAt'>> {
+  private async incremental(
+    client: pg.ClientBase,
+    p: Prefix,
+  ): Promise<Omit<VerifyOutcome, 'durationMs' | 'eventsPerSecond' | 'lastFullRun' | 'verifiedAt'>> {
     const generation = this.generation;
     const q = arrayQuery(client);
     const fresh = await checkpointsOn(q, p.checkpointId);
-    const { result, verifier, recomputed } = await streamVerify(client, this.publicKey, fresh.map(strip), p, { expected: (await headSize(q)) - p.size, parallel: this.options.parallel });
+    const { result, verifier, recomputed } = await streamVerify(client, this.publicKey, fresh.map(strip), p, {
+      expected: (await headSize(q)) - p.size,
+      parallel: this.options.parallel,
+    });
     const problems: { seq: number; problem: string }[] = [];
     // Checkpoints signed since, for a size inside the prefix (an idle re-sign): against the stored tree.
     for (const c of verifier.checkpointsInsidePrefix()) {
@@ -547,7 +655,10 @@ export class LogVerifier {
       const bad = await checkAgainstStoredTree(q, latest);
       if (bad) problems.push({ seq: 1, problem: bad });
     }
-    const sample = result.ok && latest ? await spotCheck(client, q, latest, Math.min(p.size, latest.treeSize), this.options.sample) : { checked: 0, bad: null };
+    const sample =
+      result.ok && latest
+        ? await spotCheck(client, q, latest, Math.min(p.size, latest.treeSize), this.options.sample)
+        : { checked: 0, bad: null };
     if (sample.bad) problems.push(sample.bad);
     if (problems.length) {
       // Something in the prefix is no longer what was verified: recompute everything, which also
@@ -561,7 +672,9 @@ export class LogVerifier {
     else if (generation === this.generation) {
       const last = fresh[fresh.length - 1];
       this.prefix = {
-        ...next, checkpointId: last?.id ?? p.checkpointId, checkpointRows: p.checkpointRows + fresh.length,
+        ...next,
+        checkpointId: last?.id ?? p.checkpointId,
+        checkpointRows: p.checkpointRows + fresh.length,
         checkpointSignature: last?.signature ?? p.checkpointSignature,
       };
     }
@@ -579,10 +692,16 @@ async function checkAgainstStoredTree(q: ArrayQuery, c: Checkpoint): Promise<str
   } catch {
     return `the stored tree lacks nodes for the checkpoint at size ${c.treeSize}`;
   }
-  const root = MerkleFrontier.from(c.treeSize, refs.map((r) => hashes.get(subtreeKey(r))!)).root().toString('hex');
+  const root = MerkleFrontier.from(
+    c.treeSize,
+    refs.map((r) => hashes.get(subtreeKey(r))!),
+  )
+    .root()
+    .toString('hex');
   const chain = await q('SELECT chain_hash FROM audit_log WHERE seq = $1', [c.treeSize]);
   if (root !== c.rootHash) return `the stored Merkle nodes do not give the signed root at size ${c.treeSize}`;
-  if (!chain[0] || (chain[0][0] as Buffer).toString('hex') !== c.chainHash) return `the stored chain does not give the signed chain head at size ${c.treeSize}`;
+  if (!chain[0] || (chain[0][0] as Buffer).toString('hex') !== c.chainHash)
+    return `the stored chain does not give the signed chain head at size ${c.treeSize}`;
   return null;
 }
 
@@ -591,7 +710,13 @@ async function checkAgainstStoredTree(q: ArrayQuery, c: Checkpoint): Promise<str
  * the chain link to the stored predecessor, and the inclusion proof (from the stored nodes)
  * against the signed root of `checkpoint`.
  */
-async function spotCheck(client: pg.ClientBase, q: ArrayQuery, checkpoint: Checkpoint, size: number, count: number): Promise<{ checked: number; bad: { seq: number; problem: string } | null }> {
+async function spotCheck(
+  client: pg.ClientBase,
+  q: ArrayQuery,
+  checkpoint: Checkpoint,
+  size: number,
+  count: number,
+): Promise<{ checked: number; bad: { seq: number; problem: string } | null }> {
   if (size <= 0 || count <= 0) return { checked: 0, bad: null };
   const picked = new Set<number>();
   if (count >= size) for (let s = 1; s <= size; s++) picked.add(s);
@@ -601,12 +726,27 @@ async function spotCheck(client: pg.ClientBase, q: ArrayQuery, checkpoint: Check
   for (const s of seqs) if (s > 1) wanted.add(s - 1);
   const rows = new Map<number, { leaf: Buffer; stored: Buffer | null; chain: Buffer | null }>();
   const builder = new LeafBuilder();
-  await copyOutBinary(client, `COPY (${COPY_EVENT_SELECT(`WHERE seq IN (${[...wanted].map(Number).join(',')})`)}) TO STDOUT (FORMAT binary)`, (b, o) => {
-    const leaf = builder.leaf(b, o);
-    rows.set(builder.seq, { leaf, stored: builder.storedLeaf && Buffer.from(builder.storedLeaf), chain: builder.storedChain && Buffer.from(builder.storedChain) });
-  });
+  await copyOutBinary(
+    client,
+    `COPY (${COPY_EVENT_SELECT(`WHERE seq IN (${[...wanted].map(Number).join(',')})`)}) TO STDOUT (FORMAT binary)`,
+    (b, o) => {
+      const leaf = builder.leaf(b, o);
+      rows.set(builder.seq, {
+        leaf,
+        stored: builder.storedLeaf && Buffer.from(builder.storedLeaf),
+        chain: builder.storedChain && Buffer.from(builder.storedChain),
+      });
+    },
+  );
   const plans = seqs.map((s) => pathPlans(s - 1, 0, checkpoint.treeSize));
-  const refs = [...new Map(plans.flat().flatMap((p) => planRefs(p)).map((r) => [subtreeKey(r), r])).values()];
+  const refs = [
+    ...new Map(
+      plans
+        .flat()
+        .flatMap((p) => planRefs(p))
+        .map((r) => [subtreeKey(r), r]),
+    ).values(),
+  ];
   let nodes: Map<string, Buffer> | null = null;
   try {
     nodes = refs.length ? await fetchSubtrees(q, refs) : new Map();
@@ -618,9 +758,11 @@ async function spotCheck(client: pg.ClientBase, q: ArrayQuery, checkpoint: Check
     const s = seqs[i]!;
     const r = rows.get(s);
     if (!r) return { checked: i, bad: { seq: s, problem: `event ${s} is missing` } };
-    if (!r.stored || !r.stored.equals(r.leaf)) return { checked: i + 1, bad: { seq: s, problem: `event ${s} does not match its leaf hash` } };
+    if (!r.stored || !r.stored.equals(r.leaf))
+      return { checked: i + 1, bad: { seq: s, problem: `event ${s} does not match its leaf hash` } };
     const prev = s === 1 ? Buffer.alloc(32) : rows.get(s - 1)?.chain;
-    if (!prev || !r.chain || !chainHash(prev, r.leaf).equals(r.chain)) return { checked: i + 1, bad: { seq: s, problem: `event ${s} does not match the hash chain` } };
+    if (!prev || !r.chain || !chainHash(prev, r.leaf).equals(r.chain))
+      return { checked: i + 1, bad: { seq: s, problem: `event ${s} does not match the hash chain` } };
     const proof = nodes ? plans[i]!.map((p) => evalPlan(p, (ref) => nodes!.get(subtreeKey(ref))!)) : null;
     if (!proof || !verifyInclusion(s - 1, checkpoint.treeSize, r.leaf, proof, root)) {
       return { checked: i + 1, bad: { seq: s, problem: `event ${s} is not included in the signed tree` } };

@@ -29,7 +29,15 @@ export interface Subtree {
 }
 
 export type BatchOutcome =
-  | { id: number; ok: true; firstLeaf: Uint8Array; firstChain: Uint8Array; lastChain: Uint8Array; subtrees: Subtree[]; checkpoints: { size: number; subtrees: Subtree[]; chain: Uint8Array }[] }
+  | {
+      id: number;
+      ok: true;
+      firstLeaf: Uint8Array;
+      firstChain: Uint8Array;
+      lastChain: Uint8Array;
+      subtrees: Subtree[];
+      checkpoints: { size: number; subtrees: Subtree[]; chain: Uint8Array }[];
+    }
   | { id: number; ok: false; buf: Uint8Array };
 
 /** The perfect subtrees (level, first leaf) that make up leaves [a, b), left to right. */
@@ -124,10 +132,15 @@ export function runBatch(job: BatchJob): BatchOutcome {
   if (o !== b.length) return back();
   const end = job.start + job.count;
   levels.build(end);
-  const roots = (upTo: number): Subtree[] => alignedRanges(job.start, upTo).map((r) => ({ level: r.level, hash: levels.node(r.level, r.start) }));
+  const roots = (upTo: number): Subtree[] =>
+    alignedRanges(job.start, upTo).map((r) => ({ level: r.level, hash: levels.node(r.level, r.start) }));
   const copy32 = (at: number): Uint8Array => new Uint8Array(b.subarray(at, at + 32));
   return {
-    id: job.id, ok: true, firstLeaf: leaves.slice(0, 32), firstChain: copy32(firstChainAt), lastChain: copy32(prevChainAt),
+    id: job.id,
+    ok: true,
+    firstLeaf: leaves.slice(0, 32),
+    firstChain: copy32(firstChainAt),
+    lastChain: copy32(prevChainAt),
     subtrees: roots(end),
     checkpoints: job.checkpointSizes.map((size) => ({ size, subtrees: roots(size), chain: copy32(chainAt.get(size)!) })),
   };

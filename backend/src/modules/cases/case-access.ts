@@ -35,8 +35,14 @@ export interface FactsRow {
 }
 
 export const factsOf = (id: string, row: FactsRow): CaseFacts => ({
-  id, ownerAgencyId: row.owner_agency_id, ownerUserId: row.owner_user_id, subjectId: row.subject_id, status: row.status, type: row.type,
-  participantAgencyIds: row.participants, protectedSubject: row.protected === true,
+  id,
+  ownerAgencyId: row.owner_agency_id,
+  ownerUserId: row.owner_user_id,
+  subjectId: row.subject_id,
+  status: row.status,
+  type: row.type,
+  participantAgencyIds: row.participants,
+  protectedSubject: row.protected === true,
 });
 
 /** The outcome of `load`: the caller may act on this case. */
@@ -60,8 +66,15 @@ const DENIED = Symbol('denied');
 export class CaseAccessService {
   constructor(private readonly app: FastifyInstance) {}
 
-  private async authorize<X extends object = object>(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext, lock: boolean,
-    extra?: { select: string; params: readonly unknown[] }): Promise<(CaseAccess & { extra: X }) | null> {
+  private async authorize<X extends object = object>(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    action: string,
+    ctx: AuditContext,
+    lock: boolean,
+    extra?: { select: string; params: readonly unknown[] },
+  ): Promise<(CaseAccess & { extra: X }) | null> {
     const [row] = await sql<FactsRow & X>(em, caseFactsSql(lock, extra?.select), [...(extra?.params ?? []), caseId]);
     const resource = { action, resourceType: 'case', resourceId: caseId } as const;
     if (!row) {
@@ -87,8 +100,14 @@ export class CaseAccessService {
    * Loads a case for reading, or answers 404 (audited) when it is missing or not the caller's to
    * see. `extra` (caseFactsSql) fetches what the read shows in the same round trip.
    */
-  async load<X extends object = object>(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext,
-    extra?: { select: string; params: readonly unknown[] }): Promise<CaseAccess & { extra: X }> {
+  async load<X extends object = object>(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    action: string,
+    ctx: AuditContext,
+    extra?: { select: string; params: readonly unknown[] },
+  ): Promise<CaseAccess & { extra: X }> {
     const access = await this.authorize<X>(em, actor, caseId, action, ctx, false, extra);
     if (!access) throw notFound();
     return access;
@@ -99,12 +118,20 @@ export class CaseAccessService {
    * audited and committed on its own, then answered 404), refuses closed cases unless told
    * otherwise, runs `fn` and commits it with its audit events.
    */
-  async write<T>(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext,
-    fn: (tx: EntityManager, access: CaseAccess) => Promise<T>, opts: { allowClosed?: boolean } = {}): Promise<T> {
+  async write<T>(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    action: string,
+    ctx: AuditContext,
+    fn: (tx: EntityManager, access: CaseAccess) => Promise<T>,
+    opts: { allowClosed?: boolean } = {},
+  ): Promise<T> {
     const result = await transaction(em, async (tx) => {
       const access = await this.authorize(tx, actor, caseId, action, ctx, true);
       if (!access) return DENIED;
-      if (access.facts.status === 'closed' && !opts.allowClosed) throw conflict('The case is closed. Reopen it before changing it.', 'case_closed');
+      if (access.facts.status === 'closed' && !opts.allowClosed)
+        throw conflict('The case is closed. Reopen it before changing it.', 'case_closed');
       return { value: await fn(tx, access) };
     });
     if (result === DENIED) throw notFound();
@@ -118,14 +145,31 @@ export class CaseAccessService {
   async view(em: EntityManager, actor: Actor, access: CaseAccess): Promise<CaseView> {
     const { facts } = access;
     const owner = access.decision.reason === 'owner';
-    const gate = access.gate ?? (owner ? this.app.policy.consentGate({ subjectBirthDate: null, guardians: [], consents: [], at: new Date() }) : await this.app.consents.gate(em, facts));
+    const gate =
+      access.gate ??
+      (owner
+        ? this.app.policy.consentGate({ subjectBirthDate: null, guardians: [], consents: [], at: new Date() })
+        : await this.app.consents.gate(em, facts));
     return this.app.policy.view(gate, {
-      caseId: facts.id, subjectId: facts.subjectId, ownerAgencyId: facts.ownerAgencyId, agencyId: actor.agencyId, owner, protectedSubject: facts.protectedSubject,
+      caseId: facts.id,
+      subjectId: facts.subjectId,
+      ownerAgencyId: facts.ownerAgencyId,
+      agencyId: actor.agencyId,
+      owner,
+      protectedSubject: facts.protectedSubject,
     });
   }
 
   /** An audit event about the case, with the consents the access relied on. */
   event(access: CaseAccess, action: string, resourceType: string, resourceId: string): AuditEvent {
-    return { action, resourceType, resourceId, caseId: access.facts.id, subjectId: access.facts.subjectId, outcome: 'allowed', consentIds: access.consentIds };
+    return {
+      action,
+      resourceType,
+      resourceId,
+      caseId: access.facts.id,
+      subjectId: access.facts.subjectId,
+      outcome: 'allowed',
+      consentIds: access.consentIds,
+    };
   }
 }

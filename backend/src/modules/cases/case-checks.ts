@@ -18,13 +18,22 @@ export function configuredArea(config: CaseConfig, name: string, path: string): 
 }
 
 export function requireLifeArea(config: CaseConfig, type: CaseType, lifeArea: string, path: string): void {
-  if (!config.lifeAreas[type].includes(lifeArea)) throw badRequest(`Unknown life area for a ${type} case: choose one of ${config.lifeAreas[type].join(', ')}.`, 'unknown_life_area', path);
+  if (!config.lifeAreas[type].includes(lifeArea))
+    throw badRequest(
+      `Unknown life area for a ${type} case: choose one of ${config.lifeAreas[type].join(', ')}.`,
+      'unknown_life_area',
+      path,
+    );
 }
 
 /** Agencies named in a plan item or meeting must be the owner or a participant of the case. */
 export function requireCaseAgency(facts: CaseFacts, agencyId: string, what: string, path: string): void {
   if (agencyId !== facts.ownerAgencyId && !facts.participantAgencyIds.includes(agencyId)) {
-    throw badRequest(`The ${what} must be the owning agency or a participant of the case; add the agency as a participant first.`, 'agency_not_in_case', path);
+    throw badRequest(
+      `The ${what} must be the owning agency or a participant of the case; add the agency as a participant first.`,
+      'agency_not_in_case',
+      path,
+    );
   }
 }
 
@@ -43,6 +52,10 @@ export const DEEPEST_ROW = 10_000;
  */
 export function requirePageWithin(page: { page: number; pageSize: number }, maxRows: number): void {
   if ((page.page - 1) * page.pageSize >= maxRows) {
-    throw badRequest(`This page lies beyond the first ${maxRows} rows the list shows. Narrow the search or filter instead of paging further.`, 'page_out_of_range', '/page');
+    throw badRequest(
+      `This page lies beyond the first ${maxRows} rows the list shows. Narrow the search or filter instead of paging further.`,
+      'page_out_of_range',
+      '/page',
+    );
   }
 }

@@ -11,15 +11,24 @@ import { marginalTotals, suppressSmallCells } from './suppression.js';
 
 /** Figures without identities (an agency's own, and group level), and the options of the forms. */
 export class CaseStatsService {
-  constructor(private readonly app: FastifyInstance, private readonly config: CaseConfig) {}
-
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly config: CaseConfig,
+  ) {}
 
   /** Counts of the caller's agency's cases, and of the caller's own (`mine`): no identities. */
   async agencyStats(em: EntityManager, actor: Actor, ctx: AuditContext): Promise<Static<typeof CaseStatsOut>> {
     const [rows, [mine]] = await Promise.all([
-      sql<{ type: CaseType; status: CaseStatus; n: number }>(em,
-        'SELECT type, status, n::int AS n FROM case_count WHERE owner_agency_id = ? AND n > 0 ORDER BY type, status', [actor.agencyId]),
-      sql<{ n: number }>(em, 'SELECT count(*)::int AS n FROM support_case WHERE (owner_user_id = ? OR deputy_user_id = ?) AND owner_agency_id = ?', [actor.id, actor.id, actor.agencyId]),
+      sql<{ type: CaseType; status: CaseStatus; n: number }>(
+        em,
+        'SELECT type, status, n::int AS n FROM case_count WHERE owner_agency_id = ? AND n > 0 ORDER BY type, status',
+        [actor.agencyId],
+      ),
+      sql<{ n: number }>(
+        em,
+        'SELECT count(*)::int AS n FROM support_case WHERE (owner_user_id = ? OR deputy_user_id = ?) AND owner_agency_id = ?',
+        [actor.id, actor.id, actor.agencyId],
+      ),
     ]);
     const byStatus = Object.fromEntries(CASE_STATUSES.map((s) => [s, 0])) as Record<CaseStatus, number>;
     const byType = Object.fromEntries(CASE_TYPES.map((t) => [t, 0])) as Record<CaseType, number>;
@@ -28,7 +37,13 @@ export class CaseStatsService {
       byType[r.type] += r.n;
     }
     await this.app.audit.record(em, ctx, { action: 'case.stats.read', resourceType: 'case_stats', outcome: 'allowed' });
-    return { total: rows.reduce((n, r) => n + r.n, 0), mine: mine!.n, byStatus, byType, cells: rows.map((r) => ({ type: r.type, status: r.status, count: r.n })) };
+    return {
+      total: rows.reduce((n, r) => n + r.n, 0),
+      mine: mine!.n,
+      byStatus,
+      byType,
+      cells: rows.map((r) => ({ type: r.type, status: r.status, count: r.n })),
+    };
   }
 
   /**
@@ -40,14 +55,32 @@ export class CaseStatsService {
    */
   async groupStats(em: EntityManager, ctx: AuditContext): Promise<Static<typeof GroupStatsOut>> {
     const min = this.config.areas.statistics.minCellSize;
-    const rows = await sql<{ area: string | null; type: CaseType; status: CaseStatus; n: number }>(em,
+    const rows = await sql<{ area: string | null; type: CaseType; status: CaseStatus; n: number }>(
+      em,
       `SELECT CASE WHEN s.protected_identity = 'none' THEN c.area END AS area, c.type, c.status, count(*)::int AS n
        FROM support_case c JOIN subject s ON s.id = c.subject_id
-       GROUP BY 1, 2, 3 ORDER BY 1 NULLS LAST, 2, 3`);
+       GROUP BY 1, 2, 3 ORDER BY 1 NULLS LAST, 2, 3`,
+    );
     await this.app.audit.record(em, ctx, { action: 'stats.groups.read', resourceType: 'case_stats', outcome: 'allowed' });
     const cells = rows.map((r) => ({ key: [r.area, r.type, r.status], count: r.n }));
-    const { reasons } = suppressSmallCells(cells, min, marginalTotals(cells.map((c) => c.key), [0]));
-    return { minCellSize: min, cells: rows.map((r, i) => ({ area: r.area, type: r.type, status: r.status, count: reasons[i] ? null : r.n, suppressed: reasons[i] !== null })) };
+    const { reasons } = suppressSmallCells(
+      cells,
+      min,
+      marginalTotals(
+        cells.map((c) => c.key),
+        [0],
+      ),
+    );
+    return {
+      minCellSize: min,
+      cells: rows.map((r, i) => ({
+        area: r.area,
+        type: r.type,
+        status: r.status,
+        count: reasons[i] ? null : r.n,
+        suppressed: reasons[i] !== null,
+      })),
+    };
   }
 
   /** Areas, life areas, categories and agencies for forms. */
@@ -55,15 +88,21 @@ export class CaseStatsService {
     // Who opens cases chooses among every agency; anyone else learns of no agency beyond its own and
     // the social services that own cases (a case's participants come with the case, as consented).
     const everyAgency = this.app.policy.roleAllows(actor, 'case.create').allow;
-    const agencies = await sql<{ id: string; name: string; kind: string }>(em,
-      "SELECT id, name, kind FROM agency WHERE ? OR id = ? OR kind = 'social_services' ORDER BY name", [everyAgency, actor.agencyId]);
+    const agencies = await sql<{ id: string; name: string; kind: string }>(
+      em,
+      "SELECT id, name, kind FROM agency WHERE ? OR id = ? OR kind = 'social_services' ORDER BY name",
+      [everyAgency, actor.agencyId],
+    );
     return {
       areas: this.config.areas.areas,
       types: [...CASE_TYPES],
       phases: [...AVHOPPARE_PHASES],
       lifeAreas: this.config.lifeAreas,
       categories: Object.entries(this.app.policy.policies.categories.categories).map(([code, c]) => ({
-        code, description: c.description, authors: c.authors, mine: c.authors.includes(actor.agencyKind),
+        code,
+        description: c.description,
+        authors: c.authors,
+        mine: c.authors.includes(actor.agencyKind),
       })),
       agencies,
       outcomes: Object.entries(this.config.outcomes.outcomes).map(([code, l]) => ({ code, sv: l.sv, en: l.en })),

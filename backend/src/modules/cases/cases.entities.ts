@@ -200,4 +200,12 @@ export const MeetingDecisionSchema = new EntitySchema<MeetingDecision>({
 });
 
 /** The schemas this module adds to the ORM (src/db/entities.ts). */
-export const caseEntities = [SupportCaseSchema, CaseParticipantSchema, JournalEntrySchema, PlanItemSchema, PlanItemFollowUpSchema, MeetingSchema, MeetingDecisionSchema];
+export const caseEntities = [
+  SupportCaseSchema,
+  CaseParticipantSchema,
+  JournalEntrySchema,
+  PlanItemSchema,
+  PlanItemFollowUpSchema,
+  MeetingSchema,
+  MeetingDecisionSchema,
+];

@@ -8,7 +8,10 @@ const Code = Type.String({ pattern: '^[a-z_]{1,40}$' });
 /** `policies/categories.yaml`: information categories and which agency kinds author each. */
 export const CategoriesPolicy = Type.Object(
   {
-    categories: Type.Record(Code, Type.Object({ description: Type.String(), authors: Type.Array(AgencyKindT, { minItems: 1 }) }, { additionalProperties: false })),
+    categories: Type.Record(
+      Code,
+      Type.Object({ description: Type.String(), authors: Type.Array(AgencyKindT, { minItems: 1 }) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -27,7 +30,11 @@ export type AreasPolicy = Static<typeof AreasPolicy>;
 /** `policies/life-areas.yaml`: the plan's life areas, by case type. */
 const LifeAreaList = Type.Array(Code, { minItems: 1, uniqueItems: true });
 export const LifeAreasPolicy = Type.Object(
-  { lifeAreas: Type.Object({ sspf: LifeAreaList, avhoppare: LifeAreaList } satisfies Record<CaseType, typeof LifeAreaList>, { additionalProperties: false }) },
+  {
+    lifeAreas: Type.Object({ sspf: LifeAreaList, avhoppare: LifeAreaList } satisfies Record<CaseType, typeof LifeAreaList>, {
+      additionalProperties: false,
+    }),
+  },
   { additionalProperties: false },
 );
 export type LifeAreasPolicy = Static<typeof LifeAreasPolicy>;

@@ -43,7 +43,11 @@ export const UpdateCaseBody = Type.Object(
     area: Type.Optional(Area),
     status: Type.Optional(CaseStatusT),
     phase: Type.Optional(PhaseT),
-    deputyUserId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'The deputy caseworker: a social worker of the owning agency other than the responsible one; null removes the deputy' })),
+    deputyUserId: Type.Optional(
+      Type.Union([Uuid, Type.Null()], {
+        description: 'The deputy caseworker: a social worker of the owning agency other than the responsible one; null removes the deputy',
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -52,7 +56,12 @@ export type UpdateCaseBody = Static<typeof UpdateCaseBody>;
 export const CloseCaseBody = Type.Object(
   {
     outcome: Text(5000),
-    outcomeCode: Type.Optional(Type.String({ pattern: '^[a-z_]{1,40}$', description: 'One of policies/case-outcomes.yaml (GET /cases/options `outcomes`); without it, the configured default (`other`)' })),
+    outcomeCode: Type.Optional(
+      Type.String({
+        pattern: '^[a-z_]{1,40}$',
+        description: 'One of policies/case-outcomes.yaml (GET /cases/options `outcomes`); without it, the configured default (`other`)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -60,7 +69,14 @@ export type CloseCaseBody = Static<typeof CloseCaseBody>;
 export const ReopenCaseBody = Type.Object({ reason: Text(2000) }, { additionalProperties: false });
 /** Removing an agency that still has open plan actions: who takes them over (the owner or another participant). */
 export const RemoveParticipantQuery = Type.Object(
-  { reassignTo: Type.Optional(Type.String({ format: 'uuid', description: 'The agency that takes over the leaving agency\'s open plan actions (the owning agency or another participant)' })) },
+  {
+    reassignTo: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: "The agency that takes over the leaving agency's open plan actions (the owning agency or another participant)",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export const ParticipantBody = Type.Object({ agencyId: Uuid }, { additionalProperties: false });
@@ -75,7 +91,14 @@ const PageFields = {
 };
 
 const CaseFilterFields = {
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A case number (`SSPF-2026-0042`; any case, dashes optional), a name (part of first or last name) or an exact personal identity number in any accepted form' })),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description:
+        'A case number (`SSPF-2026-0042`; any case, dashes optional), a name (part of first or last name) or an exact personal identity number in any accepted form',
+    }),
+  ),
   status: Type.Optional(CaseStatusT),
   type: Type.Optional(CaseTypeT),
   area: Type.Optional(Area),
@@ -97,22 +120,31 @@ export type PageQuery = Static<typeof PageQuery>;
 export const EntriesQuery = Type.Object(
   {
     ...PageFields,
-    after: Type.Optional(Type.String({ format: 'uuid', description: 'Keyset paging: the id of the last entry of the previous page; the entries older than it (`page` is then ignored)' })),
+    after: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: 'Keyset paging: the id of the last entry of the previous page; the entries older than it (`page` is then ignored)',
+      }),
+    ),
     category: Type.Optional(Type.String({ pattern: '^[a-z_]{1,40}$', description: 'Only entries of this information category' })),
     agencyId: Type.Optional(Type.String({ format: 'uuid', description: 'Only entries written by this agency' })),
     authorId: Type.Optional(Type.String({ format: 'uuid', description: 'Only entries written by this user' })),
     from: Type.Optional(Type.String({ format: 'date', description: 'Only entries written on or after this day (Swedish time)' })),
     to: Type.Optional(Type.String({ format: 'date', description: 'Only entries written on or before this day (Swedish time)' })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Only entries whose text contains this (case-insensitive)' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '\\S',
+        description: 'Only entries whose text contains this (case-insensitive)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type EntriesQuery = Static<typeof EntriesQuery>;
 
-export const EntryBody = Type.Object(
-  { category: Code, text: Text(20000), corrects: Type.Optional(Uuid) },
-  { additionalProperties: false },
-);
+export const EntryBody = Type.Object({ category: Code, text: Text(20000), corrects: Type.Optional(Uuid) }, { additionalProperties: false });
 export type EntryBody = Static<typeof EntryBody>;
 
 export const PlanItemBody = Type.Object(
@@ -145,7 +177,12 @@ export const MEETING_STATUSES = ['planned', 'held', 'cancelled'] as const;
 export const MeetingStatusT = lit(MEETING_STATUSES);
 /** A decision of a held meeting; `planItem` adds it to the plan as an action. */
 export const MeetingDecisionIn = Type.Object({ text: Text(5000), planItem: Type.Optional(PlanItemBody) }, { additionalProperties: false });
-export const MeetingPlace = Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Where: a room or an address, or "digital"' });
+export const MeetingPlace = Type.String({
+  minLength: 1,
+  maxLength: 500,
+  pattern: '\\S',
+  description: 'Where: a room or an address, or "digital"',
+});
 export const StaffNames = Type.Array(Text(200), { maxItems: 50, description: 'Staff by name (never the person the case is about)' });
 
 /**
@@ -186,8 +223,13 @@ export const NAME_SEARCH_TOTAL_CAP = 100;
 /** A page of cases: a search or filtered list counts its matches up to a cap (`totalIsEstimate`: there are more than `total`). */
 export const CasePage = <T extends TSchema>(item: T) =>
   Type.Object({
-    items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer(),
-    totalIsEstimate: Type.Boolean({ description: `true when the count stopped at its cap (${NAME_SEARCH_TOTAL_CAP} for a search by name, ${LIST_TOTAL_CAP} for a filtered list): there are more than \`total\` matches; narrow the search` }),
+    items: Type.Array(item),
+    total: Type.Integer(),
+    page: Type.Integer(),
+    pageSize: Type.Integer(),
+    totalIsEstimate: Type.Boolean({
+      description: `true when the count stopped at its cap (${NAME_SEARCH_TOTAL_CAP} for a search by name, ${LIST_TOTAL_CAP} for a filtered list): there are more than \`total\` matches; narrow the search`,
+    }),
   });
 /** A page of a case's items as the caller may see them: `withheld` counts what the consent gate kept back. */
 export const GatedPage = <T extends TSchema>(item: T) =>
@@ -198,7 +240,14 @@ export const ParticipantOut = Type.Object({ agencyId: Uuid, name: Type.String(),
 /** The author's display name (staff, never a subject): null if the user is no longer on record. */
 const AuthorName = Nullable(Type.String({ description: 'Display name of the staff member who wrote it' }));
 
-export const FollowUpOut = Type.Object({ id: Uuid, note: Type.String(), authorUserId: Uuid, authorName: AuthorName, authorAgencyId: Uuid, createdAt: Timestamp });
+export const FollowUpOut = Type.Object({
+  id: Uuid,
+  note: Type.String(),
+  authorUserId: Uuid,
+  authorName: AuthorName,
+  authorAgencyId: Uuid,
+  createdAt: Timestamp,
+});
 
 export const PlanItemOut = Type.Object({
   id: Uuid,
@@ -326,13 +375,15 @@ export const CaseStatsOut = Type.Object({
 
 export const GroupStatsOut = Type.Object({
   minCellSize: Type.Integer(),
-  cells: Type.Array(Type.Object({
-    area: Nullable(Type.String({ description: 'null: cases of people with protected identity, whose area is never disclosed' })),
-    type: CaseTypeT,
-    status: CaseStatusT,
-    count: Nullable(Type.Integer({ description: 'null when suppressed (fewer than minCellSize)' })),
-    suppressed: Type.Boolean(),
-  })),
+  cells: Type.Array(
+    Type.Object({
+      area: Nullable(Type.String({ description: 'null: cases of people with protected identity, whose area is never disclosed' })),
+      type: CaseTypeT,
+      status: CaseStatusT,
+      count: Nullable(Type.Integer({ description: 'null when suppressed (fewer than minCellSize)' })),
+      suppressed: Type.Boolean(),
+    }),
+  ),
 });
 
 export const CaseOptionsOut = Type.Object({
@@ -340,7 +391,9 @@ export const CaseOptionsOut = Type.Object({
   types: Type.Array(CaseTypeT),
   phases: Type.Array(PhaseT),
   lifeAreas: Type.Object(Object.fromEntries(CASE_TYPES.map((t) => [t, Type.Array(Type.String())]))),
-  categories: Type.Array(Type.Object({ code: Type.String(), description: Type.String(), authors: Type.Array(Type.String()), mine: Type.Boolean() })),
+  categories: Type.Array(
+    Type.Object({ code: Type.String(), description: Type.String(), authors: Type.Array(Type.String()), mine: Type.Boolean() }),
+  ),
   agencies: Type.Array(Type.Object({ id: Uuid, name: Type.String(), kind: Type.String() })),
   /** The outcome codes a case is closed with (policies/case-outcomes.yaml), labelled in both languages. */
   outcomes: Type.Array(Type.Object({ code: Type.String(), sv: Type.String(), en: Type.String() })),

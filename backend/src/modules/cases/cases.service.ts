@@ -27,27 +27,58 @@ const OPEN_ITEMS_OF_AGENCY_SQL = `SELECT id, goal, action, responsible_agency_id
 export class CasesService {
   private readonly subjects = new SubjectsService();
 
-  constructor(private readonly app: FastifyInstance, private readonly access: CaseAccessService, private readonly config: CaseConfig) {}
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly access: CaseAccessService,
+    private readonly config: CaseConfig,
+  ) {}
 
   async createCase(em: EntityManager, actor: Actor, body: CreateCaseBody, ctx: AuditContext): Promise<CaseOutT> {
     const area = configuredArea(this.config, body.area, '/area');
     const subject = this.subjects.validate(body.subject);
     const agencyIds = [...new Set(body.agencyIds ?? [])];
-    if (agencyIds.includes(actor.agencyId)) throw badRequest('The owning agency is not listed among the participants.', 'owner_as_participant', `/agencyIds/${agencyIds.indexOf(actor.agencyId)}`);
+    if (agencyIds.includes(actor.agencyId))
+      throw badRequest(
+        'The owning agency is not listed among the participants.',
+        'owner_as_participant',
+        `/agencyIds/${agencyIds.indexOf(actor.agencyId)}`,
+      );
     return transaction(em, async (tx) => {
       await requireAgencies(tx, agencyIds, '/agencyIds');
       const s = await this.subjects.findOrCreate(tx, actor.agencyId, body.subject, subject);
       const id = randomUUID();
-      await sql(tx,
+      await sql(
+        tx,
         `INSERT INTO support_case (id, subject_id, owner_agency_id, owner_user_id, type, status, phase, area, reason)
          VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
-        [id, s.subjectId, actor.agencyId, actor.id, body.type, body.type === 'avhoppare' ? 'assessment' : null, area, body.reason.trim()]);
+        [id, s.subjectId, actor.agencyId, actor.id, body.type, body.type === 'avhoppare' ? 'assessment' : null, area, body.reason.trim()],
+      );
       if (agencyIds.length > 0) {
-        await sql(tx, 'INSERT INTO case_participant (case_id, agency_id, added_by_user_id) SELECT ?, unnest(?::uuid[]), ?', [id, uuidArray(agencyIds), actor.id]);
+        await sql(tx, 'INSERT INTO case_participant (case_id, agency_id, added_by_user_id) SELECT ?, unnest(?::uuid[]), ?', [
+          id,
+          uuidArray(agencyIds),
+          actor.id,
+        ]);
       }
       const events: AuditEvent[] = [];
-      if (s.created) events.push({ action: 'subject.create', resourceType: 'subject', resourceId: s.subjectId, subjectId: s.subjectId, caseId: id, outcome: 'allowed' });
-      events.push({ action: 'case.create', resourceType: 'case', resourceId: id, caseId: id, subjectId: s.subjectId, outcome: 'allowed', reason: s.created ? 'new_subject' : 'existing_subject' });
+      if (s.created)
+        events.push({
+          action: 'subject.create',
+          resourceType: 'subject',
+          resourceId: s.subjectId,
+          subjectId: s.subjectId,
+          caseId: id,
+          outcome: 'allowed',
+        });
+      events.push({
+        action: 'case.create',
+        resourceType: 'case',
+        resourceId: id,
+        caseId: id,
+        subjectId: s.subjectId,
+        outcome: 'allowed',
+        reason: s.created ? 'new_subject' : 'existing_subject',
+      });
       await this.app.audit.record(tx, ctx, events);
       return (await this.caseDetail(tx, id))!;
     });
@@ -76,10 +107,12 @@ export class CasesService {
     const area = body.area === undefined ? undefined : configuredArea(this.config, body.area, '/area');
     return this.access.write(em, actor, caseId, 'case.update', ctx, async (tx, access) => {
       const { facts } = access;
-      if (body.phase !== undefined && facts.type !== 'avhoppare') throw badRequest('Only avhoppare cases have a phase.', 'phase_not_applicable', '/phase');
+      if (body.phase !== undefined && facts.type !== 'avhoppare')
+        throw badRequest('Only avhoppare cases have a phase.', 'phase_not_applicable', '/phase');
       if (body.status !== undefined && body.status !== facts.status) {
         if (body.status === 'closed') throw conflict('Close a case with POST /cases/{id}/close and an outcome.', 'use_close');
-        if (!(facts.status === 'open' && body.status === 'active')) throw conflict(`A case cannot go from ${facts.status} to ${body.status}.`, 'illegal_transition');
+        if (!(facts.status === 'open' && body.status === 'active'))
+          throw conflict(`A case cannot go from ${facts.status} to ${body.status}.`, 'illegal_transition');
       }
       const sets: string[] = [];
       const params: unknown[] = [];
@@ -104,15 +137,26 @@ export class CasesService {
   // ---- participants -----------------------------------------------------------------------
 
   private async participants(em: EntityManager, caseId: string): Promise<Static<typeof ParticipantOut>[]> {
-    return sql(em,
+    return sql(
+      em,
       `SELECT p.agency_id AS "agencyId", a.name, a.kind, ${ts('p.added_at')} AS "addedAt"
-       FROM case_participant p JOIN agency a ON a.id = p.agency_id WHERE p.case_id = ? ORDER BY p.added_at, a.name`, [caseId]);
+       FROM case_participant p JOIN agency a ON a.id = p.agency_id WHERE p.case_id = ? ORDER BY p.added_at, a.name`,
+      [caseId],
+    );
   }
 
-  async addParticipant(em: EntityManager, actor: Actor, caseId: string, agencyId: string, ctx: AuditContext): Promise<Static<typeof ParticipantOut>[]> {
+  async addParticipant(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    agencyId: string,
+    ctx: AuditContext,
+  ): Promise<Static<typeof ParticipantOut>[]> {
     return this.access.write(em, actor, caseId, 'case.participants.write', ctx, async (tx, access) => {
-      if (agencyId === access.facts.ownerAgencyId) throw badRequest('The owning agency takes part in its own case already.', 'owner_as_participant', '/agencyId');
-      if (access.facts.participantAgencyIds.includes(agencyId)) throw conflict('The agency already takes part in the case.', 'already_participant');
+      if (agencyId === access.facts.ownerAgencyId)
+        throw badRequest('The owning agency takes part in its own case already.', 'owner_as_participant', '/agencyId');
+      if (access.facts.participantAgencyIds.includes(agencyId))
+        throw conflict('The agency already takes part in the case.', 'already_participant');
       await requireAgencies(tx, [agencyId], '/agencyId');
       await sql(tx, 'INSERT INTO case_participant (case_id, agency_id, added_by_user_id) VALUES (?, ?, ?)', [caseId, agencyId, actor.id]);
       await this.app.audit.record(tx, ctx, this.access.event(access, 'case.participant.add', 'agency', agencyId));
@@ -125,21 +169,47 @@ export class CasesService {
    * `reassignTo` (the owning agency or another participant) takes them over: each move is kept in
    * the item's history, in the same transaction as the removal.
    */
-  async removeParticipant(em: EntityManager, actor: Actor, caseId: string, agencyId: string, reassignTo: string | undefined, ctx: AuditContext): Promise<void> {
+  async removeParticipant(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    agencyId: string,
+    reassignTo: string | undefined,
+    ctx: AuditContext,
+  ): Promise<void> {
     await this.access.write(em, actor, caseId, 'case.participants.write', ctx, async (tx, access) => {
       const { facts } = access;
-      if (!facts.participantAgencyIds.includes(agencyId)) throw conflict('The agency does not take part in the case; there is nothing to remove.', 'not_participant');
-      if (reassignTo !== undefined && (reassignTo === agencyId || (reassignTo !== facts.ownerAgencyId && !facts.participantAgencyIds.includes(reassignTo)))) {
-        throw badRequest('Give the actions to the owning agency or to another agency that stays in the case.', 'reassign_target_invalid', '/reassignTo');
+      if (!facts.participantAgencyIds.includes(agencyId))
+        throw conflict('The agency does not take part in the case; there is nothing to remove.', 'not_participant');
+      if (
+        reassignTo !== undefined &&
+        (reassignTo === agencyId || (reassignTo !== facts.ownerAgencyId && !facts.participantAgencyIds.includes(reassignTo)))
+      ) {
+        throw badRequest(
+          'Give the actions to the owning agency or to another agency that stays in the case.',
+          'reassign_target_invalid',
+          '/reassignTo',
+        );
       }
       const open = await sql<PlanItemValues & { id: string }>(tx, OPEN_ITEMS_OF_AGENCY_SQL, [caseId, agencyId]);
       if (open.length > 0 && reassignTo === undefined) {
-        throw conflict('The agency is responsible for plan items that are not done; give them to another agency (reassignTo) or cancel them first.', 'agency_has_plan_items');
+        throw conflict(
+          'The agency is responsible for plan items that are not done; give them to another agency (reassignTo) or cancel them first.',
+          'agency_has_plan_items',
+        );
       }
       const events: AuditEvent[] = [];
       for (const item of open) {
         await sql(tx, 'UPDATE plan_item SET responsible_agency_id = ?, updated_at = now() WHERE id = ?', [reassignTo, item.id]);
-        await recordPlanItemChange(tx, { itemId: item.id, caseId, cause: 'reassign', before: item, after: { responsibleAgencyId: reassignTo }, userId: actor.id, agencyId: actor.agencyId });
+        await recordPlanItemChange(tx, {
+          itemId: item.id,
+          caseId,
+          cause: 'reassign',
+          before: item,
+          after: { responsibleAgencyId: reassignTo },
+          userId: actor.id,
+          agencyId: actor.agencyId,
+        });
         events.push(this.access.event(access, 'plan_item.update', 'plan_item', item.id));
       }
       await sql(tx, 'DELETE FROM case_participant WHERE case_id = ? AND agency_id = ?', [caseId, agencyId]);

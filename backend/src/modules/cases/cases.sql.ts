@@ -98,7 +98,10 @@ export const ENTRIES_EXTRA = `${ENTRY_GROUPS_EXTRA},
    (SELECT coalesce(json_agg(x.j ORDER BY x.created_at DESC, x.id DESC), '[]'::json)
      FROM (SELECT ${ENTRY_JSON} AS j, e.created_at, e.id FROM journal_entry e WHERE e.case_id = f.id ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?) x) AS entries`;
 /** ENTRIES_EXTRA for a deep page by keyset (params: the last entry of the previous page, limit). */
-export const ENTRIES_AFTER_EXTRA = ENTRIES_EXTRA.replace('WHERE e.case_id = f.id ORDER BY', `WHERE e.case_id = f.id AND ${OLDER_THAN_ENTRY('f.id')} ORDER BY`).replace('LIMIT ? OFFSET ?', 'LIMIT ?');
+export const ENTRIES_AFTER_EXTRA = ENTRIES_EXTRA.replace(
+  'WHERE e.case_id = f.id ORDER BY',
+  `WHERE e.case_id = f.id AND ${OLDER_THAN_ENTRY('f.id')} ORDER BY`,
+).replace('LIMIT ? OFFSET ?', 'LIMIT ?');
 
 /**
  * A filtered page of a case's journal (a search), newest first, within the groups the caller may
@@ -205,7 +208,6 @@ export interface CaseListFilter {
  */
 export type CaseListScope = { ownerAgencyId: string } | { participantAgencyId: string; at: Date; today: string };
 
-
 /** A list row (ListRow) as one JSON object. */
 const LIST_JSON = `json_build_object('id', c.id, 'type', c.type, 'status', c.status, 'phase', c.phase,
           'area', CASE WHEN s.protected_identity = 'none' THEN c.area END, 'protectedIdentity', s.protected_identity <> 'none',
@@ -277,7 +279,9 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
   // counts (one index probe); anything else is counted up to the cap.
   const counted = 'ownerAgencyId' in scope && !needsSubject && !f.ownerUserId && !f.caseNumber && !f.nameParts?.length;
   const cap = f.nameParts?.length ? NAME_SEARCH_TOTAL_CAP : LIST_TOTAL_CAP;
-  const countParams = counted ? [(scope as { ownerAgencyId: string }).ownerAgencyId, ...(f.status ? [f.status] : []), ...(f.type ? [f.type] : [])] : [];
+  const countParams = counted
+    ? [(scope as { ownerAgencyId: string }).ownerAgencyId, ...(f.status ? [f.status] : []), ...(f.type ? [f.type] : [])]
+    : [];
   const items = `SELECT ${LIST_JSON} AS j
         FROM (SELECT c.id FROM ${from} WHERE ${cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?) pg
         JOIN support_case c ON c.id = pg.id JOIN subject s ON s.id = c.subject_id
@@ -294,19 +298,20 @@ export function caseListSql(scope: CaseListScope, f: CaseListFilter): CaseListSq
     capped: !counted,
     cap,
     planPerCall: Boolean(f.nameParts?.length),
-    page: (limit, offset, audit) => counted
-      ? {
-          text: `WITH p AS MATERIALIZED (${matches} OFFSET ?), audit AS (${audit.text})
+    page: (limit, offset, audit) =>
+      counted
+        ? {
+            text: `WITH p AS MATERIALIZED (${matches} OFFSET ?), audit AS (${audit.text})
       SELECT (SELECT coalesce(sum(k.n), 0)::int FROM case_count k WHERE k.owner_agency_id = ?${f.status ? ' AND k.status = ?' : ''}${f.type ? ' AND k.type = ?' : ''}) AS total,
         ${rowsJson}`,
-          params: [...params, limit, offset, ...audit.params, ...countParams],
-        }
-      : {
-          text: `${pageOfMatches}, audit AS (${audit.text})
+            params: [...params, limit, offset, ...audit.params, ...countParams],
+          }
+        : {
+            text: `${pageOfMatches}, audit AS (${audit.text})
       SELECT (SELECT count(*)::int FROM m) AS total,
         ${rowsJson}`,
-          params: [...scanParams(limit, offset), ...audit.params],
-        },
+            params: [...scanParams(limit, offset), ...audit.params],
+          },
     choose: (limit, offset) => ({
       text: `${pageOfMatches}
       SELECT (SELECT count(*)::int FROM m) AS total,

@@ -11,7 +11,15 @@ import { DEEPEST_ROW, requirePageWithin } from './case-checks.js';
 import { factsOf, type CaseAccess, type CaseAccessService, type FactsRow } from './case-access.js';
 import type { EntriesQuery, EntryBody, EntryOut } from './cases.schemas.js';
 import {
-  caseFactsSql, ENTRIES_AFTER_EXTRA, ENTRIES_EXTRA, ENTRY_GROUPS_EXTRA, entriesPageSql, FILTERED_ENTRIES_SQL, INSERT_ENTRY_SQL, OWNER_ENTRY_SQL, uuidArray,
+  caseFactsSql,
+  ENTRIES_AFTER_EXTRA,
+  ENTRIES_EXTRA,
+  ENTRY_GROUPS_EXTRA,
+  entriesPageSql,
+  FILTERED_ENTRIES_SQL,
+  INSERT_ENTRY_SQL,
+  OWNER_ENTRY_SQL,
+  uuidArray,
 } from './cases.sql.js';
 
 type EntryOutT = Static<typeof EntryOut>;
@@ -30,7 +38,10 @@ export interface PageOf<T> {
 
 /** The journal (anteckningar): append-only entries, each of one information category. */
 export class JournalService {
-  constructor(private readonly app: FastifyInstance, private readonly access: CaseAccessService) {}
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly access: CaseAccessService,
+  ) {}
 
   async createEntry(em: EntityManager, actor: Actor, caseId: string, body: EntryBody, ctx: AuditContext): Promise<EntryOutT> {
     const category = this.app.policy.mayAuthorCategory(actor, body.category);
@@ -46,18 +57,41 @@ export class JournalService {
       }
       const toOwner = this.crossingToOwner(actor, access, body.category);
       if (body.corrects) {
-        const [target] = await sql<{ author_agency_id: string }>(tx, 'SELECT author_agency_id FROM journal_entry WHERE id = ? AND case_id = ?', [body.corrects, caseId]);
+        const [target] = await sql<{ author_agency_id: string }>(
+          tx,
+          'SELECT author_agency_id FROM journal_entry WHERE id = ? AND case_id = ?',
+          [body.corrects, caseId],
+        );
         if (!target) throw badRequest('The entry to correct is not in this case.', 'corrects_not_in_case', '/corrects');
-        if (target.author_agency_id !== actor.agencyId) throw badRequest('Only the agency that wrote an entry can correct it.', 'corrects_other_agency', '/corrects');
+        if (target.author_agency_id !== actor.agencyId)
+          throw badRequest('Only the agency that wrote an entry can correct it.', 'corrects_other_agency', '/corrects');
       }
       const id = randomUUID();
-      const [entry] = await sql<EntryOutT>(tx, INSERT_ENTRY_SQL, [id, caseId, actor.id, actor.agencyId, body.category, body.text, body.corrects ?? null]);
+      const [entry] = await sql<EntryOutT>(tx, INSERT_ENTRY_SQL, [
+        id,
+        caseId,
+        actor.id,
+        actor.agencyId,
+        body.category,
+        body.text,
+        body.corrects ?? null,
+      ]);
       const event = this.access.event(access, 'entry.create', 'journal_entry', id);
       if (toOwner) {
         // A partner's entry is a disclosure to the owning unit, made now, under the consents in force.
-        await this.app.consents.recordWriteDisclosure(tx, ctx, access.facts, {
-          itemType: 'entry', itemId: id, category: body.category, fromAgencyId: actor.agencyId, consentIds: toOwner.consentIds,
-        }, { ...event, consentIds: [...new Set([...access.consentIds, ...toOwner.consentIds])] });
+        await this.app.consents.recordWriteDisclosure(
+          tx,
+          ctx,
+          access.facts,
+          {
+            itemType: 'entry',
+            itemId: id,
+            category: body.category,
+            fromAgencyId: actor.agencyId,
+            consentIds: toOwner.consentIds,
+          },
+          { ...event, consentIds: [...new Set([...access.consentIds, ...toOwner.consentIds])] },
+        );
       } else {
         await this.app.audit.record(tx, ctx, event);
       }
@@ -73,7 +107,10 @@ export class JournalService {
     if (access.decision.reason === 'owner' || actor.agencyId === access.facts.ownerAgencyId || !access.gate) return null;
     const d = access.gate.decide({ fromAgencyId: actor.agencyId, toAgencyId: access.facts.ownerAgencyId, category });
     if (!d.allow) {
-      throw conflict(`The consents in force do not let information of the category ${category} go from your agency to the social services unit that owns the case. Ask the case's social worker to record a consent that names it, or write it in your own agency's records.`, 'category_not_consented');
+      throw conflict(
+        `The consents in force do not let information of the category ${category} go from your agency to the social services unit that owns the case. Ask the case's social worker to record a consent that names it, or write it in your own agency's records.`,
+        'category_not_consented',
+      );
     }
     return { consentIds: d.consentIds };
   }
@@ -94,28 +131,70 @@ export class JournalService {
     const decision = this.app.policy.caseAccess(actor, 'case.entry.write', facts);
     if (!decision.allow || decision.reason !== 'owner') return null;
     const id = randomUUID();
-    const audit = this.app.audit.insertStatement(ctx, [this.access.event({ facts, decision, consentIds: [] }, 'entry.create', 'journal_entry', id)], 'EXISTS (SELECT 1 FROM e)');
-    const [entry] = await sql<EntryOutT>(em, OWNER_ENTRY_SQL(audit.text),
-      [caseId, facts.ownerAgencyId, id, actor.id, actor.agencyId, body.category, body.text, ...audit.params]);
+    const audit = this.app.audit.insertStatement(
+      ctx,
+      [this.access.event({ facts, decision, consentIds: [] }, 'entry.create', 'journal_entry', id)],
+      'EXISTS (SELECT 1 FROM e)',
+    );
+    const [entry] = await sql<EntryOutT>(em, OWNER_ENTRY_SQL(audit.text), [
+      caseId,
+      facts.ownerAgencyId,
+      id,
+      actor.id,
+      actor.agencyId,
+      body.category,
+      body.text,
+      ...audit.params,
+    ]);
     return entry ?? null;
   }
 
   /** Journal entries the caller may see (decided per author agency and category by the decision point), newest first. */
-  async listEntries(em: EntityManager, actor: Actor, caseId: string, page: EntriesQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
+  async listEntries(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    page: EntriesQuery,
+    ctx: AuditContext,
+  ): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
     const keyset = page.after !== undefined;
     if (!keyset) requirePageWithin(page, DEEPEST_ROW);
     if (FILTERS.some((f) => page[f] !== undefined)) return this.searchEntries(em, actor, caseId, page, ctx);
     const offset = keyset ? 0 : (page.page - 1) * page.pageSize;
     const access = await this.access.load<{ entryGroups: { authorAgencyId: string; category: string; n: number }[]; entries: EntryOutT[] }>(
-      em, actor, caseId, 'case.read', ctx, keyset ? { select: ENTRIES_AFTER_EXTRA, params: [page.after, page.pageSize] } : { select: ENTRIES_EXTRA, params: [page.pageSize, offset] });
+      em,
+      actor,
+      caseId,
+      'case.read',
+      ctx,
+      keyset
+        ? { select: ENTRIES_AFTER_EXTRA, params: [page.after, page.pageSize] }
+        : { select: ENTRIES_EXTRA, params: [page.pageSize, offset] },
+    );
     const groups = access.extra.entryGroups;
     const view = await this.access.view(em, actor, access);
     const allowed = view.allowedGroups(groups);
     // Every group allowed: the page read with the facts is the answer; else only the allowed groups'.
-    const page1 = allowed.length === groups.length ? access.extra.entries : allowed.length === 0 ? [] : await sql<EntryOutT>(em, entriesPageSql(true, keyset), [
-      caseId, uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`, ...(keyset ? [page.after, page.pageSize] : [page.pageSize, offset])]);
+    const page1 =
+      allowed.length === groups.length
+        ? access.extra.entries
+        : allowed.length === 0
+          ? []
+          : await sql<EntryOutT>(em, entriesPageSql(true, keyset), [
+              caseId,
+              uuidArray(allowed.map((g) => g.authorAgencyId)),
+              `{${allowed.map((g) => g.category).join(',')}}`,
+              ...(keyset ? [page.after, page.pageSize] : [page.pageSize, offset]),
+            ]);
     const items = this.app.policy.shapeItems('entry', page1, view);
-    await this.app.consents.recordRead(em, actor, ctx, access.facts, { ...this.access.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null }, view);
+    await this.app.consents.recordRead(
+      em,
+      actor,
+      ctx,
+      access.facts,
+      { ...this.access.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null },
+      view,
+    );
     return { items, total: allowed.reduce((n, g) => n + g.n, 0), page: page.page, pageSize: page.pageSize, withheld: view.withheld };
   }
 
@@ -125,23 +204,64 @@ export class JournalService {
    * journal's withheld entries, not the filtered ones: a count that followed `q` would tell
    * whether withheld text contains a word.
    */
-  private async searchEntries(em: EntityManager, actor: Actor, caseId: string, page: EntriesQuery, ctx: AuditContext): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
+  private async searchEntries(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    page: EntriesQuery,
+    ctx: AuditContext,
+  ): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
     if (page.category !== undefined && !Object.hasOwn(this.app.policy.policies.categories.categories, page.category)) {
       throw badRequest('Unknown category: choose one of the configured information categories.', 'unknown_category', '/category');
     }
-    if (page.from !== undefined && page.to !== undefined && page.from > page.to) throw badRequest('The first day comes after the last day: swap them.', 'range_reversed', '/from');
-    const access = await this.access.load<{ entryGroups: { authorAgencyId: string; category: string; n: number }[] }>(em, actor, caseId, 'case.read', ctx, { select: ENTRY_GROUPS_EXTRA, params: [] });
+    if (page.from !== undefined && page.to !== undefined && page.from > page.to)
+      throw badRequest('The first day comes after the last day: swap them.', 'range_reversed', '/from');
+    const access = await this.access.load<{ entryGroups: { authorAgencyId: string; category: string; n: number }[] }>(
+      em,
+      actor,
+      caseId,
+      'case.read',
+      ctx,
+      { select: ENTRY_GROUPS_EXTRA, params: [] },
+    );
     const view = await this.access.view(em, actor, access);
     const allowed = view.allowedGroups(access.extra.entryGroups);
     const pattern = page.q === undefined ? null : containsPattern(page.q);
     const opt = (v: string | undefined): string | null => v ?? null;
-    const [row] = allowed.length === 0 ? [{ total: 0, entries: [] }] : await sql<{ total: number; entries: EntryOutT[] }>(em, FILTERED_ENTRIES_SQL, [
-      caseId, uuidArray(allowed.map((g) => g.authorAgencyId)), `{${allowed.map((g) => g.category).join(',')}}`,
-      opt(page.category), opt(page.category), opt(page.agencyId), opt(page.agencyId), opt(page.authorId), opt(page.authorId),
-      opt(page.from), opt(page.from), opt(page.to), opt(page.to), pattern, pattern, opt(page.after), opt(page.after), caseId,
-      page.pageSize, page.after !== undefined ? 0 : (page.page - 1) * page.pageSize]);
+    const [row] =
+      allowed.length === 0
+        ? [{ total: 0, entries: [] }]
+        : await sql<{ total: number; entries: EntryOutT[] }>(em, FILTERED_ENTRIES_SQL, [
+            caseId,
+            uuidArray(allowed.map((g) => g.authorAgencyId)),
+            `{${allowed.map((g) => g.category).join(',')}}`,
+            opt(page.category),
+            opt(page.category),
+            opt(page.agencyId),
+            opt(page.agencyId),
+            opt(page.authorId),
+            opt(page.authorId),
+            opt(page.from),
+            opt(page.from),
+            opt(page.to),
+            opt(page.to),
+            pattern,
+            pattern,
+            opt(page.after),
+            opt(page.after),
+            caseId,
+            page.pageSize,
+            page.after !== undefined ? 0 : (page.page - 1) * page.pageSize,
+          ]);
     const items = this.app.policy.shapeItems('entry', row!.entries, view);
-    await this.app.consents.recordRead(em, actor, ctx, access.facts, { ...this.access.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null }, view);
+    await this.app.consents.recordRead(
+      em,
+      actor,
+      ctx,
+      access.facts,
+      { ...this.access.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null },
+      view,
+    );
     return { items, total: row!.total, page: page.page, pageSize: page.pageSize, withheld: view.withheld };
   }
 }

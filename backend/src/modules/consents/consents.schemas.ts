@@ -124,14 +124,16 @@ export const ConsentMatrixOut = Type.Object({
   requiredParties: Type.Array(PartyOut),
   agencies: Type.Array(Type.Object({ id: Uuid, name: Type.String(), role: lit(['owner', 'participant'] as const) })),
   categories: Type.Array(Type.String()),
-  cells: Type.Array(Type.Object({
-    agencyIds: Type.Array(Uuid, { minItems: 2, maxItems: 2 }),
-    category: Type.String(),
-    open: Type.Boolean(),
-    reason: Type.String(),
-    consentIds: Type.Array(Uuid),
-    missing: Type.Array(Type.Object({ party: PartyOut, reason: DenyReasonT })),
-  })),
+  cells: Type.Array(
+    Type.Object({
+      agencyIds: Type.Array(Uuid, { minItems: 2, maxItems: 2 }),
+      category: Type.String(),
+      open: Type.Boolean(),
+      reason: Type.String(),
+      consentIds: Type.Array(Uuid),
+      missing: Type.Array(Type.Object({ party: PartyOut, reason: DenyReasonT })),
+    }),
+  ),
 });
 
 /** What a read leaves out for lack of consent: counts, never content. */

@@ -57,7 +57,10 @@ function toOut(r: ConsentRow, at: Date): ConsentOut {
     id: r.id,
     caseId: r.case_id,
     subjectId: r.subject_id,
-    status: consentStatus({ validFrom: r.valid_from, validTo: r.valid_to, withdrawnAt: r.withdrawn_at ? new Date(r.withdrawn_at) : null }, at),
+    status: consentStatus(
+      { validFrom: r.valid_from, validTo: r.valid_to, withdrawnAt: r.withdrawn_at ? new Date(r.withdrawn_at) : null },
+      at,
+    ),
     givenBy: givenByOf(r.given_by_kind, r.guardian_id),
     method: r.method,
     evidenceRef: r.evidence_ref,
@@ -92,13 +95,29 @@ export class ConsentsService {
 
   /** The facts the gate needs about a case, in one round trip. */
   async gateFacts(em: EntityManager, caseId: string, subjectId: string): Promise<Omit<GateFacts, 'at'>> {
-    const [row] = await sql<{ birth_date: string | null; guardians: { id: string; custody: boolean }[]; consents: { id: string; kind: GivenByKind; guardianId: string | null; agencyIds: string[]; categories: string[]; validFrom: string; validTo: string; withdrawnAt: string | null }[] }>(em,
+    const [row] = await sql<{
+      birth_date: string | null;
+      guardians: { id: string; custody: boolean }[];
+      consents: {
+        id: string;
+        kind: GivenByKind;
+        guardianId: string | null;
+        agencyIds: string[];
+        categories: string[];
+        validFrom: string;
+        validTo: string;
+        withdrawnAt: string | null;
+      }[];
+    }>(
+      em,
       `SELECT s.birth_date::text AS birth_date,
               (SELECT coalesce(json_agg(json_build_object('id', g.id, 'custody', g.custody) ORDER BY g.created_at, g.id), '[]'::json) FROM guardian g WHERE g.subject_id = s.id) AS guardians,
               (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.given_by_kind, 'guardianId', c.guardian_id, 'agencyIds', c.agency_ids,
                   'categories', c.categories, 'validFrom', c.valid_from::text, 'validTo', c.valid_to::text, 'withdrawnAt', ${ts('c.withdrawn_at')})), '[]'::json)
                  FROM consent c WHERE c.case_id = ?) AS consents
-       FROM subject s WHERE s.id = ?`, [caseId, subjectId]);
+       FROM subject s WHERE s.id = ?`,
+      [caseId, subjectId],
+    );
     if (!row) return { subjectBirthDate: null, guardians: [], consents: [] };
     const consents: GateConsent[] = row.consents.map((c) => ({
       id: c.id,
@@ -116,17 +135,37 @@ export class ConsentsService {
    * The consent gates of many cases at one instant, from one round trip (guardians and consents
    * of every case): for lists, where a gate per case would be a query per case.
    */
-  async gatesFor(em: EntityManager, cases: readonly Pick<CaseFacts, 'id' | 'subjectId'>[], at = new Date()): Promise<Map<string, GateEvaluator>> {
+  async gatesFor(
+    em: EntityManager,
+    cases: readonly Pick<CaseFacts, 'id' | 'subjectId'>[],
+    at = new Date(),
+  ): Promise<Map<string, GateEvaluator>> {
     const gates = new Map<string, GateEvaluator>();
     if (cases.length === 0) return gates;
-    const rows = await sql<{ case_id: string; birth_date: string | null; guardians: { id: string; custody: boolean }[]; consents: { id: string; kind: GivenByKind; guardianId: string | null; agencyIds: string[]; categories: string[]; validFrom: string; validTo: string; withdrawnAt: string | null }[] }>(em,
+    const rows = await sql<{
+      case_id: string;
+      birth_date: string | null;
+      guardians: { id: string; custody: boolean }[];
+      consents: {
+        id: string;
+        kind: GivenByKind;
+        guardianId: string | null;
+        agencyIds: string[];
+        categories: string[];
+        validFrom: string;
+        validTo: string;
+        withdrawnAt: string | null;
+      }[];
+    }>(
+      em,
       `SELECT k.case_id, s.birth_date::text AS birth_date,
               (SELECT coalesce(json_agg(json_build_object('id', g.id, 'custody', g.custody) ORDER BY g.created_at, g.id), '[]'::json) FROM guardian g WHERE g.subject_id = k.subject_id) AS guardians,
               (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.given_by_kind, 'guardianId', c.guardian_id, 'agencyIds', c.agency_ids,
                   'categories', c.categories, 'validFrom', c.valid_from::text, 'validTo', c.valid_to::text, 'withdrawnAt', ${ts('c.withdrawn_at')})), '[]'::json)
                  FROM consent c WHERE c.case_id = k.case_id) AS consents
        FROM unnest(?::uuid[], ?::uuid[]) AS k(case_id, subject_id) LEFT JOIN subject s ON s.id = k.subject_id`,
-      [pgArray(cases.map((c) => c.id)), pgArray(cases.map((c) => c.subjectId))]);
+      [pgArray(cases.map((c) => c.id)), pgArray(cases.map((c) => c.subjectId))],
+    );
     for (const row of rows) {
       const consents: GateConsent[] = row.consents.map((c) => ({
         id: c.id,
@@ -151,12 +190,26 @@ export class ConsentsService {
    * Records the read's audit event (with the consents relied on) and, in the same transaction,
    * each item that crossed into the disclosure ledger — before the caller sends any data.
    */
-  async recordRead(em: EntityManager, actor: Actor, ctx: AuditContext, c: Pick<CaseFacts, 'id' | 'subjectId'>, event: AuditEvent, x: CaseView): Promise<void> {
+  async recordRead(
+    em: EntityManager,
+    actor: Actor,
+    ctx: AuditContext,
+    c: Pick<CaseFacts, 'id' | 'subjectId'>,
+    event: AuditEvent,
+    x: CaseView,
+  ): Promise<void> {
     const consentIds = [...new Set([...(event.consentIds ?? []), ...x.consentIds])];
     const items = x.disclosures;
     // Nothing crossed: the audit event alone (one statement, committed before `record` resolves).
     if (items.length === 0) return this.app.audit.record(em, ctx, { ...event, consentIds });
-    await this.insertDisclosures(em, { agencyId: actor.agencyId, userId: actor.id }, ctx, x.gate.at, items.map((i) => ({ ...i, caseId: c.id, subjectId: c.subjectId })), [{ ...event, consentIds }]);
+    await this.insertDisclosures(
+      em,
+      { agencyId: actor.agencyId, userId: actor.id },
+      ctx,
+      x.gate.at,
+      items.map((i) => ({ ...i, caseId: c.id, subjectId: c.subjectId })),
+      [{ ...event, consentIds }],
+    );
   }
 
   /**
@@ -164,16 +217,35 @@ export class ConsentsService {
    * social worker), made at write time under the consents in force: recorded in the ledger with
    * the write's audit event, in the write's transaction. The owner keeps it after a withdrawal.
    */
-  async recordWriteDisclosure(tx: EntityManager, ctx: AuditContext, c: Pick<CaseFacts, 'id' | 'subjectId' | 'ownerAgencyId' | 'ownerUserId'>, item: ExchangedItem, event: AuditEvent): Promise<void> {
-    await this.insertDisclosures(tx, { agencyId: c.ownerAgencyId, userId: c.ownerUserId }, ctx, new Date(), [{ ...item, caseId: c.id, subjectId: c.subjectId }], [event]);
+  async recordWriteDisclosure(
+    tx: EntityManager,
+    ctx: AuditContext,
+    c: Pick<CaseFacts, 'id' | 'subjectId' | 'ownerAgencyId' | 'ownerUserId'>,
+    item: ExchangedItem,
+    event: AuditEvent,
+  ): Promise<void> {
+    await this.insertDisclosures(
+      tx,
+      { agencyId: c.ownerAgencyId, userId: c.ownerUserId },
+      ctx,
+      new Date(),
+      [{ ...item, caseId: c.id, subjectId: c.subjectId }],
+      [event],
+    );
   }
 
   /**
    * Records a read that disclosed items of several cases (a partner's case list): the audit
    * events and the ledger rows in one transaction, before the caller sends any data.
    */
-  async recordListRead(em: EntityManager, actor: Actor, ctx: AuditContext, events: readonly AuditEvent[], at: Date,
-    items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[]): Promise<void> {
+  async recordListRead(
+    em: EntityManager,
+    actor: Actor,
+    ctx: AuditContext,
+    events: readonly AuditEvent[],
+    at: Date,
+    items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[],
+  ): Promise<void> {
     if (items.length === 0) return this.app.audit.record(em, ctx, events);
     await this.insertDisclosures(em, { agencyId: actor.agencyId, userId: actor.id }, ctx, at, items, events);
   }
@@ -182,18 +254,37 @@ export class ConsentsService {
    * The ledger rows and the read's audit events in ONE statement (the audit INSERT as a CTE):
    * atomic without an explicit transaction, and one round trip.
    */
-  private async insertDisclosures(em: EntityManager, to: { agencyId: string; userId: string }, ctx: AuditContext, at: Date,
-    items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[], events: readonly AuditEvent[]): Promise<void> {
+  private async insertDisclosures(
+    em: EntityManager,
+    to: { agencyId: string; userId: string },
+    ctx: AuditContext,
+    at: Date,
+    items: readonly (ExchangedItem & Pick<DisclosureOutT, 'caseId' | 'subjectId'>)[],
+    events: readonly AuditEvent[],
+  ): Promise<void> {
     const audit = this.app.audit.insertStatement(ctx, events);
-    await sql(em,
+    await sql(
+      em,
       `WITH audit AS (${audit.text})
        INSERT INTO disclosure (id, case_id, subject_id, item_type, item_id, category, from_agency_id, to_agency_id, to_user_id, consent_ids, disclosed_at, request_id)
        SELECT u.id, u.case_id, u.subject_id, u.item_type, u.item_id, u.category, u.from_agency_id, ?, ?, u.consent_ids::uuid[], ?, ?
        FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::text[]) AS u(id, case_id, subject_id, item_type, item_id, category, from_agency_id, consent_ids)`,
-      [...audit.params, to.agencyId, to.userId, at, ctx.requestId,
-        pgArray(items.map(() => randomUUID())), pgArray(items.map((i) => i.caseId)), pgArray(items.map((i) => i.subjectId)),
-        pgArray(items.map((i) => i.itemType)), pgArray(items.map((i) => i.itemId)),
-        pgArray(items.map((i) => i.category)), pgArray(items.map((i) => i.fromAgencyId)), pgArray(items.map((i) => `{${i.consentIds.join(',')}}`))]);
+      [
+        ...audit.params,
+        to.agencyId,
+        to.userId,
+        at,
+        ctx.requestId,
+        pgArray(items.map(() => randomUUID())),
+        pgArray(items.map((i) => i.caseId)),
+        pgArray(items.map((i) => i.subjectId)),
+        pgArray(items.map((i) => i.itemType)),
+        pgArray(items.map((i) => i.itemId)),
+        pgArray(items.map((i) => i.category)),
+        pgArray(items.map((i) => i.fromAgencyId)),
+        pgArray(items.map((i) => `{${i.consentIds.join(',')}}`)),
+      ],
+    );
   }
 
   // ---- consents on a case -------------------------------------------------------------------
@@ -202,7 +293,15 @@ export class ConsentsService {
   private async ownedCase(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext): Promise<CaseFacts> {
     const access = await this.app.caseAccess.load(em, actor, caseId, action, ctx);
     if (access.decision.reason !== 'owner') {
-      await this.app.audit.record(em, ctx, { action, resourceType: 'case', resourceId: caseId, caseId, subjectId: access.facts.subjectId, outcome: 'denied', reason: 'not_owner' });
+      await this.app.audit.record(em, ctx, {
+        action,
+        resourceType: 'case',
+        resourceId: caseId,
+        caseId,
+        subjectId: access.facts.subjectId,
+        outcome: 'denied',
+        reason: 'not_owner',
+      });
       throw notFound();
     }
     return access.facts;
@@ -217,34 +316,76 @@ export class ConsentsService {
     const receiptId = randomUUID();
     const guardianId = body.givenBy.kind === 'guardian' ? body.givenBy.guardianId : null;
     return em.transactional(async (tx) => {
-      const [check] = await sql<{ status: string; guardian_ok: boolean; agencies: { id: string; name: string }[] }>(tx,
+      const [check] = await sql<{ status: string; guardian_ok: boolean; agencies: { id: string; name: string }[] }>(
+        tx,
         `SELECT c.status,
                 (?::uuid IS NULL OR EXISTS (SELECT 1 FROM guardian g WHERE g.id = ?::uuid AND g.subject_id = c.subject_id)) AS guardian_ok,
                 (SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name)), '[]'::json) FROM agency a WHERE a.id = ANY(?::uuid[]) OR a.id = c.owner_agency_id) AS agencies
          FROM support_case c WHERE c.id = ? FOR SHARE OF c`,
-        [guardianId, guardianId, pgArray(body.agencyIds), caseId]);
+        [guardianId, guardianId, pgArray(body.agencyIds), caseId],
+      );
       if (!check) throw notFound();
       if (check.status === 'closed') throw conflict('The case is closed. Reopen it before recording a consent.', 'case_closed');
-      if (!check.guardian_ok) throw badRequest('The guardian is not one of the subject\'s guardians on record.', 'unknown_guardian');
+      if (!check.guardian_ok) throw badRequest("The guardian is not one of the subject's guardians on record.", 'unknown_guardian');
       const names = new Map(check.agencies.map((a) => [a.id, a.name]));
       if (body.agencyIds.some((a) => !names.has(a))) throw badRequest('An agency does not exist; check the agency ids.', 'unknown_agency');
-      await sql(tx,
+      await sql(
+        tx,
         `INSERT INTO consent (id, case_id, subject_id, given_by_kind, guardian_id, method, evidence_ref, witness, agency_ids, categories, purpose,
                               valid_from, valid_to, recorded_by, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::uuid[], ?::text[], ?, ?::date, ?::date, ?, ?)`,
-        [id, caseId, facts.subjectId, body.givenBy.kind, guardianId, body.method, body.evidenceRef?.trim() ?? null, body.witness?.trim() ?? null,
-          pgArray(body.agencyIds), pgArray(body.categories), body.purpose.trim(), body.validFrom, body.validTo, actor.id, recordedAt]);
+        [
+          id,
+          caseId,
+          facts.subjectId,
+          body.givenBy.kind,
+          guardianId,
+          body.method,
+          body.evidenceRef?.trim() ?? null,
+          body.witness?.trim() ?? null,
+          pgArray(body.agencyIds),
+          pgArray(body.categories),
+          body.purpose.trim(),
+          body.validFrom,
+          body.validTo,
+          actor.id,
+          recordedAt,
+        ],
+      );
       const receipt = buildReceipt({
-        consentId: id, receiptId, caseId, subjectId: facts.subjectId,
+        consentId: id,
+        receiptId,
+        caseId,
+        subjectId: facts.subjectId,
         controller: { id: facts.ownerAgencyId, name: names.get(facts.ownerAgencyId) ?? '' },
-        givenBy: body.givenBy, method: body.method, evidenceRef: body.evidenceRef?.trim() ?? null, witness: body.witness?.trim() ?? null,
+        givenBy: body.givenBy,
+        method: body.method,
+        evidenceRef: body.evidenceRef?.trim() ?? null,
+        witness: body.witness?.trim() ?? null,
         recipients: body.agencyIds.map((a) => ({ id: a, name: names.get(a)! })),
-        categories: body.categories, purpose: body.purpose.trim(), validFrom: body.validFrom, validTo: body.validTo, recordedAt,
+        categories: body.categories,
+        purpose: body.purpose.trim(),
+        validFrom: body.validFrom,
+        validTo: body.validTo,
+        recordedAt,
       });
       const signed = signReceipt(this.app.keys.signing, receipt);
-      await sql(tx, 'INSERT INTO consent_receipt (id, consent_id, receipt, signature, kid, issued_at) VALUES (?, ?, ?, ?, ?, ?)',
-        [receiptId, id, canonicalJson(receipt), signed.signature, signed.kid, recordedAt]);
-      await this.app.audit.record(tx, ctx, { action: 'consent.record', resourceType: 'consent', resourceId: id, caseId, subjectId: facts.subjectId, outcome: 'allowed' });
+      await sql(tx, 'INSERT INTO consent_receipt (id, consent_id, receipt, signature, kid, issued_at) VALUES (?, ?, ?, ?, ?, ?)', [
+        receiptId,
+        id,
+        canonicalJson(receipt),
+        signed.signature,
+        signed.kid,
+        recordedAt,
+      ]);
+      await this.app.audit.record(tx, ctx, {
+        action: 'consent.record',
+        resourceType: 'consent',
+        resourceId: id,
+        caseId,
+        subjectId: facts.subjectId,
+        outcome: 'allowed',
+      });
       return (await this.listRows(tx, 'c.id = ?', [id]))[0]!;
     });
   }
@@ -253,18 +394,33 @@ export class ConsentsService {
   private validate(body: RecordConsentBody): void {
     this.validateScope(body);
     if (body.method === 'oral' && !body.witness) throw badRequest('An oral consent needs the name of a witness.', 'witness_required');
-    if (body.method !== 'oral' && !body.evidenceRef) throw badRequest(`A ${body.method} consent needs evidenceRef: a reference to the ${body.method === 'written' ? 'scanned document' : 'signature'}.`, 'evidence_required');
+    if (body.method !== 'oral' && !body.evidenceRef)
+      throw badRequest(
+        `A ${body.method} consent needs evidenceRef: a reference to the ${body.method === 'written' ? 'scanned document' : 'signature'}.`,
+        'evidence_required',
+      );
   }
 
   /** The scope's rules (period, categories in force, identity), for a consent and for a form to sign one. */
   validateScope(body: Pick<RecordConsentBody, 'categories' | 'validFrom' | 'validTo'>): void {
-    if (body.validTo < body.validFrom) throw badRequest('validTo is before validFrom; a consent must end on or after the day it starts.', 'invalid_period');
+    if (body.validTo < body.validFrom)
+      throw badRequest('validTo is before validFrom; a consent must end on or after the day it starts.', 'invalid_period');
     const latest = addMonths(body.validFrom, this.rules.maxValidityMonths);
-    if (body.validTo > latest) throw badRequest(`A consent may run at most ${this.rules.maxValidityMonths} months: end it on ${latest} at the latest and record a new consent after that.`, 'period_too_long');
+    if (body.validTo > latest)
+      throw badRequest(
+        `A consent may run at most ${this.rules.maxValidityMonths} months: end it on ${latest} at the latest and record a new consent after that.`,
+        'period_too_long',
+      );
     const known = this.app.policy.policies.categories.categories;
-    if (body.categories.some((c) => !Object.hasOwn(known, c))) throw badRequest(`Unknown category: choose among ${Object.keys(known).join(', ')}.`, 'unknown_category');
+    if (body.categories.some((c) => !Object.hasOwn(known, c)))
+      throw badRequest(`Unknown category: choose among ${Object.keys(known).join(', ')}.`, 'unknown_category');
     // Every exchange is about an identified person: without identity no partner can open the case.
-    if (!body.categories.includes('identity')) throw badRequest('A consent must include identity: every exchange is about an identified person, and without it no partner can open the case.', 'identity_required', '/categories');
+    if (!body.categories.includes('identity'))
+      throw badRequest(
+        'A consent must include identity: every exchange is about an identified person, and without it no partner can open the case.',
+        'identity_required',
+        '/categories',
+      );
   }
 
   private async listRows(em: EntityManager, where: string, params: unknown[], order = 'c.recorded_at, c.id'): Promise<ConsentOut[]> {
@@ -276,15 +432,35 @@ export class ConsentsService {
   async listForCase(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<ConsentOut[]> {
     const facts = await this.ownedCase(em, actor, caseId, 'consent.read', ctx);
     const list = await this.listRows(em, 'c.case_id = ?', [caseId]);
-    await this.app.audit.record(em, ctx, { action: 'consent.list', resourceType: 'consent', caseId, subjectId: facts.subjectId, outcome: 'allowed' });
+    await this.app.audit.record(em, ctx, {
+      action: 'consent.list',
+      resourceType: 'consent',
+      caseId,
+      subjectId: facts.subjectId,
+      outcome: 'allowed',
+    });
     return list;
   }
 
   /** A consent by id, for the owning unit of its case only (else audited, 404). */
-  private async ownedConsent(em: EntityManager, actor: Actor, consentId: string, action: string, ctx: AuditContext): Promise<{ caseId: string; subjectId: string }> {
-    const [row] = await sql<{ case_id: string; subject_id: string }>(em, 'SELECT case_id, subject_id FROM consent WHERE id = ?', [consentId]);
+  private async ownedConsent(
+    em: EntityManager,
+    actor: Actor,
+    consentId: string,
+    action: string,
+    ctx: AuditContext,
+  ): Promise<{ caseId: string; subjectId: string }> {
+    const [row] = await sql<{ case_id: string; subject_id: string }>(em, 'SELECT case_id, subject_id FROM consent WHERE id = ?', [
+      consentId,
+    ]);
     if (!row) {
-      await this.app.audit.record(em, ctx, { action, resourceType: 'consent', resourceId: consentId, outcome: 'denied', reason: 'not_found' });
+      await this.app.audit.record(em, ctx, {
+        action,
+        resourceType: 'consent',
+        resourceId: consentId,
+        outcome: 'denied',
+        reason: 'not_found',
+      });
       throw notFound();
     }
     await this.ownedCase(em, actor, row.case_id, action, ctx);
@@ -294,25 +470,53 @@ export class ConsentsService {
   async withdraw(em: EntityManager, actor: Actor, consentId: string, reason: string, ctx: AuditContext): Promise<ConsentOut> {
     const owned = await this.ownedConsent(em, actor, consentId, 'consent.withdraw', ctx);
     return em.transactional(async (tx) => {
-      const updated = await sql<{ id: string }>(tx,
+      const updated = await sql<{ id: string }>(
+        tx,
         'UPDATE consent SET withdrawn_at = clock_timestamp(), withdrawn_by = ?, withdrawal_reason = ? WHERE id = ? AND withdrawn_at IS NULL RETURNING id',
-        [actor.id, reason.trim(), consentId]);
-      if (updated.length === 0) throw conflict('The consent is already withdrawn. To share again, record a new consent.', 'already_withdrawn');
-      await this.app.audit.record(tx, ctx, { action: 'consent.withdraw', resourceType: 'consent', resourceId: consentId, ...owned, outcome: 'allowed' });
+        [actor.id, reason.trim(), consentId],
+      );
+      if (updated.length === 0)
+        throw conflict('The consent is already withdrawn. To share again, record a new consent.', 'already_withdrawn');
+      await this.app.audit.record(tx, ctx, {
+        action: 'consent.withdraw',
+        resourceType: 'consent',
+        resourceId: consentId,
+        ...owned,
+        outcome: 'allowed',
+      });
       return (await this.listRows(tx, 'c.id = ?', [consentId]))[0]!;
     });
   }
 
   // ---- receipts ----------------------------------------------------------------------------
 
-  async receipt(em: EntityManager, actor: Actor, consentId: string, ctx: AuditContext): Promise<{ receipt: ConsentReceipt; signature: string; kid: string; publicKey: string }> {
+  async receipt(
+    em: EntityManager,
+    actor: Actor,
+    consentId: string,
+    ctx: AuditContext,
+  ): Promise<{ receipt: ConsentReceipt; signature: string; kid: string; publicKey: string }> {
     const owned = await this.ownedConsent(em, actor, consentId, 'consent.read', ctx);
-    const [row] = await sql<{ id: string; receipt: string; signature: string; kid: string }>(em,
-      'SELECT id, receipt, signature, kid FROM consent_receipt WHERE consent_id = ?', [consentId]);
+    const [row] = await sql<{ id: string; receipt: string; signature: string; kid: string }>(
+      em,
+      'SELECT id, receipt, signature, kid FROM consent_receipt WHERE consent_id = ?',
+      [consentId],
+    );
     if (!row) throw notFound();
     const key = this.verificationKeys().find((k) => k.kid === row.kid);
-    await this.app.audit.record(em, ctx, { action: 'consent.receipt.read', resourceType: 'consent_receipt', resourceId: row.id, ...owned, outcome: 'allowed' });
-    return { receipt: JSON.parse(row.receipt) as ConsentReceipt, signature: row.signature, kid: row.kid, publicKey: key ? Buffer.from(key.publicKey).toString('base64') : '' };
+    await this.app.audit.record(em, ctx, {
+      action: 'consent.receipt.read',
+      resourceType: 'consent_receipt',
+      resourceId: row.id,
+      ...owned,
+      outcome: 'allowed',
+    });
+    return {
+      receipt: JSON.parse(row.receipt) as ConsentReceipt,
+      signature: row.signature,
+      kid: row.kid,
+      publicKey: key ? Buffer.from(key.publicKey).toString('base64') : '',
+    };
   }
 
   /** Keys receipts may be signed with: today the service key (add retired keys here on rotation). */
@@ -320,9 +524,18 @@ export class ConsentsService {
     return [{ kid: this.app.keys.signing.kid, publicKey: this.app.keys.signing.publicKey }];
   }
 
-  async verify(em: EntityManager, body: { receipt: unknown; signature: string; kid: string }, ctx: AuditContext): Promise<{ valid: boolean }> {
+  async verify(
+    em: EntityManager,
+    body: { receipt: unknown; signature: string; kid: string },
+    ctx: AuditContext,
+  ): Promise<{ valid: boolean }> {
     const valid = verifyReceipt(this.verificationKeys(), body.receipt, body.signature, body.kid);
-    await this.app.audit.record(em, ctx, { action: 'consent.receipt.verify', resourceType: 'consent_receipt', outcome: 'allowed', reason: valid ? 'valid' : 'invalid' });
+    await this.app.audit.record(em, ctx, {
+      action: 'consent.receipt.verify',
+      resourceType: 'consent_receipt',
+      outcome: 'allowed',
+      reason: valid ? 'valid' : 'invalid',
+    });
     return { valid };
   }
 
@@ -332,50 +545,100 @@ export class ConsentsService {
   async expiring(em: EntityManager, actor: Actor, ctx: AuditContext): Promise<(ConsentOut & { daysLeft: number })[]> {
     const today = stockholmDate(new Date());
     const until = addDays(today, this.rules.reminderLeadDays);
-    const list = await this.listRows(em,
+    const list = await this.listRows(
+      em,
       `c.withdrawn_at IS NULL AND c.valid_from <= ?::date AND c.valid_to BETWEEN ?::date AND ?::date
        AND EXISTS (SELECT 1 FROM support_case sc WHERE sc.id = c.case_id AND sc.owner_agency_id = ?)`,
-      [today, today, until, actor.agencyId], 'c.valid_to, c.id');
-    const events: AuditEvent[] = list.length > 0
-      ? list.map((c) => ({ action: 'consent.expiring', resourceType: 'consent', resourceId: c.id, caseId: c.caseId, subjectId: c.subjectId, outcome: 'allowed' as const }))
-      : [{ action: 'consent.expiring', resourceType: 'consent', outcome: 'allowed' }];
+      [today, today, until, actor.agencyId],
+      'c.valid_to, c.id',
+    );
+    const events: AuditEvent[] =
+      list.length > 0
+        ? list.map((c) => ({
+            action: 'consent.expiring',
+            resourceType: 'consent',
+            resourceId: c.id,
+            caseId: c.caseId,
+            subjectId: c.subjectId,
+            outcome: 'allowed' as const,
+          }))
+        : [{ action: 'consent.expiring', resourceType: 'consent', outcome: 'allowed' }];
     await this.app.audit.record(em, ctx, events);
     const dayMs = 86_400_000;
     return list.map((c) => ({ ...c, daysLeft: Math.round((Date.parse(c.validTo) - Date.parse(today)) / dayMs) }));
   }
 
-  private async disclosurePage(em: EntityManager, where: string, param: string, page: DisclosureQuery): Promise<{ items: DisclosureOutT[]; total: number; page: number; pageSize: number }> {
+  private async disclosurePage(
+    em: EntityManager,
+    where: string,
+    param: string,
+    page: DisclosureQuery,
+  ): Promise<{ items: DisclosureOutT[]; total: number; page: number; pageSize: number }> {
     const [items, [count]] = await Promise.all([
-      sql<DisclosureOutT>(em,
+      sql<DisclosureOutT>(
+        em,
         `SELECT d.id, d.case_id AS "caseId", d.subject_id AS "subjectId", d.item_type AS "itemType", d.item_id AS "itemId", d.category,
                 d.from_agency_id AS "fromAgencyId", d.to_agency_id AS "toAgencyId", d.to_user_id AS "toUserId", to_json(d.consent_ids) AS "consentIds",
                 ${ts('d.disclosed_at')} AS "disclosedAt", d.request_id AS "requestId"
          FROM disclosure d WHERE ${where} ORDER BY d.disclosed_at DESC, d.id LIMIT ? OFFSET ?`,
-        [param, page.pageSize, (page.page - 1) * page.pageSize]),
+        [param, page.pageSize, (page.page - 1) * page.pageSize],
+      ),
       sql<{ n: number }>(em, `SELECT count(*)::int AS n FROM disclosure d WHERE ${where}`, [param]),
     ]);
     return { items, total: count!.n, page: page.page, pageSize: page.pageSize };
   }
 
-  async disclosuresForCase(em: EntityManager, actor: Actor, caseId: string, page: DisclosureQuery, ctx: AuditContext): Promise<ReturnType<ConsentsService['disclosurePage']>> {
+  async disclosuresForCase(
+    em: EntityManager,
+    actor: Actor,
+    caseId: string,
+    page: DisclosureQuery,
+    ctx: AuditContext,
+  ): Promise<ReturnType<ConsentsService['disclosurePage']>> {
     const facts = await this.ownedCase(em, actor, caseId, 'disclosure.read', ctx);
     const result = await this.disclosurePage(em, 'd.case_id = ?', caseId, page);
-    await this.app.audit.record(em, ctx, { action: 'disclosure.read', resourceType: 'case', resourceId: caseId, caseId, subjectId: facts.subjectId, outcome: 'allowed' });
+    await this.app.audit.record(em, ctx, {
+      action: 'disclosure.read',
+      resourceType: 'case',
+      resourceId: caseId,
+      caseId,
+      subjectId: facts.subjectId,
+      outcome: 'allowed',
+    });
     return result;
   }
 
   /** Every disclosure about a subject owned by the caller's agency (across its cases). */
-  async disclosuresForSubject(em: EntityManager, actor: Actor, subjectId: string, page: DisclosureQuery, ctx: AuditContext): Promise<ReturnType<ConsentsService['disclosurePage']>> {
+  async disclosuresForSubject(
+    em: EntityManager,
+    actor: Actor,
+    subjectId: string,
+    page: DisclosureQuery,
+    ctx: AuditContext,
+  ): Promise<ReturnType<ConsentsService['disclosurePage']>> {
     const [row] = await sql<{ owner_agency_id: string }>(em, 'SELECT owner_agency_id FROM subject WHERE id = ?', [subjectId]);
     const decision = row
       ? this.app.policy.caseAccess(actor, 'disclosure.read', { ownerAgencyId: row.owner_agency_id })
       : { allow: false, reason: 'not_found' };
     if (!decision.allow) {
-      await this.app.audit.record(em, ctx, { action: 'disclosure.read', resourceType: 'subject', resourceId: subjectId, subjectId: row ? subjectId : null, outcome: 'denied', reason: decision.reason });
+      await this.app.audit.record(em, ctx, {
+        action: 'disclosure.read',
+        resourceType: 'subject',
+        resourceId: subjectId,
+        subjectId: row ? subjectId : null,
+        outcome: 'denied',
+        reason: decision.reason,
+      });
       throw notFound();
     }
     const result = await this.disclosurePage(em, 'd.subject_id = ?', subjectId, page);
-    await this.app.audit.record(em, ctx, { action: 'disclosure.read', resourceType: 'subject', resourceId: subjectId, subjectId, outcome: 'allowed' });
+    await this.app.audit.record(em, ctx, {
+      action: 'disclosure.read',
+      resourceType: 'subject',
+      resourceId: subjectId,
+      subjectId,
+      outcome: 'allowed',
+    });
     return result;
   }
 
@@ -389,7 +652,9 @@ export class ConsentsService {
     const at = new Date();
     const [gate, agencies] = await Promise.all([
       this.gate(em, facts, at),
-      sql<{ id: string; name: string }>(em, 'SELECT id, name FROM agency WHERE id = ANY(?::uuid[])', [pgArray([facts.ownerAgencyId, ...facts.participantAgencyIds])]),
+      sql<{ id: string; name: string }>(em, 'SELECT id, name FROM agency WHERE id = ANY(?::uuid[])', [
+        pgArray([facts.ownerAgencyId, ...facts.participantAgencyIds]),
+      ]),
     ]);
     const names = new Map(agencies.map((a) => [a.id, a.name]));
     const ids = [facts.ownerAgencyId, ...facts.participantAgencyIds.filter((a) => a !== facts.ownerAgencyId)];
@@ -398,24 +663,47 @@ export class ConsentsService {
     for (let i = 0; i < ids.length; i++) {
       for (let j = i + 1; j < ids.length; j++) {
         for (const category of categories) {
-          const ab = this.app.policy.reach(gate, { caseId: facts.id, subjectId: facts.subjectId, ownerAgencyId: facts.ownerAgencyId, protectedSubject: facts.protectedSubject }, { authorAgencyId: ids[i]!, readerAgencyId: ids[j]!, category });
-          const ba = this.app.policy.reach(gate, { caseId: facts.id, subjectId: facts.subjectId, ownerAgencyId: facts.ownerAgencyId, protectedSubject: facts.protectedSubject }, { authorAgencyId: ids[j]!, readerAgencyId: ids[i]!, category });
+          const ab = this.app.policy.reach(
+            gate,
+            { caseId: facts.id, subjectId: facts.subjectId, ownerAgencyId: facts.ownerAgencyId, protectedSubject: facts.protectedSubject },
+            { authorAgencyId: ids[i]!, readerAgencyId: ids[j]!, category },
+          );
+          const ba = this.app.policy.reach(
+            gate,
+            { caseId: facts.id, subjectId: facts.subjectId, ownerAgencyId: facts.ownerAgencyId, protectedSubject: facts.protectedSubject },
+            { authorAgencyId: ids[j]!, readerAgencyId: ids[i]!, category },
+          );
           const closed = !ab.allow ? ab : !ba.allow ? ba : null;
           // The parties still missing for this pair and category, as the gate sees them.
           const d = gate.decide({ fromAgencyId: ids[i]!, toAgencyId: ids[j]!, category });
           cells.push({
-            agencyIds: [ids[i]!, ids[j]!], category, open: closed === null, reason: closed ? closed.reason : ab.reason,
-            consentIds: closed ? [] : [...new Set([...ab.consentIds, ...ba.consentIds])], missing: d.missing.map((m) => ({ party: m.party, reason: m.reason })),
+            agencyIds: [ids[i]!, ids[j]!],
+            category,
+            open: closed === null,
+            reason: closed ? closed.reason : ab.reason,
+            consentIds: closed ? [] : [...new Set([...ab.consentIds, ...ba.consentIds])],
+            missing: d.missing.map((m) => ({ party: m.party, reason: m.reason })),
           });
         }
       }
     }
-    await this.app.audit.record(em, ctx, { action: 'consent.matrix', resourceType: 'case', resourceId: caseId, caseId, subjectId: facts.subjectId, outcome: 'allowed' });
+    await this.app.audit.record(em, ctx, {
+      action: 'consent.matrix',
+      resourceType: 'case',
+      resourceId: caseId,
+      caseId,
+      subjectId: facts.subjectId,
+      outcome: 'allowed',
+    });
     return {
       at: at.toISOString(),
       subjectAge: gate.age,
       requiredParties: [...gate.requiredParties],
-      agencies: ids.map((id) => ({ id, name: names.get(id) ?? '', role: id === facts.ownerAgencyId ? 'owner' as const : 'participant' as const })),
+      agencies: ids.map((id) => ({
+        id,
+        name: names.get(id) ?? '',
+        role: id === facts.ownerAgencyId ? ('owner' as const) : ('participant' as const),
+      })),
       categories,
       cells,
     };

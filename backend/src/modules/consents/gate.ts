@@ -71,7 +71,11 @@ export interface GateDecision {
 export type ConsentStatus = 'active' | 'pending' | 'expired' | 'withdrawn';
 
 /** A consent's status at `at` (`today` is the Stockholm date of `at`). */
-export function consentStatus(c: Pick<GateConsent, 'validFrom' | 'validTo' | 'withdrawnAt'>, at: Date, today = stockholmDate(at)): ConsentStatus {
+export function consentStatus(
+  c: Pick<GateConsent, 'validFrom' | 'validTo' | 'withdrawnAt'>,
+  at: Date,
+  today = stockholmDate(at),
+): ConsentStatus {
   if (c.withdrawnAt && c.withdrawnAt.getTime() <= at.getTime()) return 'withdrawn';
   if (c.validTo < today) return 'expired';
   if (c.validFrom > today) return 'pending';
@@ -110,7 +114,12 @@ export interface GateEvaluator {
   namedWith(exchange: Exchange): ReadonlySet<string>;
 }
 
-const OWN: GateDecision = Object.freeze({ allow: true, reason: 'own_agency', consentIds: Object.freeze([]), missing: Object.freeze([]) }) as GateDecision;
+const OWN: GateDecision = Object.freeze({
+  allow: true,
+  reason: 'own_agency',
+  consentIds: Object.freeze([]),
+  missing: Object.freeze([]),
+}) as GateDecision;
 
 /**
  * Does the per-case work once (calendar date, age, required parties, each consent's status) and
@@ -134,8 +143,15 @@ export function prepareGate(rules: GateRules, facts: GateFacts): GateEvaluator {
   }
   const byParty = parties.map((p) =>
     facts.consents
-      .filter((c) => (p.kind === 'subject' ? c.givenBy.kind === 'subject' : c.givenBy.kind === 'guardian' && c.givenBy.guardianId === p.guardianId))
-      .map((c): PreparedConsent => ({ id: c.id, agencyIds: c.agencyIds, categories: c.categories, status: consentStatus(c, facts.at, today) })),
+      .filter((c) =>
+        p.kind === 'subject' ? c.givenBy.kind === 'subject' : c.givenBy.kind === 'guardian' && c.givenBy.guardianId === p.guardianId,
+      )
+      .map((c): PreparedConsent => ({
+        id: c.id,
+        agencyIds: c.agencyIds,
+        categories: c.categories,
+        status: consentStatus(c, facts.at, today),
+      })),
   );
   const noPartyDecision: GateDecision = { allow: false, reason: 'no_required_party', consentIds: [], missing: [] };
   // from → to → category → decision: nested maps, so a lookup allocates nothing.
@@ -170,7 +186,12 @@ export function prepareGate(rules: GateRules, facts: GateFacts): GateEvaluator {
     parties.forEach((_, i) => {
       const mine = new Set<string>();
       for (const c of byParty[i]!) {
-        if (c.status === 'active' && c.categories.includes(e.category) && c.agencyIds.includes(e.fromAgencyId) && c.agencyIds.includes(e.toAgencyId)) {
+        if (
+          c.status === 'active' &&
+          c.categories.includes(e.category) &&
+          c.agencyIds.includes(e.fromAgencyId) &&
+          c.agencyIds.includes(e.toAgencyId)
+        ) {
           for (const a of c.agencyIds) mine.add(a);
         }
       }

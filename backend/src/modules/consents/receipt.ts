@@ -53,19 +53,23 @@ export function buildReceipt(s: ReceiptSource): ConsentReceipt {
     language: 'sv',
     piiPrincipalId: s.subjectId,
     piiControllers: [{ piiController: s.controller.name, piiControllerId: s.controller.id }],
-    services: [{
-      service: 'Samverka: samverkan kring individ (SSPF)',
-      purposes: [{
-        purpose: s.purpose,
-        purposeCategory: ['Informationsutbyte mellan myndigheter efter samtycke (OSL 12 kap. 2 §)'],
-        consentType: 'EXPLICIT',
-        piiCategory: categories,
-        primaryPurpose: true,
-        termination: `Gäller till och med ${s.validTo}; kan återkallas när som helst`,
-        thirdPartyDisclosure: true,
-        thirdPartyName: s.recipients.map((r) => r.name).join(', '),
-      }],
-    }],
+    services: [
+      {
+        service: 'Samverka: samverkan kring individ (SSPF)',
+        purposes: [
+          {
+            purpose: s.purpose,
+            purposeCategory: ['Informationsutbyte mellan myndigheter efter samtycke (OSL 12 kap. 2 §)'],
+            consentType: 'EXPLICIT',
+            piiCategory: categories,
+            primaryPurpose: true,
+            termination: `Gäller till och med ${s.validTo}; kan återkallas när som helst`,
+            thirdPartyDisclosure: true,
+            thirdPartyName: s.recipients.map((r) => r.name).join(', '),
+          },
+        ],
+      },
+    ],
     sensitive: true,
     spiCat: categories,
     consentId: s.consentId,
@@ -89,7 +93,9 @@ export function canonicalJson(value: unknown, depth = 0): string {
   }
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   if (typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], depth + 1)}`);
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], depth + 1)}`);
     return `{${entries.join(',')}}`;
   }
   throw new TypeError('not JSON');
@@ -119,7 +125,12 @@ function ed25519PublicKey(raw: Uint8Array): KeyObject {
 }
 
 /** Whether `signature` is the signature by key `kid` (one of `keys`) over the canonical receipt. */
-export function verifyReceipt(keys: readonly Pick<SigningKey, 'kid' | 'publicKey'>[], receipt: unknown, signature: string, kid: string): boolean {
+export function verifyReceipt(
+  keys: readonly Pick<SigningKey, 'kid' | 'publicKey'>[],
+  receipt: unknown,
+  signature: string,
+  kid: string,
+): boolean {
   const key = keys.find((k) => k.kid === kid);
   if (!key || key.publicKey.length !== 32 || receipt === null || typeof receipt !== 'object' || Array.isArray(receipt)) return false;
   const bytes = Buffer.from(signature, 'base64');

@@ -5,16 +5,14 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const RoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
 export const AgencyKindT = Type.Union(AGENCY_KINDS.map((k) => Type.Literal(k)));
 
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
-    requestId: Type.String(),
-    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
-  },
-);
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.Optional(Type.String()),
+  requestId: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+});
 
 export const UserOut = Type.Object({
   id: Uuid,

@@ -34,7 +34,13 @@ interface ActorRow {
   stale: boolean;
 }
 
-const toPublicUser = (u: User): PublicUser => ({ id: u.id, username: u.username, displayName: u.displayName, agencyId: u.agencyId, roles: u.roles });
+const toPublicUser = (u: User): PublicUser => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  agencyId: u.agencyId,
+  roles: u.roles,
+});
 
 export class IdentityService {
   readonly sessions: SessionCache;
@@ -45,8 +51,12 @@ export class IdentityService {
     this.sessions = new SessionCache(5_000, app.log);
     const c = app.config;
     this.throttle = new SignInThrottle({
-      pairFailures: c.LOGIN_MAX_FAILURES, backoffSeconds: c.LOGIN_BACKOFF_SECONDS, backoffMaxSeconds: c.LOGIN_BACKOFF_MAX_SECONDS,
-      windowSeconds: c.LOGIN_WINDOW_SECONDS, userFailures: c.LOGIN_MAX_FAILURES_PER_USER, addressFailures: c.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      pairFailures: c.LOGIN_MAX_FAILURES,
+      backoffSeconds: c.LOGIN_BACKOFF_SECONDS,
+      backoffMaxSeconds: c.LOGIN_BACKOFF_MAX_SECONDS,
+      windowSeconds: c.LOGIN_WINDOW_SECONDS,
+      userFailures: c.LOGIN_MAX_FAILURES_PER_USER,
+      addressFailures: c.LOGIN_MAX_FAILURES_PER_ADDRESS,
     });
     this.hashGate = new HashGate(c.LOGIN_HASH_CONCURRENCY, c.LOGIN_HASH_QUEUE);
   }
@@ -61,12 +71,19 @@ export class IdentityService {
    * limit), then check the password through the bounded hash gate (503 when it is full, and the
    * reservation goes back), and on success give the reservation back in the session's transaction.
    */
-  async login(em: EntityManager, username: string, password: string, ctx: AuditContext): Promise<{ accessToken: string; expiresIn: number; user: PublicUser }> {
+  async login(
+    em: EntityManager,
+    username: string,
+    password: string,
+    ctx: AuditContext,
+  ): Promise<{ accessToken: string; expiresIn: number; user: PublicUser }> {
     const keys = throttleKeys(username, ctx.clientIp);
     const wait = await this.throttle.reserve(em, keys);
     if (wait !== null) {
       await this.app.audit.record(em, ctx, { action: 'auth.login', resourceType: 'session', outcome: 'denied', reason: 'throttled' });
-      throw new HttpProblem(429, 'too_many_attempts', 'Too many failed sign-ins', `Wait ${wait} seconds before trying again.`, { 'retry-after': String(wait) });
+      throw new HttpProblem(429, 'too_many_attempts', 'Too many failed sign-ins', `Wait ${wait} seconds before trying again.`, {
+        'retry-after': String(wait),
+      });
     }
     const user = await em.findOne(User, { username: username.trim().toLowerCase() }, { populate: ['passwordHash'] });
     let ok: boolean;
@@ -80,7 +97,11 @@ export class IdentityService {
     }
     if (!user || !ok || !user.active) {
       // The failure was counted when the attempt was reserved.
-      await this.app.audit.record(em, { ...ctx, actorId: user?.id ?? null, actorAgencyId: user?.agencyId ?? null }, { action: 'auth.login', resourceType: 'session', outcome: 'denied', reason: 'bad_credentials' });
+      await this.app.audit.record(
+        em,
+        { ...ctx, actorId: user?.id ?? null, actorAgencyId: user?.agencyId ?? null },
+        { action: 'auth.login', resourceType: 'session', outcome: 'denied', reason: 'bad_credentials' },
+      );
       throw new HttpProblem(401, 'bad_credentials', 'Sign-in failed', 'Wrong user name or password.');
     }
     const ttl = this.app.config.ACCESS_TOKEN_TTL_SECONDS;
@@ -92,7 +113,11 @@ export class IdentityService {
       tx.persist(session);
       await tx.flush();
       await this.throttle.succeeded(tx, keys);
-      await this.app.audit.record(tx, { ...ctx, actorId: user.id, actorAgencyId: user.agencyId, actorRole: user.roles.join(',') }, { action: 'auth.login', resourceType: 'session', resourceId: session.id, outcome: 'allowed' });
+      await this.app.audit.record(
+        tx,
+        { ...ctx, actorId: user.id, actorAgencyId: user.agencyId, actorRole: user.roles.join(',') },
+        { action: 'auth.login', resourceType: 'session', resourceId: session.id, outcome: 'allowed' },
+      );
     });
     const accessToken = this.app.jwt.sign({ sub: user.id, sid: session.id });
     return { accessToken, expiresIn: ttl, user: toPublicUser(user) };
@@ -101,7 +126,11 @@ export class IdentityService {
   /** The session is live (checked by the auth hook): issue a fresh token for it. */
   refresh(actor: Actor): { accessToken: string; expiresIn: number; user: PublicUser } {
     const accessToken = this.app.jwt.sign({ sub: actor.id, sid: actor.sessionId });
-    return { accessToken, expiresIn: this.app.config.ACCESS_TOKEN_TTL_SECONDS, user: { id: actor.id, username: actor.username, displayName: actor.displayName, agencyId: actor.agencyId, roles: actor.roles } };
+    return {
+      accessToken,
+      expiresIn: this.app.config.ACCESS_TOKEN_TTL_SECONDS,
+      user: { id: actor.id, username: actor.username, displayName: actor.displayName, agencyId: actor.agencyId, roles: actor.roles },
+    };
   }
 
   /**
@@ -126,16 +155,37 @@ export class IdentityService {
     const r = rows[0];
     if (!r) return null;
     if (r.stale) await em.getConnection().execute('UPDATE user_session SET last_seen_at = now() WHERE id = ?', [sessionId]);
-    const actor: Actor = { id: r.id, username: r.username, displayName: r.display_name, agencyId: r.agency_id, agencyName: r.agency_name, agencyKind: r.agency_kind, roles: r.roles, sessionId };
+    const actor: Actor = {
+      id: r.id,
+      username: r.username,
+      displayName: r.display_name,
+      agencyId: r.agency_id,
+      agencyName: r.agency_name,
+      agencyKind: r.agency_kind,
+      roles: r.roles,
+      sessionId,
+    };
     this.sessions.set(actor, ticket);
     return actor;
   }
 
   async logout(em: EntityManager, actor: Actor, ctx: AuditContext): Promise<void> {
     await em.transactional(async (tx) => {
-      await tx.getConnection().execute('UPDATE user_session SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL', [actor.sessionId], 'run', tx.getTransactionContext());
+      await tx
+        .getConnection()
+        .execute(
+          'UPDATE user_session SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL',
+          [actor.sessionId],
+          'run',
+          tx.getTransactionContext(),
+        );
       await this.announceRevocation(tx, `session:${actor.sessionId}`);
-      await this.app.audit.record(tx, ctx, { action: 'auth.logout', resourceType: 'session', resourceId: actor.sessionId, outcome: 'allowed' });
+      await this.app.audit.record(tx, ctx, {
+        action: 'auth.logout',
+        resourceType: 'session',
+        resourceId: actor.sessionId,
+        outcome: 'allowed',
+      });
     });
     this.sessions.revokeSession(actor.sessionId);
   }
@@ -149,7 +199,9 @@ export class IdentityService {
     const name = input.name.trim();
     if (!name) throw badRequest('The agency needs a name.');
     return em.transactional(async (tx) => {
-      const [dup] = await tx.getConnection().execute<{ n: number }[]>('SELECT 1 AS n FROM agency WHERE lower(name) = lower(?)', [name], 'all', tx.getTransactionContext());
+      const [dup] = await tx
+        .getConnection()
+        .execute<{ n: number }[]>('SELECT 1 AS n FROM agency WHERE lower(name) = lower(?)', [name], 'all', tx.getTransactionContext());
       if (dup) throw conflict('An agency with that name already exists.', 'agency_exists');
       const a = tx.create(Agency, { id: randomUUID(), name, kind: input.kind, createdAt: new Date() });
       await tx.flush();
@@ -178,7 +230,17 @@ export class IdentityService {
       const agency = await tx.findOne(Agency, { id: input.agencyId });
       if (!agency) throw badRequest('The agency does not exist.', 'unknown_agency');
       if (await tx.count(User, { username })) throw conflict('That user name is taken.', 'username_taken');
-      const u = tx.create(User, { id: randomUUID(), username, displayName, passwordHash, agencyId: agency.id, roles, active: true, createdAt: new Date(), deactivatedAt: null });
+      const u = tx.create(User, {
+        id: randomUUID(),
+        username,
+        displayName,
+        passwordHash,
+        agencyId: agency.id,
+        roles,
+        active: true,
+        createdAt: new Date(),
+        deactivatedAt: null,
+      });
       await tx.flush();
       await this.app.audit.record(tx, ctx, { action: 'admin.user.create', resourceType: 'user', resourceId: u.id, outcome: 'allowed' });
       return { ...toPublicUser(u), active: true };
@@ -187,18 +249,32 @@ export class IdentityService {
 
   /** Deactivates the user and revokes every session at once: their next request is refused. */
   async deactivateUser(em: EntityManager, userId: string, ctx: AuditContext): Promise<PublicUser & { active: boolean }> {
-    return em.transactional(async (tx) => {
-      const u = await tx.findOne(User, { id: userId });
-      if (!u) throw notFound();
-      if (u.active) {
-        u.active = false;
-        u.deactivatedAt = new Date();
-        await tx.flush();
-        await tx.getConnection().execute('UPDATE user_session SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL', [u.id], 'run', tx.getTransactionContext());
-        await this.announceRevocation(tx, `user:${u.id}`);
-      }
-      await this.app.audit.record(tx, ctx, { action: 'admin.user.deactivate', resourceType: 'user', resourceId: u.id, outcome: 'allowed' });
-      return { ...toPublicUser(u), active: false };
-    }).finally(() => this.sessions.revokeUser(userId));
+    return em
+      .transactional(async (tx) => {
+        const u = await tx.findOne(User, { id: userId });
+        if (!u) throw notFound();
+        if (u.active) {
+          u.active = false;
+          u.deactivatedAt = new Date();
+          await tx.flush();
+          await tx
+            .getConnection()
+            .execute(
+              'UPDATE user_session SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL',
+              [u.id],
+              'run',
+              tx.getTransactionContext(),
+            );
+          await this.announceRevocation(tx, `user:${u.id}`);
+        }
+        await this.app.audit.record(tx, ctx, {
+          action: 'admin.user.deactivate',
+          resourceType: 'user',
+          resourceId: u.id,
+          outcome: 'allowed',
+        });
+        return { ...toPublicUser(u), active: false };
+      })
+      .finally(() => this.sessions.revokeUser(userId));
   }
 }

@@ -31,7 +31,10 @@ export class HashGate {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly concurrency: number, private readonly queue: number) {}
+  constructor(
+    private readonly concurrency: number,
+    private readonly queue: number,
+  ) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrency) {

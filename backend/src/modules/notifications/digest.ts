@@ -137,7 +137,10 @@ export class DailyDigest {
         this.boss = undefined;
         await boss?.stop({ graceful: false, timeout: 1_000 }).catch(() => undefined);
         const delay = backoff.next();
-        this.log.warn({ err: { type: (e as Error).name, code: (e as { code?: string }).code }, retryInMs: delay }, 'the job queue did not start; trying again');
+        this.log.warn(
+          { err: { type: (e as Error).name, code: (e as { code?: string }).code }, retryInMs: delay },
+          'the job queue did not start; trying again',
+        );
         this.retry = setTimeout(() => void attempt(), delay);
         this.retry.unref();
       }

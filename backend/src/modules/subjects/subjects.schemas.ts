@@ -4,7 +4,11 @@ import { PROTECTED_IDENTITY } from './subjects.entities.js';
 
 /** A name: 1–100 characters with at least one that is not white space. */
 export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
-export const PersonalIdentityNumberIn = Type.String({ minLength: 10, maxLength: 13, description: 'Personnummer or samordningsnummer: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN, YYMMDDNNNN; + for age 100+' });
+export const PersonalIdentityNumberIn = Type.String({
+  minLength: 10,
+  maxLength: 13,
+  description: 'Personnummer or samordningsnummer: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN, YYMMDDNNNN; + for age 100+',
+});
 export const ProtectedIdentityT = Type.Union(PROTECTED_IDENTITY.map((p) => Type.Literal(p)));
 const Phone = Type.String({ minLength: 1, maxLength: 40, pattern: '^[0-9+() -]+$' });
 const Email = Type.String({ minLength: 3, maxLength: 254, format: 'email' });

@@ -8,7 +8,6 @@ import type { GuardianIn, SubjectIn } from './subjects.schemas.js';
 
 export const ADULT_AGE = 18;
 
-
 /**
  * Parses a personal identity number from a request: 400 when it is not a valid personnummer or
  * samordningsnummer, or when the birth date it gives lies in the future (both on the Stockholm
@@ -16,8 +15,18 @@ export const ADULT_AGE = 18;
  */
 export function requirePersonalIdentityNumber(input: string, what: string, today = new Date(), path?: string): PersonalIdentityNumber {
   const parsed = parsePersonalIdentityNumber(input, today);
-  if (!parsed) throw badRequest(`The ${what}'s personal identity number is not a valid personnummer or samordningsnummer; check the digits.`, 'invalid_personal_identity_number', path);
-  if (parsed.birthDate > isoDate(today)) throw badRequest(`The ${what}'s personal identity number gives a birth date in the future; check the digits.`, 'birth_date_in_future', path);
+  if (!parsed)
+    throw badRequest(
+      `The ${what}'s personal identity number is not a valid personnummer or samordningsnummer; check the digits.`,
+      'invalid_personal_identity_number',
+      path,
+    );
+  if (parsed.birthDate > isoDate(today))
+    throw badRequest(
+      `The ${what}'s personal identity number gives a birth date in the future; check the digits.`,
+      'birth_date_in_future',
+      path,
+    );
   return parsed;
 }
 
@@ -47,13 +56,17 @@ export class SubjectsService {
     const pin = requirePersonalIdentityNumber(input.personalIdentityNumber, 'subject', today, `${at}/personalIdentityNumber`);
     const guardians = (input.guardians ?? []).map((g, i) => ({
       ...g,
-      normalized: g.personalIdentityNumber ? requirePersonalIdentityNumber(g.personalIdentityNumber, 'guardian', today, `${at}/guardians/${i}/personalIdentityNumber`).normalized : null,
+      normalized: g.personalIdentityNumber
+        ? requirePersonalIdentityNumber(g.personalIdentityNumber, 'guardian', today, `${at}/guardians/${i}/personalIdentityNumber`)
+            .normalized
+        : null,
     }));
     if (guardians.length > 0 && ageOn(pin.birthDate, today) >= ADULT_AGE) {
       throw badRequest('Guardians are recorded only for a subject under 18.', 'guardians_for_adult', `${at}/guardians`);
     }
     const same = guardians.flatMap((g, i) => (g.normalized === pin.normalized ? [`${at}/guardians/${i}/personalIdentityNumber`] : []));
-    if (same.length > 0) throw badRequest('A guardian cannot have the subject\'s own personal identity number.', 'guardian_is_subject', same);
+    if (same.length > 0)
+      throw badRequest("A guardian cannot have the subject's own personal identity number.", 'guardian_is_subject', same);
     return { pin, guardians };
   }
 
@@ -62,22 +75,42 @@ export class SubjectsService {
    * A reused subject keeps its recorded names and contact details; its protection is raised if
    * the new request asks for a stricter one, and guardians not yet on record are added.
    */
-  async findOrCreate(tx: EntityManager, ownerAgencyId: string, input: SubjectIn, v: ReturnType<SubjectsService['validate']>): Promise<SubjectResolution> {
+  async findOrCreate(
+    tx: EntityManager,
+    ownerAgencyId: string,
+    input: SubjectIn,
+    v: ReturnType<SubjectsService['validate']>,
+  ): Promise<SubjectResolution> {
     const requested = input.protectedIdentity ?? 'none';
     const id = randomUUID();
-    const inserted = await sql<{ id: string }>(tx,
+    const inserted = await sql<{ id: string }>(
+      tx,
       `INSERT INTO subject (id, owner_agency_id, personal_identity_number, coordination_number, birth_date, first_name, last_name, protected_identity, phone, email, address)
        VALUES (?, ?, ?, ?, ?::date, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (owner_agency_id, personal_identity_number) DO NOTHING RETURNING id`,
-      [id, ownerAgencyId, v.pin.normalized, v.pin.coordinationNumber, v.pin.birthDate, input.firstName.trim(), input.lastName.trim(), requested,
-        blankToNull(input.phone), blankToNull(input.email), blankToNull(input.address)]);
+      [
+        id,
+        ownerAgencyId,
+        v.pin.normalized,
+        v.pin.coordinationNumber,
+        v.pin.birthDate,
+        input.firstName.trim(),
+        input.lastName.trim(),
+        requested,
+        blankToNull(input.phone),
+        blankToNull(input.email),
+        blankToNull(input.address),
+      ],
+    );
     let resolution: SubjectResolution;
     if (inserted.length === 1) {
       resolution = { subjectId: id, created: true, birthDate: v.pin.birthDate, protectedIdentity: requested };
     } else {
-      const [existing] = await sql<{ id: string; protected_identity: ProtectedIdentity }>(tx,
+      const [existing] = await sql<{ id: string; protected_identity: ProtectedIdentity }>(
+        tx,
         'SELECT id, protected_identity FROM subject WHERE owner_agency_id = ? AND personal_identity_number = ? FOR UPDATE',
-        [ownerAgencyId, v.pin.normalized]);
+        [ownerAgencyId, v.pin.normalized],
+      );
       const level = stricter(existing!.protected_identity, requested);
       if (level !== existing!.protected_identity) {
         await sql(tx, 'UPDATE subject SET protected_identity = ?, updated_at = now() WHERE id = ?', [level, existing!.id]);
@@ -91,20 +124,38 @@ export class SubjectsService {
   private async addGuardians(tx: EntityManager, subjectId: string, guardians: ValidatedGuardian[], skipKnown: boolean): Promise<void> {
     let list = guardians;
     if (skipKnown && list.length > 0) {
-      const known = await sql<{ first_name: string; last_name: string; personal_identity_number: string | null }>(tx,
-        'SELECT first_name, last_name, personal_identity_number FROM guardian WHERE subject_id = ?', [subjectId]);
+      const known = await sql<{ first_name: string; last_name: string; personal_identity_number: string | null }>(
+        tx,
+        'SELECT first_name, last_name, personal_identity_number FROM guardian WHERE subject_id = ?',
+        [subjectId],
+      );
       const same = (g: ValidatedGuardian, k: (typeof known)[number]): boolean =>
         g.normalized && k.personal_identity_number
           ? g.normalized === k.personal_identity_number
-          : g.firstName.trim().toLowerCase() === k.first_name.toLowerCase() && g.lastName.trim().toLowerCase() === k.last_name.toLowerCase();
+          : g.firstName.trim().toLowerCase() === k.first_name.toLowerCase() &&
+            g.lastName.trim().toLowerCase() === k.last_name.toLowerCase();
       list = list.filter((g) => !known.some((k) => same(g, k)));
     }
     if (list.length === 0) return;
     const params: unknown[] = [];
     const rows = list.map((g) => {
-      params.push(randomUUID(), subjectId, g.firstName.trim(), g.lastName.trim(), g.normalized, g.custody, blankToNull(g.phone), blankToNull(g.email), blankToNull(g.address));
+      params.push(
+        randomUUID(),
+        subjectId,
+        g.firstName.trim(),
+        g.lastName.trim(),
+        g.normalized,
+        g.custody,
+        blankToNull(g.phone),
+        blankToNull(g.email),
+        blankToNull(g.address),
+      );
       return '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
     });
-    await sql(tx, `INSERT INTO guardian (id, subject_id, first_name, last_name, personal_identity_number, custody, phone, email, address) VALUES ${rows.join(', ')}`, params);
+    await sql(
+      tx,
+      `INSERT INTO guardian (id, subject_id, first_name, last_name, personal_identity_number, custody, phone, email, address) VALUES ${rows.join(', ')}`,
+      params,
+    );
   }
 }

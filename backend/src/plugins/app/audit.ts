@@ -59,8 +59,21 @@ export function auditContextOf(request: FastifyRequest, override?: Partial<Audit
 // audit.crypto.ts canonicalEvent): it is whatever the caller chose to send, evidence of nothing,
 // and the signed format stays the one every verifier and exported extract already uses.
 const COLUMNS = [
-  'event_id', 'actor_id', 'actor_agency_id', 'actor_role', 'action', 'resource_type', 'resource_id',
-  'case_id', 'subject_id', 'outcome', 'reason', 'consent_ids', 'request_id', 'client_ip', 'client_request_id',
+  'event_id',
+  'actor_id',
+  'actor_agency_id',
+  'actor_role',
+  'action',
+  'resource_type',
+  'resource_id',
+  'case_id',
+  'subject_id',
+  'outcome',
+  'reason',
+  'consent_ids',
+  'request_id',
+  'client_ip',
+  'client_request_id',
 ] as const;
 
 /** One queue row, keyed by column. */
@@ -84,16 +97,39 @@ interface QueueRow {
 
 function rowsOf(ctx: AuditContext, list: readonly AuditEvent[]): QueueRow[] {
   return list.map((e) => ({
-    event_id: uuidv7(), actor_id: ctx.actorId, actor_agency_id: ctx.actorAgencyId, actor_role: ctx.actorRole, action: e.action,
-    resource_type: e.resourceType, resource_id: e.resourceId ?? null, case_id: e.caseId ?? null, subject_id: e.subjectId ?? null,
-    outcome: e.outcome, reason: e.reason ?? null, consent_ids: e.consentIds ?? [], request_id: ctx.requestId, client_ip: ctx.clientIp,
+    event_id: uuidv7(),
+    actor_id: ctx.actorId,
+    actor_agency_id: ctx.actorAgencyId,
+    actor_role: ctx.actorRole,
+    action: e.action,
+    resource_type: e.resourceType,
+    resource_id: e.resourceId ?? null,
+    case_id: e.caseId ?? null,
+    subject_id: e.subjectId ?? null,
+    outcome: e.outcome,
+    reason: e.reason ?? null,
+    consent_ids: e.consentIds ?? [],
+    request_id: ctx.requestId,
+    client_ip: ctx.clientIp,
     client_request_id: ctx.clientRequestId ?? null,
   }));
 }
 
 const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
-  event_id: 'uuid', actor_id: 'uuid', actor_agency_id: 'uuid', actor_role: 'text', action: 'text', resource_type: 'text', resource_id: 'text',
-  case_id: 'uuid', subject_id: 'uuid', outcome: 'text', reason: 'text', consent_ids: 'uuid[]', request_id: 'text', client_ip: 'text',
+  event_id: 'uuid',
+  actor_id: 'uuid',
+  actor_agency_id: 'uuid',
+  actor_role: 'text',
+  action: 'text',
+  resource_type: 'text',
+  resource_id: 'text',
+  case_id: 'uuid',
+  subject_id: 'uuid',
+  outcome: 'text',
+  reason: 'text',
+  consent_ids: 'uuid[]',
+  request_id: 'text',
+  client_ip: 'text',
   client_request_id: 'text',
 };
 
@@ -127,7 +163,11 @@ class GroupCommit {
   private inFlight = 0;
 
   /** `em`: an EntityManager outside any transaction (each INSERT commits on its own). */
-  constructor(private readonly em: EntityManager, private readonly maxInFlight = 2, private readonly maxRows = 1000) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly maxInFlight = 2,
+    private readonly maxRows = 1000,
+  ) {}
 
   add(rows: QueueRow[]): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -146,7 +186,10 @@ class GroupCommit {
       batch.push(item);
     }
     this.inFlight += 1;
-    insertRows(this.em, batch.flatMap((b) => b.rows))
+    insertRows(
+      this.em,
+      batch.flatMap((b) => b.rows),
+    )
       .then(
         () => batch.forEach((b) => b.resolve()),
         async (e: unknown) => {
@@ -185,13 +228,20 @@ export class AuditService {
    * when `source` is empty, one event `e` without a resource. For a statement that lists cases and
    * must write their events in the same statement (params: the event ids, then the shared fields).
    */
-  perRowStatement(ctx: AuditContext, e: Omit<AuditEvent, 'resourceId' | 'caseId' | 'subjectId'>, source: string, maxRows: number): { text: string; params: unknown[] } {
+  perRowStatement(
+    ctx: AuditContext,
+    e: Omit<AuditEvent, 'resourceId' | 'caseId' | 'subjectId'>,
+    source: string,
+    maxRows: number,
+  ): { text: string; params: unknown[] } {
     const [shared] = rowsOf(ctx, [e]);
     const ids = Array.from({ length: Math.max(1, maxRows) }, uuidv7);
     let text = perRowTexts.get(source);
     if (text === undefined) {
       text = `INSERT INTO audit_queue (${COLUMNS.join(', ')})
-  SELECT (?::uuid[])[r.n], ${COLUMNS.slice(1).map((c) => (c === 'resource_id' ? 'r.id::text' : c === 'case_id' ? 'r.id' : c === 'subject_id' ? 'r.subject_id' : `x.${c}`)).join(', ')}
+  SELECT (?::uuid[])[r.n], ${COLUMNS.slice(1)
+    .map((c) => (c === 'resource_id' ? 'r.id::text' : c === 'case_id' ? 'r.id' : c === 'subject_id' ? 'r.subject_id' : `x.${c}`))
+    .join(', ')}
   FROM json_to_record(?::json) AS x(${SHARED.map((c) => `${c} ${COLUMN_TYPES[c]}`).join(', ')})
   CROSS JOIN (SELECT ${source}.id, ${source}.subject_id, (row_number() OVER ())::int AS n FROM ${source}
               UNION ALL SELECT NULL::uuid, NULL::uuid, 1 WHERE NOT EXISTS (SELECT 1 FROM ${source})) r`;
@@ -250,7 +300,10 @@ export function registerAuditErrorHook(app: FastifyInstance): void {
     try {
       await app.audit.record(app.orm.em.fork(), auditContextOf(request), { ...intent, outcome: 'error', reason: `http_${status}` });
     } catch (e) {
-      request.log.error({ err: { type: (e as Error).name, code: (e as { code?: string }).code } }, 'could not record the audit error event');
+      request.log.error(
+        { err: { type: (e as Error).name, code: (e as { code?: string }).code } },
+        'could not record the audit error event',
+      );
     }
   });
 }

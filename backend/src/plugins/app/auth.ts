@@ -51,46 +51,49 @@ export class VerifiedTokens {
  * The bearer token is verified (EdDSA, iss, aud, exp) and then the server-side session is checked
  * on every request, so sign-out and deactivation take effect on the very next request.
  */
-export default fp(async function authPlugin(app: FastifyInstance) {
-  const identity = new IdentityService(app);
-  app.decorate('identity', identity);
-  app.addHook('onReady', async () => identity.sessions.listen(String(app.orm.config.get('clientUrl'))));
-  app.addHook('onClose', async () => identity.sessions.close());
-  app.decorateRequest('actor', null);
-  const verified = new VerifiedTokens();
+export default fp(
+  async function authPlugin(app: FastifyInstance) {
+    const identity = new IdentityService(app);
+    app.decorate('identity', identity);
+    app.addHook('onReady', async () => identity.sessions.listen(String(app.orm.config.get('clientUrl'))));
+    app.addHook('onClose', async () => identity.sessions.close());
+    app.decorateRequest('actor', null);
+    const verified = new VerifiedTokens();
 
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.public === true || request.is404) return;
-    const header = request.headers.authorization;
-    if (!header || !/^Bearer [A-Za-z0-9._~+/-]+=*$/.test(header)) throw unauthorized('Sign in to continue.');
-    const token = header.slice('Bearer '.length);
-    let claims = verified.get(token, Date.now());
-    if (!claims) {
-      try {
-        claims = await request.jwtVerify<Claims>();
-      } catch {
-        throw unauthorized('Your sign-in is no longer valid. Sign in again.');
+    app.addHook('onRequest', async (request) => {
+      if (request.routeOptions.config?.public === true || request.is404) return;
+      const header = request.headers.authorization;
+      if (!header || !/^Bearer [A-Za-z0-9._~+/-]+=*$/.test(header)) throw unauthorized('Sign in to continue.');
+      const token = header.slice('Bearer '.length);
+      let claims = verified.get(token, Date.now());
+      if (!claims) {
+        try {
+          claims = await request.jwtVerify<Claims>();
+        } catch {
+          throw unauthorized('Your sign-in is no longer valid. Sign in again.');
+        }
+        if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || typeof claims.exp !== 'number') throw unauthorized();
+        verified.set(token, claims);
       }
-      if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || typeof claims.exp !== 'number') throw unauthorized();
-      verified.set(token, claims);
-    }
-    const actor = await identity.resolveActor(request.em, claims.sub, claims.sid).catch((e: unknown) => {
-      // A malformed id in a validly signed token cannot happen; a database failure can.
-      if (e instanceof Error && /invalid input syntax/.test(e.message)) return null;
-      throw e;
+      const actor = await identity.resolveActor(request.em, claims.sub, claims.sid).catch((e: unknown) => {
+        // A malformed id in a validly signed token cannot happen; a database failure can.
+        if (e instanceof Error && /invalid input syntax/.test(e.message)) return null;
+        throw e;
+      });
+      if (!actor) throw unauthorized('Your session has ended. Sign in again.');
+      request.actor = actor;
     });
-    if (!actor) throw unauthorized('Your session has ended. Sign in again.');
-    request.actor = actor;
-  });
 
-  app.decorate('requireAction', async (request: FastifyRequest, action: string, resourceType: string): Promise<Actor> => {
-    const actor = request.actor;
-    if (!actor) throw unauthorized();
-    const decision = app.policy.roleAllows(actor, action);
-    if (!decision.allow) {
-      await app.audit.record(request.em, auditContextOf(request), { action, resourceType, outcome: 'denied', reason: decision.reason });
-      throw forbidden();
-    }
-    return actor;
-  });
-}, { name: 'auth', dependencies: ['jwt'] });
+    app.decorate('requireAction', async (request: FastifyRequest, action: string, resourceType: string): Promise<Actor> => {
+      const actor = request.actor;
+      if (!actor) throw unauthorized();
+      const decision = app.policy.roleAllows(actor, action);
+      if (!decision.allow) {
+        await app.audit.record(request.em, auditContextOf(request), { action, resourceType, outcome: 'denied', reason: decision.reason });
+        throw forbidden();
+      }
+      return actor;
+    });
+  },
+  { name: 'auth', dependencies: ['jwt'] },
+);

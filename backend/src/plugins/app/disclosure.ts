@@ -23,13 +23,19 @@ const WORDS = ['whereabouts', 'contact', 'owner_only', 'agency', 'item', 'report
 const NESTED = ['object', 'each', 'items', 'keyed'] as const;
 
 /** The ledger's item type of each view whose lists hold items (`{ items: <view> }`). */
-export const ITEM_TYPES: Readonly<Record<string, DisclosedItemType>> = { entry: 'entry', planItem: 'plan_item', meeting: 'meeting', document: 'document' };
+export const ITEM_TYPES: Readonly<Record<string, DisclosedItemType>> = {
+  entry: 'entry',
+  planItem: 'plan_item',
+  meeting: 'meeting',
+  document: 'document',
+};
 
 /** Parses the raw YAML; answers the rules or the problems found (unknown categories, views, words). */
 export function parseDisclosurePolicy(raw: unknown, categories: readonly string[]): DisclosurePolicy | string[] {
   const problems: string[] = [];
   const r = (raw ?? {}) as { gatedActions?: unknown; views?: unknown };
-  const gatedActions = Array.isArray(r.gatedActions) && r.gatedActions.every((a) => typeof a === 'string') ? (r.gatedActions as string[]) : null;
+  const gatedActions =
+    Array.isArray(r.gatedActions) && r.gatedActions.every((a) => typeof a === 'string') ? (r.gatedActions as string[]) : null;
   if (!gatedActions) problems.push('/gatedActions: a list of actions is required');
   const views: Record<string, Record<string, FieldRule>> = {};
   if (typeof r.views !== 'object' || r.views === null) problems.push('/views: required');
@@ -41,7 +47,12 @@ export function parseDisclosurePolicy(raw: unknown, categories: readonly string[
         if ((WORDS as readonly string[]).includes(rule)) views[name][field] = { kind: rule as (typeof WORDS)[number] };
         else if (categories.includes(rule)) views[name][field] = { kind: 'category', category: rule };
         else problems.push(`${at}: '${rule}' is neither a category of categories.yaml nor one of ${WORDS.join(', ')}`);
-      } else if (rule && typeof rule === 'object' && Object.keys(rule).length === 1 && (NESTED as readonly string[]).includes(Object.keys(rule)[0]!)) {
+      } else if (
+        rule &&
+        typeof rule === 'object' &&
+        Object.keys(rule).length === 1 &&
+        (NESTED as readonly string[]).includes(Object.keys(rule)[0]!)
+      ) {
         const kind = Object.keys(rule)[0] as (typeof NESTED)[number];
         views[name][field] = { kind, view: String((rule as Record<string, unknown>)[kind]) };
       } else {
@@ -53,7 +64,8 @@ export function parseDisclosurePolicy(raw: unknown, categories: readonly string[
     for (const [field, rule] of Object.entries(fields)) {
       if (!('view' in rule)) continue;
       if (!views[rule.view]) problems.push(`/views/${name}/${field}: unknown view '${rule.view}'`);
-      if (rule.kind === 'items' && !ITEM_TYPES[rule.view]) problems.push(`/views/${name}/${field}: '${rule.view}' is not an item view (${Object.keys(ITEM_TYPES).join(', ')})`);
+      if (rule.kind === 'items' && !ITEM_TYPES[rule.view])
+        problems.push(`/views/${name}/${field}: '${rule.view}' is not an item view (${Object.keys(ITEM_TYPES).join(', ')})`);
     }
   }
   return problems.length > 0 ? problems : { gatedActions: gatedActions!, views };
@@ -117,10 +129,14 @@ export class CaseView {
   /** Agencies the caller may learn take part: the owner, its own, and those named with it for identity. */
   readonly known: ReadonlySet<string>;
 
-  constructor(readonly gate: GateEvaluator, readonly viewer: CaseViewer) {
+  constructor(
+    readonly gate: GateEvaluator,
+    readonly viewer: CaseViewer,
+  ) {
     const known = new Set([viewer.ownerAgencyId, viewer.agencyId]);
     if (!viewer.owner && !viewer.protectedSubject) {
-      for (const a of gate.namedWith({ fromAgencyId: viewer.ownerAgencyId, toAgencyId: viewer.agencyId, category: 'identity' })) known.add(a);
+      for (const a of gate.namedWith({ fromAgencyId: viewer.ownerAgencyId, toAgencyId: viewer.agencyId, category: 'identity' }))
+        known.add(a);
     }
     this.known = known;
   }
@@ -177,7 +193,13 @@ export class CaseView {
   disclose(item: ItemRef, d: ViewDecision = this.item(item.authorAgencyId, item.category)): void {
     if (this.viewer.owner || item.authorAgencyId === this.viewer.agencyId) return;
     if (this.crossed.some((c) => c.itemId === item.itemId && c.category === item.category && c.itemType === item.itemType)) return;
-    this.crossed.push({ itemType: item.itemType, itemId: item.itemId, category: item.category, fromAgencyId: item.authorAgencyId, consentIds: d.consentIds });
+    this.crossed.push({
+      itemType: item.itemType,
+      itemId: item.itemId,
+      category: item.category,
+      fromAgencyId: item.authorAgencyId,
+      consentIds: d.consentIds,
+    });
     for (const id of d.consentIds) this.relied.add(id);
   }
 
@@ -223,7 +245,12 @@ export function shapeItems<T>(policy: DisclosurePolicy, viewName: string, items:
   if (!itemType) throw new Error(`${viewName} is not an item view`);
   const out: T[] = [];
   for (const it of items as readonly JsonObject[]) {
-    const ref: ItemRef = { itemType, itemId: String(it.id), category: String(it.category), authorAgencyId: String(it.authorAgencyId ?? it.agencyId) };
+    const ref: ItemRef = {
+      itemType,
+      itemId: String(it.id),
+      category: String(it.category),
+      authorAgencyId: String(it.authorAgencyId ?? it.agencyId),
+    };
     if (!view.admit(ref)) continue;
     out.push((view.viewer.owner ? it : shapeObject(policy, viewName, it, view)) as T);
   }
@@ -262,7 +289,9 @@ function shapeField(policy: DisclosurePolicy, rule: FieldRule, v: Json, view: Ca
       return Array.isArray(v) ? v.map((e) => shapeObject(policy, rule.view, e as JsonObject, view)) : empty(v);
     case 'keyed':
       return Array.isArray(v)
-        ? (v as JsonObject[]).filter((e) => typeof e.agencyId === 'string' && view.knows(e.agencyId)).map((e) => shapeObject(policy, rule.view, e, view))
+        ? (v as JsonObject[])
+            .filter((e) => typeof e.agencyId === 'string' && view.knows(e.agencyId))
+            .map((e) => shapeObject(policy, rule.view, e, view))
         : empty(v);
     case 'items':
       return Array.isArray(v) ? shapeItems(policy, rule.view, v, view) : empty(v);
@@ -273,7 +302,8 @@ function shapeField(policy: DisclosurePolicy, rule: FieldRule, v: Json, view: Ca
 function caseField(view: CaseView, category: string, v: Json): Json {
   const d = view.field(category);
   if (d.allow) {
-    if (hasContent(v)) view.disclose({ itemType: 'case', itemId: view.viewer.caseId, category, authorAgencyId: view.viewer.ownerAgencyId }, d);
+    if (hasContent(v))
+      view.disclose({ itemType: 'case', itemId: view.viewer.caseId, category, authorAgencyId: view.viewer.ownerAgencyId }, d);
     return v;
   }
   if (hasContent(v)) view.withhold(category, d.reason as Withheld['reason'], 1);

@@ -1,6 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AnomaliesPolicy, anomaliesPolicyProblems } from '../../modules/audit/audit.anomalies.js';
-import { AreasPolicy, CaseOutcomesPolicy, caseOutcomesPolicyProblems, CategoriesPolicy, categoriesPolicyProblems, LifeAreasPolicy } from '../../modules/cases/cases.policy.js';
+import {
+  AreasPolicy,
+  CaseOutcomesPolicy,
+  caseOutcomesPolicyProblems,
+  CategoriesPolicy,
+  categoriesPolicyProblems,
+  LifeAreasPolicy,
+} from '../../modules/cases/cases.policy.js';
 import { ConsentPolicy, consentPolicyProblems } from '../../modules/consents/consent.policy.js';
 import { AGENCY_KINDS, ROLES } from '../../modules/identity/identity.entities.js';
 import { parseDisclosurePolicy, type DisclosurePolicy } from './disclosure.js';
@@ -8,7 +15,10 @@ import { policyProblems, readPolicyFile, readRawPolicyFile } from './policy-file
 
 const RoleT = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const AgencyKindT = Type.Union(AGENCY_KINDS.map((k) => Type.Literal(k)));
-const RoleRule = Type.Object({ role: RoleT, agencyKinds: Type.Optional(Type.Array(AgencyKindT, { minItems: 1 })) }, { additionalProperties: false });
+const RoleRule = Type.Object(
+  { role: RoleT, agencyKinds: Type.Optional(Type.Array(AgencyKindT, { minItems: 1 })) },
+  { additionalProperties: false },
+);
 
 /** `policies/roles.yaml`: which role may perform which action. */
 export const RolesPolicy = Type.Object(
@@ -29,7 +39,12 @@ export interface Policies {
   anomalies: AnomaliesPolicy;
 }
 
-function load<T extends Parameters<typeof readPolicyFile>[2]>(dir: string, file: string, schema: T, problems: (p: Static<T>) => string[]): Static<T> {
+function load<T extends Parameters<typeof readPolicyFile>[2]>(
+  dir: string,
+  file: string,
+  schema: T,
+  problems: (p: Static<T>) => string[],
+): Static<T> {
   const p = readPolicyFile(dir, file, schema);
   policyProblems(file, problems(p));
   return p;
@@ -42,7 +57,10 @@ export function loadPolicies(dir: string): Policies {
   const disclosure = parseDisclosurePolicy(readRawPolicyFile(dir, 'disclosure.yaml'), Object.keys(categories.categories));
   if (Array.isArray(disclosure)) policyProblems('disclosure.yaml', disclosure);
   const gated = (disclosure as DisclosurePolicy).gatedActions.filter((a) => !roles.actions[a]);
-  policyProblems('disclosure.yaml', gated.map((a) => `/gatedActions: '${a}' is not an action of roles.yaml`));
+  policyProblems(
+    'disclosure.yaml',
+    gated.map((a) => `/gatedActions: '${a}' is not an action of roles.yaml`),
+  );
   return {
     roles,
     consent: load(dir, 'consent.yaml', ConsentPolicy, consentPolicyProblems),

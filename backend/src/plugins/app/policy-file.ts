@@ -23,7 +23,12 @@ export function readRawPolicyFile(dir: string, file: string): unknown {
 export function checkPolicy<T extends TSchema>(file: string, parsed: unknown, schema: T): Static<T> {
   const errors = [...Value.Errors(schema, parsed)];
   if (errors.length > 0) {
-    throw new PolicyError(`policies/${file} is invalid:\n${errors.slice(0, 10).map((e) => `  ${e.path || '/'}: ${e.message}`).join('\n')}`);
+    throw new PolicyError(
+      `policies/${file} is invalid:\n${errors
+        .slice(0, 10)
+        .map((e) => `  ${e.path || '/'}: ${e.message}`)
+        .join('\n')}`,
+    );
   }
   return parsed as Static<T>;
 }

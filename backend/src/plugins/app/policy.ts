@@ -76,7 +76,12 @@ export class PolicyDecisionPoint {
   }
 
   /** A participant's gated action: allowed while identity crosses from the owner to its agency. */
-  caseAccessThroughConsent(actor: CaseActor, action: string, facts: CaseAccessFacts, gate: GateEvaluator): Decision & { consentIds: readonly string[] } {
+  caseAccessThroughConsent(
+    actor: CaseActor,
+    action: string,
+    facts: CaseAccessFacts,
+    gate: GateEvaluator,
+  ): Decision & { consentIds: readonly string[] } {
     const first = this.caseAccess(actor, action, facts);
     if (first.reason !== CONSENT_REQUIRED) return { ...first, consentIds: [] };
     const d = gate.decide({ fromAgencyId: facts.ownerAgencyId, toAgencyId: actor.agencyId, category: 'identity' });
@@ -100,8 +105,11 @@ export class PolicyDecisionPoint {
    * The same decisions as a real read (or, towards the owner, a partner's write): the reader must
    * see the case at all (identity crosses from the owner to it), and then the item must cross.
    */
-  reach(gate: GateEvaluator, c: Pick<CaseViewer, 'caseId' | 'subjectId' | 'ownerAgencyId' | 'protectedSubject'>,
-    e: { authorAgencyId: string; readerAgencyId: string; category: string }): ViewDecision {
+  reach(
+    gate: GateEvaluator,
+    c: Pick<CaseViewer, 'caseId' | 'subjectId' | 'ownerAgencyId' | 'protectedSubject'>,
+    e: { authorAgencyId: string; readerAgencyId: string; category: string },
+  ): ViewDecision {
     const door = (agencyId: string): boolean =>
       agencyId === c.ownerAgencyId || gate.decide({ fromAgencyId: c.ownerAgencyId, toAgencyId: agencyId, category: 'identity' }).allow;
     let d: ViewDecision;

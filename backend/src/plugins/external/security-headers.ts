@@ -9,9 +9,12 @@ import helmet from 'helmet';
  * per cent of the API's time in CPU profiles of the case routes. test/app/security-headers.test.ts
  * pins the headers.
  */
-export default fp(async function securityHeaders(app: FastifyInstance) {
-  const apply = helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
-  app.addHook('onRequest', (request, reply, done) => {
-    apply(request.raw, reply.raw, (err?: unknown) => done(err === undefined || err instanceof Error ? err : new Error(String(err))));
-  });
-}, { name: 'security-headers' });
+export default fp(
+  async function securityHeaders(app: FastifyInstance) {
+    const apply = helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+    app.addHook('onRequest', (request, reply, done) => {
+      apply(request.raw, reply.raw, (err?: unknown) => done(err === undefined || err instanceof Error ? err : new Error(String(err))));
+    });
+  },
+  { name: 'security-headers' },
+);

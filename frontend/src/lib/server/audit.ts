@@ -81,7 +81,9 @@ export function auditApi(event: RequestEvent) {
 			(await (await request(ctx, 'POST', '/api/audit/subjects/lookup', { personalIdentityNumber })).json()) as AuditSubjectLookup,
 		/** A protected person's extract: release or keep holding back the agencies. 400: bad codes; 409: not protected. */
 		secrecyReview: async (subjectId: string, body: AuditSecrecyReviewBody) =>
-			(await (await request(ctx, 'POST', '/api/audit/subjects/{id}/secrecy-review', body, { params: { id: subjectId } })).json()) as AuditSecrecyReview,
+			(await (
+				await request(ctx, 'POST', '/api/audit/subjects/{id}/secrecy-review', body, { params: { id: subjectId } })
+			).json()) as AuditSecrecyReview,
 		extractCsv: (subjectId: string) =>
 			request(ctx, 'GET', '/api/audit/subjects/{id}/extract.csv', undefined, { params: { id: subjectId } }),
 		/** The API's response, to stream on unread (CSV, or the extract as JSON for offline checks). */
