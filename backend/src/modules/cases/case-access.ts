@@ -6,6 +6,7 @@ import type { CaseView } from '../../plugins/app/disclosure.js';
 import { CONSENT_REQUIRED, type Decision } from '../../plugins/app/policy.js';
 import type { Actor } from '../../types.js';
 import type { GateEvaluator } from '../consents/gate.js';
+import { gateFactsOf, type GateFactsRow } from '../consents/gate.sql.js';
 import { sql, transaction } from '../../db/sql.js';
 import type { CaseStatus, CaseType } from './cases.entities.js';
 import { caseFactsSql } from './cases.sql.js';
@@ -75,7 +76,11 @@ export class CaseAccessService {
     lock: boolean,
     extra?: { select: string; params: readonly unknown[] },
   ): Promise<(CaseAccess & { extra: X }) | null> {
-    const [row] = await sql<FactsRow & X>(em, caseFactsSql(lock, extra?.select), [...(extra?.params ?? []), caseId]);
+    const [row] = await sql<FactsRow & { gate_facts?: GateFactsRow | null } & X>(em, caseFactsSql(lock, extra?.select, true), [
+      ...(extra?.params ?? []),
+      actor.agencyId,
+      caseId,
+    ]);
     const resource = { action, resourceType: 'case', resourceId: caseId } as const;
     if (!row) {
       await this.app.audit.record(em, ctx, { ...resource, outcome: 'denied', reason: 'not_found' });
@@ -86,7 +91,9 @@ export class CaseAccessService {
     let consentIds: readonly string[] = [];
     let gate: GateEvaluator | undefined;
     if (decision.reason === CONSENT_REQUIRED) {
-      gate = await this.app.consents.gate(em, facts);
+      gate = row.gate_facts
+        ? this.app.policy.consentGate({ ...gateFactsOf(row.gate_facts), at: new Date() })
+        : await this.app.consents.gate(em, facts);
       ({ consentIds, ...decision } = this.app.policy.caseAccessThroughConsent(actor, action, facts, gate));
     }
     if (!decision.allow) {

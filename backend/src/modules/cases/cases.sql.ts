@@ -1,3 +1,4 @@
+import { GATE_FACTS_JSON } from '../consents/gate.sql.js';
 import { LIST_TOTAL_CAP, NAME_SEARCH_TOTAL_CAP } from './cases.schemas.js';
 
 /**
@@ -38,21 +39,30 @@ const RECENT_MEETINGS = 5;
  * adds what it will show as `extra` select-list items on the case row `f` (their params come
  * first): one round trip for the access decision and the data, which is dropped if denied.
  */
-export const caseFactsSql = (lock: boolean, extra = ''): string => {
+export const caseFactsSql = (lock: boolean, extra = '', withGate = false): string => {
   // The same text object for the same arguments (the callers pass constants): sql() finds its
   // prepared statement by the text, and a string hashes once, not at every request.
-  const memo = factsSqlTexts[lock ? 1 : 0];
+  const memo = factsSqlTexts[(lock ? 1 : 0) + (withGate ? 2 : 0)]!;
   let text = memo.get(extra);
   if (text === undefined) {
     text = `SELECT f.owner_agency_id, f.subject_id, f.status, f.type, f.owner_user_id,
           (SELECT s.protected_identity <> 'none' FROM subject s WHERE s.id = f.subject_id) AS protected,
-          ARRAY(SELECT p.agency_id::text FROM case_participant p WHERE p.case_id = f.id ORDER BY p.added_at) AS participants${extra ? `,\n          ${extra}` : ''}
+          ARRAY(SELECT p.agency_id::text FROM case_participant p WHERE p.case_id = f.id ORDER BY p.added_at) AS participants${extra ? `,\n          ${extra}` : ''}${
+            withGate
+              ? `,\n          CASE WHEN f.owner_agency_id <> ?::uuid THEN ${GATE_FACTS_JSON('f.id', 'f.subject_id')} END AS gate_facts`
+              : ''
+          }
    FROM support_case f WHERE f.id = ?${lock ? ' FOR SHARE OF f' : ''}`;
     if (memo.size < 32) memo.set(extra, text);
   }
   return text;
 };
-const factsSqlTexts: [Map<string, string>, Map<string, string>] = [new Map(), new Map()];
+/**
+ * By lock and gate (index: lock + 2 × withGate). `withGate` adds, after `extra`'s params, the
+ * caller's agency: another agency's read gets the consent gate's facts (`gate_facts`) in the same
+ * round trip; the owner's gets null and pays nothing for them.
+ */
+const factsSqlTexts: Map<string, string>[] = [new Map(), new Map(), new Map(), new Map()];
 
 /** One case with everything shown on its page (param: case id). */
 export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, c.reason, c.outcome, c.outcome_code AS "outcomeCode",
@@ -126,6 +136,29 @@ export const FILTERED_ENTRIES_SQL = `WITH m AS MATERIALIZED (
   )
   SELECT (SELECT count(*)::int FROM m) AS total,
     (SELECT coalesce(json_agg(${ENTRY_JSON} ORDER BY e.created_at DESC, e.id DESC), '[]'::json) FROM journal_entry e WHERE e.id IN (SELECT id FROM k)) AS entries`;
+
+/**
+ * Another agency's page of a journal in ONE statement with what it must record: the entries of the
+ * groups the decision point allowed (params: their author agencies, categories and, per group, the
+ * consents relied on as a uuid-array literal), the read's audit event (`audit`), and a disclosure
+ * ledger row for each entry that crossed from another agency — all committed before any row
+ * reaches this process. Params after the groups: case id, [the last entry seen when `keyset`],
+ * limit, [offset], the audit's, subject id, the reader's agency and user, the instant, request id,
+ * the reader's agency again.
+ */
+export const partnerEntriesPageSql = (audit: string, keyset: boolean): string => `WITH g AS (
+    SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[]) AS g(a, cat, k)
+  ), e AS MATERIALIZED (
+    SELECT e.id, e.case_id, e.category, e.text, e.author_agency_id, e.author_user_id, e.corrects_id, e.created_at, g.k
+    FROM journal_entry e JOIN g ON g.a = e.author_agency_id AND g.cat = e.category
+    WHERE e.case_id = ?${keyset ? ` AND ${OLDER_THAN_ENTRY('e.case_id')}` : ''}
+    ORDER BY e.created_at DESC, e.id DESC LIMIT ?${keyset ? '' : ' OFFSET ?'}
+  ), audit AS (${audit}), ledger AS (
+    INSERT INTO disclosure (id, case_id, subject_id, item_type, item_id, category, from_agency_id, to_agency_id, to_user_id, consent_ids, disclosed_at, request_id)
+    SELECT gen_random_uuid(), e.case_id, ?::uuid, 'entry', e.id, e.category, e.author_agency_id, ?::uuid, ?::uuid, e.k::uuid[], ?::timestamptz, ?
+    FROM e WHERE e.author_agency_id <> ?::uuid
+  )
+  SELECT coalesce(json_agg(${ENTRY_JSON} ORDER BY e.created_at DESC, e.id DESC), '[]'::json) AS items FROM e`;
 
 /** Params: id, case id, author user, author agency, category, text, corrects. */
 export const INSERT_ENTRY_SQL = `INSERT INTO journal_entry AS e (id, case_id, author_user_id, author_agency_id, category, text, corrects_id)

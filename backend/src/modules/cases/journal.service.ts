@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from '../../db/sql.js';
 import { badRequest, conflict } from '../../lib/problem.js';
 import type { AuditContext } from '../../plugins/app/audit.js';
-import type { Withheld } from '../../plugins/app/disclosure.js';
+import type { CaseView, Withheld } from '../../plugins/app/disclosure.js';
 import type { Actor } from '../../types.js';
 import { DEEPEST_ROW, requirePageWithin } from './case-checks.js';
 import { factsOf, type CaseAccess, type CaseAccessService, type FactsRow } from './case-access.js';
@@ -19,6 +19,7 @@ import {
   FILTERED_ENTRIES_SQL,
   INSERT_ENTRY_SQL,
   OWNER_ENTRY_SQL,
+  partnerEntriesPageSql,
   uuidArray,
 } from './cases.sql.js';
 
@@ -174,6 +175,7 @@ export class JournalService {
     const groups = access.extra.entryGroups;
     const view = await this.access.view(em, actor, access);
     const allowed = view.allowedGroups(groups);
+    if (!view.viewer.owner && allowed.length > 0) return this.partnerPage(em, actor, access, view, allowed, page, offset, ctx);
     // Every group allowed: the page read with the facts is the answer; else only the allowed groups'.
     const page1 =
       allowed.length === groups.length
@@ -195,6 +197,44 @@ export class JournalService {
       { ...this.access.event(access, 'entry.list', 'journal_entry', caseId), resourceId: null },
       view,
     );
+    return { items, total: allowed.reduce((n, g) => n + g.n, 0), page: page.page, pageSize: page.pageSize, withheld: view.withheld };
+  }
+
+  /**
+   * Another agency's page: the allowed groups' entries, the audit event and the ledger rows in one
+   * statement (see partnerEntriesPageSql), each entry then shaped by the decision point. The event
+   * names the consents the allowed groups rest on: what the decision to show this page relied on.
+   */
+  private async partnerPage(
+    em: EntityManager,
+    actor: Actor,
+    access: CaseAccess,
+    view: CaseView,
+    allowed: readonly { authorAgencyId: string; category: string; n: number }[],
+    page: EntriesQuery,
+    offset: number,
+    ctx: AuditContext,
+  ): Promise<PageOf<EntryOutT> & { withheld: Withheld[] }> {
+    const consentsOf = allowed.map((g) => view.item(g.authorAgencyId, g.category).consentIds);
+    const relied = [...new Set([...access.consentIds, ...consentsOf.flat()])];
+    const event = { ...this.access.event(access, 'entry.list', 'journal_entry', access.facts.id), resourceId: null, consentIds: relied };
+    const audit = this.app.audit.insertStatement(ctx, [event]);
+    const keyset = page.after !== undefined;
+    const [row] = await sql<{ items: EntryOutT[] }>(em, partnerEntriesPageSql(audit.text, keyset), [
+      uuidArray(allowed.map((g) => g.authorAgencyId)),
+      `{${allowed.map((g) => g.category).join(',')}}`,
+      `{${consentsOf.map((ids) => `"{${ids.join(',')}}"`).join(',')}}`,
+      access.facts.id,
+      ...(keyset ? [page.after, page.pageSize] : [page.pageSize, offset]),
+      ...audit.params,
+      access.facts.subjectId,
+      actor.agencyId,
+      actor.id,
+      view.gate.at,
+      ctx.requestId,
+      actor.agencyId,
+    ]);
+    const items = this.app.policy.shapeItems('entry', row!.items, view);
     return { items, total: allowed.reduce((n, g) => n + g.n, 0), page: page.page, pageSize: page.pageSize, withheld: view.withheld };
   }
 

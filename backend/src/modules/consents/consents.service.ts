@@ -12,6 +12,7 @@ import { addDays, addMonths, stockholmDate } from './calendar.js';
 import type { ConsentMethodKind, GivenByKind } from './consents.entities.js';
 import type { ConsentMatrixOut, ConsentOut, DisclosureOut, DisclosureQuery, RecordConsentBody } from './consents.schemas.js';
 import { consentStatus, type GateConsent, type GateEvaluator, type GateFacts, type GivenBy } from './gate.js';
+import { GATE_FACTS_JSON, gateFactsOf, type GateFactsRow } from './gate.sql.js';
 import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ConsentReceipt } from './receipt.js';
 
 type DisclosureOutT = Static<typeof DisclosureOut>;
@@ -95,40 +96,8 @@ export class ConsentsService {
 
   /** The facts the gate needs about a case, in one round trip. */
   async gateFacts(em: EntityManager, caseId: string, subjectId: string): Promise<Omit<GateFacts, 'at'>> {
-    const [row] = await sql<{
-      birth_date: string | null;
-      guardians: { id: string; custody: boolean }[];
-      consents: {
-        id: string;
-        kind: GivenByKind;
-        guardianId: string | null;
-        agencyIds: string[];
-        categories: string[];
-        validFrom: string;
-        validTo: string;
-        withdrawnAt: string | null;
-      }[];
-    }>(
-      em,
-      `SELECT s.birth_date::text AS birth_date,
-              (SELECT coalesce(json_agg(json_build_object('id', g.id, 'custody', g.custody) ORDER BY g.created_at, g.id), '[]'::json) FROM guardian g WHERE g.subject_id = s.id) AS guardians,
-              (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.given_by_kind, 'guardianId', c.guardian_id, 'agencyIds', c.agency_ids,
-                  'categories', c.categories, 'validFrom', c.valid_from::text, 'validTo', c.valid_to::text, 'withdrawnAt', ${ts('c.withdrawn_at')})), '[]'::json)
-                 FROM consent c WHERE c.case_id = ?) AS consents
-       FROM subject s WHERE s.id = ?`,
-      [caseId, subjectId],
-    );
-    if (!row) return { subjectBirthDate: null, guardians: [], consents: [] };
-    const consents: GateConsent[] = row.consents.map((c) => ({
-      id: c.id,
-      givenBy: givenByOf(c.kind, c.guardianId),
-      agencyIds: c.agencyIds,
-      categories: c.categories,
-      validFrom: c.validFrom,
-      validTo: c.validTo,
-      withdrawnAt: c.withdrawnAt ? new Date(c.withdrawnAt) : null,
-    }));
-    return { subjectBirthDate: row.birth_date, guardians: row.guardians, consents };
+    const [row] = await sql<{ f: GateFactsRow | null }>(em, `SELECT ${GATE_FACTS_JSON('?::uuid', '?::uuid')} AS f`, [caseId, subjectId]);
+    return gateFactsOf(row?.f);
   }
 
   /**

@@ -124,6 +124,7 @@ const NOT_NAMED: ViewDecision = Object.freeze({ allow: false, reason: 'not_named
  */
 export class CaseView {
   private readonly crossed: ExchangedItem[] = [];
+  private readonly crossedKeys = new Set<string>();
   private readonly relied = new Set<string>();
   private readonly withheldBy = new Map<string, Withheld>();
   /** Agencies the caller may learn take part: the owner, its own, and those named with it for identity. */
@@ -192,7 +193,9 @@ export class CaseView {
   /** Records an allowed item as sent: a ledger row when it crossed from another agency. */
   disclose(item: ItemRef, d: ViewDecision = this.item(item.authorAgencyId, item.category)): void {
     if (this.viewer.owner || item.authorAgencyId === this.viewer.agencyId) return;
-    if (this.crossed.some((c) => c.itemId === item.itemId && c.category === item.category && c.itemType === item.itemType)) return;
+    const key = `${item.itemType}\u0000${item.itemId}\u0000${item.category}`;
+    if (this.crossedKeys.has(key)) return;
+    this.crossedKeys.add(key);
     this.crossed.push({
       itemType: item.itemType,
       itemId: item.itemId,
@@ -257,10 +260,19 @@ export function shapeItems<T>(policy: DisclosurePolicy, viewName: string, items:
   return out;
 }
 
+/** Each view's rules as a list, made once per policy (a read shapes many objects of one view). */
+const ruleLists = new WeakMap<DisclosurePolicy, Map<string, [string, FieldRule][]>>();
+function rulesOf(policy: DisclosurePolicy, viewName: string): [string, FieldRule][] {
+  let byView = ruleLists.get(policy);
+  if (!byView) ruleLists.set(policy, (byView = new Map()));
+  let list = byView.get(viewName);
+  if (!list) byView.set(viewName, (list = Object.entries(policy.views[viewName] ?? {})));
+  return list;
+}
+
 function shapeObject(policy: DisclosurePolicy, viewName: string, obj: JsonObject, view: CaseView): JsonObject {
-  const rules = policy.views[viewName] ?? {};
   const out: JsonObject = {};
-  for (const [field, rule] of Object.entries(rules)) {
+  for (const [field, rule] of rulesOf(policy, viewName)) {
     if (!Object.hasOwn(obj, field)) continue;
     const v = obj[field];
     out[field] = shapeField(policy, rule, v, view);
