@@ -167,6 +167,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const parent = path.dirname(dataDir);
   fs.mkdirSync(parent, { recursive: true });
+  // Run as root, PostgreSQL runs as the `postgres` user, which must reach its data directory: a
+  // parent made private (e.g. `.data`, created first for the keys with mode 0700) would stop initdb.
+  if (process.getuid?.() === 0) fs.chmodSync(parent, fs.statSync(parent).mode | 0o111);
   const secretFile = path.join(parent, `${path.basename(dataDir)}.secret`);
   const ownerFile = path.join(parent, `${path.basename(dataDir)}.owner`);
   const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
