@@ -413,8 +413,8 @@ function scripts(users: { user: string; agency: string }): Record<string, string
     ),
     // The case with its page (facts + detail in one statement), then its journal (facts + groups + page).
     caseJournal: [
-      `\\set n random(1, ${CASES})\n${inline(caseFactsSql(false, CASE_DETAIL_EXTRA), [id])}${auditInsert(users, 'case.read', CASE_UUID_SQL(':n'))}` +
-        `${inline(caseFactsSql(false, ENTRIES_EXTRA), [20, 0, id])}${auditInsert(users, 'entry.list', CASE_UUID_SQL(':n'))}`,
+      `\\set n random(1, ${CASES})\n${inline(caseFactsSql(false, CASE_DETAIL_EXTRA, true), [users.agency, id])}${auditInsert(users, 'case.read', CASE_UUID_SQL(':n'))}` +
+        `${inline(caseFactsSql(false, ENTRIES_EXTRA, true), [users.agency, 20, 0, users.agency, id])}${auditInsert(users, 'entry.list', CASE_UUID_SQL(':n'))}`,
     ],
     // Cases 5, 10, 15, … are closed: n = 1 + 5q + m (m < 4) never is.
     // The owner's entry as the route writes it: the case's facts, then one statement (entry + audit event).

@@ -97,17 +97,18 @@ const OLDER_THAN_ENTRY = (caseCol: string): string =>
 const ENTRY_JSON = `json_build_object('id', e.id, 'caseId', e.case_id, 'category', e.category, 'text', e.text, 'agencyId', e.author_agency_id,
   'authorId', e.author_user_id, 'authorName', ${userName('e.author_user_id')}, 'corrects', e.corrects_id, 'createdAt', ${ts('e.created_at')})`;
 /**
- * caseFactsSql extra (params: limit, offset): how many entries each agency wrote in each category
- * (`entryGroups`: what the consent gate decides on), and the journal's page with no entry left
- * out (`entries`), which serves whenever the gate lets every group through — always for the
- * owning unit's own entries.
+ * caseFactsSql extra: how many entries each agency wrote in each category (`entryGroups`: what
+ * the consent gate decides on); with ENTRIES_EXTRA (params: the caller's agency, limit, offset)
+ * also the journal's page with no entry left out (`entries`) — for the owning agency only, which
+ * sees every entry of its case; another agency's page is read by partnerEntriesPageSql instead
+ * (null here, so nothing is built only to be thrown away).
  */
 export const ENTRY_GROUPS_EXTRA = `(SELECT coalesce(json_agg(json_build_object('authorAgencyId', g.a, 'category', g.category, 'n', g.n)), '[]'::json)
      FROM (SELECT author_agency_id AS a, category, count(*)::int AS n FROM journal_entry WHERE case_id = f.id GROUP BY 1, 2) g) AS "entryGroups"`;
 export const ENTRIES_EXTRA = `${ENTRY_GROUPS_EXTRA},
-   (SELECT coalesce(json_agg(x.j ORDER BY x.created_at DESC, x.id DESC), '[]'::json)
-     FROM (SELECT ${ENTRY_JSON} AS j, e.created_at, e.id FROM journal_entry e WHERE e.case_id = f.id ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?) x) AS entries`;
-/** ENTRIES_EXTRA for a deep page by keyset (params: the last entry of the previous page, limit). */
+   CASE WHEN f.owner_agency_id = ?::uuid THEN (SELECT coalesce(json_agg(x.j ORDER BY x.created_at DESC, x.id DESC), '[]'::json)
+     FROM (SELECT ${ENTRY_JSON} AS j, e.created_at, e.id FROM journal_entry e WHERE e.case_id = f.id ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?) x) END AS entries`;
+/** ENTRIES_EXTRA for a deep page by keyset (params: the caller's agency, the last entry of the previous page, limit). */
 export const ENTRIES_AFTER_EXTRA = ENTRIES_EXTRA.replace(
   'WHERE e.case_id = f.id ORDER BY',
   `WHERE e.case_id = f.id AND ${OLDER_THAN_ENTRY('f.id')} ORDER BY`,

@@ -162,15 +162,18 @@ export class JournalService {
     if (!keyset) requirePageWithin(page, DEEPEST_ROW);
     if (FILTERS.some((f) => page[f] !== undefined)) return this.searchEntries(em, actor, caseId, page, ctx);
     const offset = keyset ? 0 : (page.page - 1) * page.pageSize;
-    const access = await this.access.load<{ entryGroups: { authorAgencyId: string; category: string; n: number }[]; entries: EntryOutT[] }>(
+    const access = await this.access.load<{
+      entryGroups: { authorAgencyId: string; category: string; n: number }[];
+      entries: EntryOutT[] | null;
+    }>(
       em,
       actor,
       caseId,
       'case.read',
       ctx,
       keyset
-        ? { select: ENTRIES_AFTER_EXTRA, params: [page.after, page.pageSize] }
-        : { select: ENTRIES_EXTRA, params: [page.pageSize, offset] },
+        ? { select: ENTRIES_AFTER_EXTRA, params: [actor.agencyId, page.after, page.pageSize] }
+        : { select: ENTRIES_EXTRA, params: [actor.agencyId, page.pageSize, offset] },
     );
     const groups = access.extra.entryGroups;
     const view = await this.access.view(em, actor, access);
@@ -179,7 +182,7 @@ export class JournalService {
     // Every group allowed: the page read with the facts is the answer; else only the allowed groups'.
     const page1 =
       allowed.length === groups.length
-        ? access.extra.entries
+        ? (access.extra.entries ?? [])
         : allowed.length === 0
           ? []
           : await sql<EntryOutT>(em, entriesPageSql(true, keyset), [
