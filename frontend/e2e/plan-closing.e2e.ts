@@ -127,6 +127,22 @@ describe('a plan that changes, and closing with structure', () => {
 		await expectNoSeriousA11yViolations(page);
 	});
 
+	it('prints the plan as a PDF for the network meeting', async () => {
+		await page.goto(`/cases/${caseId}/plan`);
+		const link = page.getByTestId('plan-pdf');
+		expect(await link.textContent()).toContain('Skriv ut åtagandeplanen');
+		await expectNoSeriousA11yViolations(page);
+		// The link's own request, with the signed-in browser's session: the PDF, never cached.
+		const res = await page.request.get((await link.getAttribute('href'))!);
+		expect(res.status()).toBe(200);
+		expect(res.headers()['content-type']).toBe('application/pdf');
+		expect(res.headers()['cache-control']).toBe('no-store');
+		expect(res.headers()['content-disposition']).toMatch(/^attachment; filename="SSPF-\d{4}-\d{4,}\.pdf"$/);
+		expect((await res.body()).subarray(0, 5).toString()).toBe('%PDF-');
+		// A case that does not exist (or is not the caller's): not found, as for the case page.
+		expect((await page.request.get('/cases/00000000-0000-4000-8000-000000000000/plan.pdf')).status()).toBe(404);
+	});
+
 	it('hands the actions of a leaving agency over to another', async () => {
 		await page.goto(`/cases/${caseId}`);
 		await page.locator('button', { hasText: `Ta bort ${names.police}` }).click();

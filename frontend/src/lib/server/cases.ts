@@ -67,6 +67,8 @@ export function createCasesApi(call: Call) {
 		groupStats: () => json<GroupStats>(call('GET', '/api/stats/groups')),
 		create: (body: CreateCaseRequest) => json<CaseDetail>(call('POST', '/api/cases', body)),
 		get: (caseId: string) => json<CaseDetail>(call('GET', '/api/cases/{id}', undefined, id(caseId))),
+		/** The plan as a PDF, the API's answer unread (to be streamed on), shaped for the caller like the plan itself. */
+		planPdf: (caseId: string) => call('GET', '/api/cases/{id}/plan.pdf', undefined, id(caseId)),
 		update: (caseId: string, body: UpdateCaseRequest) => json<CaseDetail>(call('PATCH', '/api/cases/{id}', body, id(caseId))),
 		/** Answers the case and the consents still in force, which the caseworker may then end one by one. */
 		close: (caseId: string, body: CloseCaseRequest) => json<ClosedCase>(call('POST', '/api/cases/{id}/close', body, id(caseId))),
