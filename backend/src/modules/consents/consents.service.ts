@@ -11,7 +11,7 @@ import type { CaseFacts } from '../cases/case-access.js';
 import { addDays, addMonths, stockholmDate } from './calendar.js';
 import type { ConsentMethodKind, GivenByKind } from './consents.entities.js';
 import type { ConsentMatrixOut, ConsentOut, DisclosureOut, DisclosureQuery, RecordConsentBody } from './consents.schemas.js';
-import { consentStatus, type GateConsent, type GateEvaluator, type GateFacts, type GivenBy } from './gate.js';
+import { consentStatus, type GateEvaluator, type GateFacts, type GivenBy } from './gate.js';
 import { GATE_FACTS_JSON, gateFactsOf, type GateFactsRow } from './gate.sql.js';
 import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ConsentReceipt } from './receipt.js';
 
@@ -111,42 +111,12 @@ export class ConsentsService {
   ): Promise<Map<string, GateEvaluator>> {
     const gates = new Map<string, GateEvaluator>();
     if (cases.length === 0) return gates;
-    const rows = await sql<{
-      case_id: string;
-      birth_date: string | null;
-      guardians: { id: string; custody: boolean }[];
-      consents: {
-        id: string;
-        kind: GivenByKind;
-        guardianId: string | null;
-        agencyIds: string[];
-        categories: string[];
-        validFrom: string;
-        validTo: string;
-        withdrawnAt: string | null;
-      }[];
-    }>(
+    const rows = await sql<{ case_id: string; f: GateFactsRow | null }>(
       em,
-      `SELECT k.case_id, s.birth_date::text AS birth_date,
-              (SELECT coalesce(json_agg(json_build_object('id', g.id, 'custody', g.custody) ORDER BY g.created_at, g.id), '[]'::json) FROM guardian g WHERE g.subject_id = k.subject_id) AS guardians,
-              (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.given_by_kind, 'guardianId', c.guardian_id, 'agencyIds', c.agency_ids,
-                  'categories', c.categories, 'validFrom', c.valid_from::text, 'validTo', c.valid_to::text, 'withdrawnAt', ${ts('c.withdrawn_at')})), '[]'::json)
-                 FROM consent c WHERE c.case_id = k.case_id) AS consents
-       FROM unnest(?::uuid[], ?::uuid[]) AS k(case_id, subject_id) LEFT JOIN subject s ON s.id = k.subject_id`,
+      `SELECT k.case_id, ${GATE_FACTS_JSON('k.case_id', 'k.subject_id')} AS f FROM unnest(?::uuid[], ?::uuid[]) AS k(case_id, subject_id)`,
       [pgArray(cases.map((c) => c.id)), pgArray(cases.map((c) => c.subjectId))],
     );
-    for (const row of rows) {
-      const consents: GateConsent[] = row.consents.map((c) => ({
-        id: c.id,
-        givenBy: givenByOf(c.kind, c.guardianId),
-        agencyIds: c.agencyIds,
-        categories: c.categories,
-        validFrom: c.validFrom,
-        validTo: c.validTo,
-        withdrawnAt: c.withdrawnAt ? new Date(c.withdrawnAt) : null,
-      }));
-      gates.set(row.case_id, this.app.policy.consentGate({ subjectBirthDate: row.birth_date, guardians: row.guardians, consents, at }));
-    }
+    for (const row of rows) gates.set(row.case_id, this.app.policy.consentGate({ ...gateFactsOf(row.f), at }));
     return gates;
   }
 
