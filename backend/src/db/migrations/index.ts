@@ -17,6 +17,7 @@ import { Migration20261205004500MeetingPlanning } from './Migration2026120500450
 import { Migration20261205005000UserEmailDigest } from './Migration20261205005000UserEmailDigest.js';
 import { Migration20261205005500PlanHistoryOutcomes } from './Migration20261205005500PlanHistoryOutcomes.js';
 import { Migration20261205005600SessionSignIns } from './Migration20261205005600SessionSignIns.js';
+import { Migration20261205010000IdentityAdministration } from './Migration20261205010000IdentityAdministration.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -39,4 +40,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205005000UserEmailDigest', class: Migration20261205005000UserEmailDigest },
   { name: 'Migration20261205005500PlanHistoryOutcomes', class: Migration20261205005500PlanHistoryOutcomes },
   { name: 'Migration20261205005600SessionSignIns', class: Migration20261205005600SessionSignIns },
+  { name: 'Migration20261205010000IdentityAdministration', class: Migration20261205010000IdentityAdministration },
 ];
