@@ -12,10 +12,39 @@ import svDocuments from '../../../messages/sv.documents.json';
 import enDocuments from '../../../messages/en.documents.json';
 import svMeetings from '../../../messages/sv.meetings.json';
 import enMeetings from '../../../messages/en.meetings.json';
+import svAdmin from '../../../messages/sv.admin.json';
+import enAdmin from '../../../messages/en.admin.json';
+import svAccount from '../../../messages/sv.account.json';
+import enAccount from '../../../messages/en.account.json';
+import svSignin from '../../../messages/sv.signin.json';
+import enSignin from '../../../messages/en.signin.json';
 
-// One catalogue per area of the app (core, cases, consents, audit, documents, meetings), merged per locale.
-const sv = { ...svCore, ...svAgenda, ...svCases, ...svConsents, ...svAudit, ...svDocuments, ...svMeetings };
-const en = { ...enCore, ...enAgenda, ...enCases, ...enConsents, ...enAudit, ...enDocuments, ...enMeetings };
+// One catalogue per area of the app (core, cases, consents, audit, documents, meetings, admin,
+// the user's own account, sign-in), merged per locale.
+const sv = {
+	...svCore,
+	...svAgenda,
+	...svCases,
+	...svConsents,
+	...svAudit,
+	...svDocuments,
+	...svMeetings,
+	...svAdmin,
+	...svAccount,
+	...svSignin
+};
+const en = {
+	...enCore,
+	...enAgenda,
+	...enCases,
+	...enConsents,
+	...enAudit,
+	...enDocuments,
+	...enMeetings,
+	...enAdmin,
+	...enAccount,
+	...enSignin
+};
 
 /** Swedish is the default and the source of the key set: a key missing in sv.json is a type error. */
 export type MessageKey = keyof typeof sv;
