@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { auditContextOf } from '../../plugins/app/audit.js';
-import { AdminUserOut, AgencyBody, AgencyOut, IdParams, LoginBody, LoginOut, MeOut, UserBody, errorResponses } from './identity.schemas.js';
+import { LoginBody, LoginOut, MeOut, errorResponses } from './identity.schemas.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -60,63 +60,6 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         roles: a.roles,
         agency: { id: a.agencyId, name: a.agencyName, kind: a.agencyKind },
       };
-    },
-  );
-};
-
-export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get(
-    '/admin/agencies',
-    {
-      schema: { tags: ['admin'], response: { 200: Type.Array(AgencyOut), ...errorResponses(401, 403) } },
-    },
-    async (request) => {
-      await app.requireAction(request, 'admin.agencies.read', 'agency');
-      return app.identity.listAgencies(request.em);
-    },
-  );
-
-  app.post(
-    '/admin/agencies',
-    {
-      schema: { tags: ['admin'], body: AgencyBody, response: { 201: AgencyOut, ...errorResponses(400, 401, 403, 409) } },
-    },
-    async (request, reply) => {
-      await app.requireAction(request, 'admin.agencies.write', 'agency');
-      return reply.code(201).send(await app.identity.createAgency(request.em, request.body, auditContextOf(request)));
-    },
-  );
-
-  app.get(
-    '/admin/users',
-    {
-      schema: { tags: ['admin'], response: { 200: Type.Array(AdminUserOut), ...errorResponses(401, 403) } },
-    },
-    async (request) => {
-      await app.requireAction(request, 'admin.users.read', 'user');
-      return app.identity.listUsers(request.em, auditContextOf(request));
-    },
-  );
-
-  app.post(
-    '/admin/users',
-    {
-      schema: { tags: ['admin'], body: UserBody, response: { 201: AdminUserOut, ...errorResponses(400, 401, 403, 409) } },
-    },
-    async (request, reply) => {
-      await app.requireAction(request, 'admin.users.write', 'user');
-      return reply.code(201).send(await app.identity.createUser(request.em, request.body, auditContextOf(request)));
-    },
-  );
-
-  app.post(
-    '/admin/users/:id/deactivate',
-    {
-      schema: { tags: ['admin'], params: IdParams, response: { 200: AdminUserOut, ...errorResponses(400, 401, 403, 404) } },
-    },
-    async (request) => {
-      await app.requireAction(request, 'admin.users.write', 'user');
-      return app.identity.deactivateUser(request.em, request.params.id, auditContextOf(request));
     },
   );
 };

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { AGENCY_KINDS, ROLES } from './identity.entities.js';
 
 export const Uuid = Type.String({ format: 'uuid' });
@@ -21,7 +21,6 @@ export const UserOut = Type.Object({
   agencyId: Uuid,
   roles: Type.Array(RoleT),
 });
-export const AdminUserOut = Type.Composite([UserOut, Type.Object({ active: Type.Boolean() })]);
 export const AgencyOut = Type.Object({ id: Uuid, name: Type.String(), kind: AgencyKindT });
 
 export const LoginBody = Type.Object(
@@ -31,22 +30,7 @@ export const LoginBody = Type.Object(
 export const LoginOut = Type.Object({ accessToken: Type.String(), expiresIn: Type.Integer(), user: UserOut });
 export const MeOut = Type.Composite([UserOut, Type.Object({ agency: AgencyOut })]);
 
-export const AgencyBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200 }), kind: AgencyKindT },
-  { additionalProperties: false },
-);
-export const UserBody = Type.Object(
-  {
-    username: Type.String({ pattern: '^[A-Za-z0-9._-]{2,64}$' }),
-    displayName: Type.String({ minLength: 1, maxLength: 200 }),
-    password: Type.String({ minLength: 12, maxLength: 256 }),
-    agencyId: Uuid,
-    roles: Type.Array(RoleT, { minItems: 1, maxItems: 5 }),
-  },
-  { additionalProperties: false },
-);
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
-export type UserBody = Static<typeof UserBody>;
 
 /** Standard error answers, for the OpenAPI document. */
 const ProblemResponse = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: Problem } } };
