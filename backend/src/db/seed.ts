@@ -20,6 +20,8 @@ export const DEMO_USERS: { username: string; displayName: string; agency: string
   { username: 'coordinator', displayName: 'Eva Holm', agency: 'social', roles: ['coordinator'], email: 'eva.holm@example.org' },
   { username: 'auditor', displayName: 'Karin Sjö', agency: 'social', roles: ['auditor'], email: 'karin.sjo@example.org' },
   { username: 'admin', displayName: 'Nils Strand', agency: 'it', roles: ['admin'], email: 'nils.strand@example.org' },
+  // A second admin, so that a privileged role granted by one admin can be approved by another (four eyes).
+  { username: 'admin2', displayName: 'Lena Ström', agency: 'it', roles: ['admin'], email: 'lena.strom@example.org' },
 ];
 
 /** Demo data for development: the SSPF group of Borås and one user of each role. Idempotent. */
