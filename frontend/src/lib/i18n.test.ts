@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatWait, messageCatalogs, translate } from './i18n/messages';
+import { IntlMessageFormat } from 'intl-messageformat';
+import { compileMessage, formatWait, messageCatalogs, translate, type MessageKey } from './i18n/messages';
 
 const { sv, en } = messageCatalogs;
 
@@ -16,15 +17,44 @@ describe('message files', () => {
 		expect(bad).toEqual([]);
 	});
 
-	it('uses the same placeholders in both languages', () => {
-		const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-		const mismatched = Object.keys(sv).filter((key) => {
-			const k = key as keyof typeof sv;
-			return placeholders(sv[k]).join() !== placeholders(en[k] ?? '').join();
-		});
+	it('are all valid ICU messages', () => {
+		const broken: string[] = [];
+		for (const [locale, messages] of [['sv', sv] as const, ['en', en] as const]) {
+			for (const [key, text] of Object.entries(messages)) {
+				try {
+					new IntlMessageFormat(text, locale, undefined, { ignoreTag: true });
+				} catch (e) {
+					broken.push(`${locale} ${key}: ${(e as Error).message}`);
+				}
+			}
+		}
+		expect(broken).toEqual([]);
+	});
+
+	it('use the same arguments, of the same kind, in both languages', () => {
+		const mismatched = (Object.keys(sv) as MessageKey[]).filter(
+			(key) => argumentsOf(sv[key], 'sv').join() !== argumentsOf(en[key] ?? '', 'en').join()
+		);
 		expect(mismatched).toEqual([]);
 	});
 });
+
+type Element = ReturnType<IntlMessageFormat['getAst']>[number];
+
+/** `name:kind` of every argument in an ICU message, nested ones (inside plural and select) too. */
+function argumentsOf(text: string, locale: string): string[] {
+	const found = new Set<string>();
+	const walk = (elements: readonly Element[]) => {
+		for (const el of elements) {
+			// Kinds of the ICU parser: 1 argument, 2 number, 3 date, 4 time, 5 select, 6 plural.
+			if (el.type >= 1 && el.type <= 6 && 'value' in el) found.add(`${String(el.value)}:${el.type}`);
+			if ('options' in el) for (const option of Object.values(el.options)) walk(option.value);
+			if ('children' in el) walk(el.children);
+		}
+	};
+	walk(new IntlMessageFormat(text, locale, undefined, { ignoreTag: true }).getAst());
+	return [...found].sort();
+}
 
 describe('translate', () => {
 	it('fills in placeholders', () => {
@@ -34,6 +64,30 @@ describe('translate', () => {
 
 	it('leaves unknown placeholders visible rather than inventing text', () => {
 		expect(translate('sv', 'start.welcome')).toBe('Välkommen, {name}!');
+	});
+
+	it('chooses the plural form by the count, per language', () => {
+		expect(translate('sv', 'agenda.unread', { count: 1 })).toBe('1 ny anteckning');
+		expect(translate('sv', 'agenda.unread', { count: 3 })).toBe('3 nya anteckningar');
+		expect(translate('en', 'agenda.unread', { count: 1 })).toBe('1 new entry');
+		expect(translate('en', 'agenda.unread', { count: 0 })).toBe('0 new entries');
+		expect(translate('sv', 'cases.list.count', { count: 1 })).toBe('1 ärende');
+		expect(translate('sv', 'consents.start.daysLeft', { count: 2 })).toBe('om 2 dagar');
+	});
+
+	it('keeps the other arguments of a plural message', () => {
+		expect(translate('sv', 'consents.withheld.entries', { count: 1, category: 'Skola', reason: 'inget samtycke' })).toBe(
+			'1 anteckning i kategorin Skola visas inte: inget samtycke.'
+		);
+	});
+
+	it('shows quoted braces as text', () => {
+		expect(translate('sv', 'consents.verify.error.receiptInvalid')).toContain('från { till }');
+	});
+
+	it('parses each message once per language', () => {
+		expect(compileMessage('sv', 'agenda.unread')).toBe(compileMessage('sv', 'agenda.unread'));
+		expect(compileMessage('en', 'agenda.unread')).not.toBe(compileMessage('sv', 'agenda.unread'));
 	});
 
 	it('formats throttling waits in whole seconds or minutes, rounded up', () => {

@@ -1,3 +1,4 @@
+import { IntlMessageFormat } from 'intl-messageformat';
 import svCore from '../../../messages/sv.json';
 import svAgenda from '../../../messages/sv.agenda.json';
 import enAgenda from '../../../messages/en.agenda.json';
@@ -65,22 +66,41 @@ export function isMessageKey(value: string): value is MessageKey {
 	return Object.hasOwn(sv, value);
 }
 
-/** Looks up `key` in `locale` and replaces `{name}` placeholders with `params`. */
+// Messages are ICU MessageFormat (`{count, plural, one {# dag} other {# dagar}}`); each is parsed
+// once per locale and key. `<` is plain text here, not a rich-text tag.
+const compiled = new Map<string, IntlMessageFormat>();
+
+/** The parsed message for `key` in `locale` (falling back to Swedish, then to the key itself). */
+export function compileMessage(locale: Locale, key: MessageKey): IntlMessageFormat {
+	const id = `${locale}:${key}`;
+	let format = compiled.get(id);
+	if (!format) {
+		const template = catalogs[locale][key] ?? catalogs[defaultLocale][key] ?? key;
+		format = new IntlMessageFormat(template, locale, undefined, { ignoreTag: true });
+		compiled.set(id, format);
+	}
+	return format;
+}
+
+/**
+ * Formats the ICU message `key` in `locale` with `params`. A message whose arguments are not all
+ * given is shown as written (`{name}` stays visible) rather than with text made up for the gap.
+ */
 export function translate(locale: Locale, key: MessageKey, params?: MessageParams): string {
-	const template = catalogs[locale][key] ?? catalogs[defaultLocale][key] ?? key;
-	if (!params) return template;
-	return template.replace(/\{(\w+)\}/g, (match, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : match));
+	try {
+		const text = compileMessage(locale, key).format(params);
+		if (typeof text === 'string') return text;
+	} catch {
+		// A missing or wrong-typed argument: fall through to the message as written.
+	}
+	return catalogs[locale][key] ?? catalogs[defaultLocale][key] ?? key;
 }
 
 /** "90 seconds", "2 minutes": waits are shown in whole minutes from one minute up, rounded up. */
 export function formatWait(locale: Locale, seconds: number | null): string {
 	if (seconds === null || !Number.isFinite(seconds) || seconds <= 0) return translate(locale, 'time.aWhile');
-	if (seconds < 60) {
-		const count = Math.ceil(seconds);
-		return translate(locale, count === 1 ? 'time.second.one' : 'time.second.other', { count });
-	}
-	const count = Math.ceil(seconds / 60);
-	return translate(locale, count === 1 ? 'time.minute.one' : 'time.minute.other', { count });
+	if (seconds < 60) return translate(locale, 'time.seconds', { count: Math.ceil(seconds) });
+	return translate(locale, 'time.minutes', { count: Math.ceil(seconds / 60) });
 }
 
 export const messageCatalogs: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = catalogs;
