@@ -88,7 +88,15 @@ export const VerifyReceiptOut = Type.Object({ valid: Type.Boolean() });
 export const DisclosureQuery = Type.Object(
   {
     page: Type.Integer({ minimum: 1, maximum: 100000, default: 1 }),
-    pageSize: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+    pageSize: Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'Rows per page; with `group`, groups per page' }),
+    group: Type.Optional(
+      Type.Literal('day', { description: 'Group per day (Europe/Stockholm) × recipient agency × category, with counts: `groups`' }),
+    ),
+    groupRows: Type.Integer({ minimum: 0, maximum: 100, default: 20, description: 'With `group`: the newest rows given per group' }),
+    from: Type.Optional(Type.String({ format: 'date', description: 'First day (Europe/Stockholm), inclusive' })),
+    to: Type.Optional(Type.String({ format: 'date', description: 'Last day (Europe/Stockholm), inclusive' })),
+    agencyId: Type.Optional(Type.String({ format: 'uuid', description: 'Only what went to this agency' })),
+    category: Type.Optional(Code),
   },
   { additionalProperties: false },
 );
@@ -107,12 +115,33 @@ export const DisclosureOut = Type.Object({
   consentIds: Type.Array(Uuid),
   disclosedAt: Timestamp,
   requestId: Type.String(),
+  /** The day of `disclosedAt` on the Stockholm calendar (the group it belongs to). */
+  day: DateOnly,
+  /** Who received it, by name (the ledger is the owning unit's: staff names are theirs to see). */
+  toUserName: Nullable(Type.String()),
+  toAgencyName: Nullable(Type.String()),
+  fromAgencyName: Nullable(Type.String()),
+});
+export const DisclosureGroupOut = Type.Object({
+  day: DateOnly,
+  agencyId: Uuid,
+  agencyName: Nullable(Type.String()),
+  category: Type.String(),
+  count: Type.Integer({ minimum: 1 }),
+  /** The group's newest rows, at most `groupRows`; the rest through the filters `from`=`to`=`day`, `agencyId`, `category`. */
+  items: Type.Array(DisclosureOut),
 });
 export const DisclosurePage = Type.Object({
+  /** The rows of this page (empty with `group`). */
   items: Type.Array(DisclosureOut),
+  /** Rows matched; with `group`, groups. */
   total: Type.Integer(),
   page: Type.Integer(),
   pageSize: Type.Integer(),
+  /** With `group` only. */
+  groups: Type.Optional(Type.Array(DisclosureGroupOut)),
+  /** With `group` only: the rows in all groups. */
+  totalRows: Type.Optional(Type.Integer()),
 });
 
 const PartyOut = GivenByOut;

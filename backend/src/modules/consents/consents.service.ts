@@ -13,6 +13,7 @@ import type { ConsentMethodKind, GivenByKind } from './consents.entities.js';
 import type { ConsentMatrixOut, ConsentOut, DisclosureOut, DisclosureQuery, RecordConsentBody } from './consents.schemas.js';
 import { consentStatus, type GateEvaluator, type GateFacts, type GivenBy } from './gate.js';
 import { GATE_FACTS_JSON, gateFactsOf, type GateFactsRow } from './gate.sql.js';
+import { checkLedgerQuery, ledgerGroups, ledgerRows, type LedgerPage, type LedgerScope } from './ledger.js';
 import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ConsentReceipt } from './receipt.js';
 
 type DisclosureOutT = Static<typeof DisclosureOut>;
@@ -507,35 +508,19 @@ export class ConsentsService {
     return list.map((c) => ({ ...c, daysLeft: Math.round((Date.parse(c.validTo) - Date.parse(today)) / dayMs) }));
   }
 
-  private async disclosurePage(
-    em: EntityManager,
-    where: string,
-    param: string,
-    page: DisclosureQuery,
-  ): Promise<{ items: DisclosureOutT[]; total: number; page: number; pageSize: number }> {
-    const [items, [count]] = await Promise.all([
-      sql<DisclosureOutT>(
-        em,
-        `SELECT d.id, d.case_id AS "caseId", d.subject_id AS "subjectId", d.item_type AS "itemType", d.item_id AS "itemId", d.category,
-                d.from_agency_id AS "fromAgencyId", d.to_agency_id AS "toAgencyId", d.to_user_id AS "toUserId", to_json(d.consent_ids) AS "consentIds",
-                ${ts('d.disclosed_at')} AS "disclosedAt", d.request_id AS "requestId"
-         FROM disclosure d WHERE ${where} ORDER BY d.disclosed_at DESC, d.id LIMIT ? OFFSET ?`,
-        [param, page.pageSize, (page.page - 1) * page.pageSize],
-      ),
-      sql<{ n: number }>(em, `SELECT count(*)::int AS n FROM disclosure d WHERE ${where}`, [param]),
-    ]);
-    return { items, total: count!.n, page: page.page, pageSize: page.pageSize };
+  /** Rows or groups of the ledger, after the filter is checked (a bad filter is a 400 before any data is read). */
+  private async ledger(em: EntityManager, scope: LedgerScope, query: DisclosureQuery): Promise<LedgerPage> {
+    return query.group ? ledgerGroups(em, scope, query) : ledgerRows(em, scope, query);
   }
 
-  async disclosuresForCase(
-    em: EntityManager,
-    actor: Actor,
-    caseId: string,
-    page: DisclosureQuery,
-    ctx: AuditContext,
-  ): Promise<ReturnType<ConsentsService['disclosurePage']>> {
+  private checkLedger(query: DisclosureQuery): void {
+    checkLedgerQuery(query, Object.keys(this.app.policy.policies.categories.categories));
+  }
+
+  async disclosuresForCase(em: EntityManager, actor: Actor, caseId: string, page: DisclosureQuery, ctx: AuditContext): Promise<LedgerPage> {
+    this.checkLedger(page);
     const facts = await this.ownedCase(em, actor, caseId, 'disclosure.read', ctx);
-    const result = await this.disclosurePage(em, 'd.case_id = ?', caseId, page);
+    const result = await this.ledger(em, { caseId }, page);
     await this.app.audit.record(em, ctx, {
       action: 'disclosure.read',
       resourceType: 'case',
@@ -554,7 +539,8 @@ export class ConsentsService {
     subjectId: string,
     page: DisclosureQuery,
     ctx: AuditContext,
-  ): Promise<ReturnType<ConsentsService['disclosurePage']>> {
+  ): Promise<LedgerPage> {
+    this.checkLedger(page);
     const [row] = await sql<{ owner_agency_id: string }>(em, 'SELECT owner_agency_id FROM subject WHERE id = ?', [subjectId]);
     const decision = row
       ? this.app.policy.caseAccess(actor, 'disclosure.read', { ownerAgencyId: row.owner_agency_id })
@@ -570,7 +556,7 @@ export class ConsentsService {
       });
       throw notFound();
     }
-    const result = await this.disclosurePage(em, 'd.subject_id = ?', subjectId, page);
+    const result = await this.ledger(em, { subjectId }, page);
     await this.app.audit.record(em, ctx, {
       action: 'disclosure.read',
       resourceType: 'subject',
