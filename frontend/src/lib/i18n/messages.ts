@@ -67,31 +67,56 @@ export function isMessageKey(value: string): value is MessageKey {
 }
 
 // Messages are ICU MessageFormat (`{count, plural, one {# dag} other {# dagar}}`); each is parsed
-// once per locale and key. `<` is plain text here, not a rich-text tag.
-const compiled = new Map<string, IntlMessageFormat>();
+// once per locale and key, with the names of its arguments. `<` is plain text, not a tag.
+interface Compiled {
+	format: IntlMessageFormat;
+	args: readonly string[];
+}
+const compiled = new Map<string, Compiled>();
+
+type Element = ReturnType<IntlMessageFormat['getAst']>[number];
+
+/** The names of the arguments in a parsed message, nested ones (inside plural and select) too. */
+function argumentNames(elements: readonly Element[], into = new Set<string>()): Set<string> {
+	for (const el of elements) {
+		// Parser kinds 1–6: argument, number, date, time, select, plural.
+		if (el.type >= 1 && el.type <= 6 && 'value' in el) into.add(String(el.value));
+		if ('options' in el) for (const option of Object.values(el.options)) argumentNames(option.value, into);
+		if ('children' in el) argumentNames(el.children, into);
+	}
+	return into;
+}
 
 /** The parsed message for `key` in `locale` (falling back to Swedish, then to the key itself). */
 export function compileMessage(locale: Locale, key: MessageKey): IntlMessageFormat {
+	return compiledMessage(locale, key).format;
+}
+
+function compiledMessage(locale: Locale, key: MessageKey): Compiled {
 	const id = `${locale}:${key}`;
-	let format = compiled.get(id);
-	if (!format) {
+	let c = compiled.get(id);
+	if (!c) {
 		const template = catalogs[locale][key] ?? catalogs[defaultLocale][key] ?? key;
-		format = new IntlMessageFormat(template, locale, undefined, { ignoreTag: true });
-		compiled.set(id, format);
+		const format = new IntlMessageFormat(template, locale, undefined, { ignoreTag: true });
+		c = { format, args: [...argumentNames(format.getAst())] };
+		compiled.set(id, c);
 	}
-	return format;
+	return c;
 }
 
 /**
- * Formats the ICU message `key` in `locale` with `params`. A message whose arguments are not all
- * given is shown as written (`{name}` stays visible) rather than with text made up for the gap.
+ * Formats the ICU message `key` in `locale` with `params`. An argument not given stays visible
+ * as `{name}` rather than being replaced by made-up text; a `select` on it takes its `other` case.
  */
-export function translate(locale: Locale, key: MessageKey, params?: MessageParams): string {
+export function translate(locale: Locale, key: MessageKey, params: MessageParams = {}): string {
+	const { format, args } = compiledMessage(locale, key);
+	const values: MessageParams = { ...params };
+	for (const name of args) if (!Object.hasOwn(values, name)) values[name] = `{${name}}`;
 	try {
-		const text = compileMessage(locale, key).format(params);
+		const text = format.format(values);
 		if (typeof text === 'string') return text;
 	} catch {
-		// A missing or wrong-typed argument: fall through to the message as written.
+		// A value of the wrong kind (text for a plural): fall through to the message as written.
 	}
 	return catalogs[locale][key] ?? catalogs[defaultLocale][key] ?? key;
 }

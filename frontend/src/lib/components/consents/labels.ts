@@ -1,5 +1,6 @@
 import { isMessageKey, t } from '$lib/i18n';
 import { categoryLabel } from '$lib/components/cases/labels';
+import { personWords } from '$lib/format/person';
 
 /** A code from the consent API in the current locale; unknown codes as they are. */
 function label(prefix: string, code: string): string {
@@ -20,14 +21,15 @@ export interface PartyPerson {
 }
 
 /**
- * "Anna Svensson (vårdnadshavare)" or "Elin Svensson (den unge)" for a party of a consent, from the
- * case's subject and guardians.
+ * "Anna Svensson (vårdnadshavare)", "Elin Svensson (den unge)" or, for an adult or an unknown
+ * age, "Elin Svensson (personen själv)" for a party of a consent, from the case's subject and guardians.
  */
 export function partyLabel(
 	party: { kind: 'subject' | 'guardian'; guardianId?: string | undefined },
-	subject: { firstName: string; lastName: string; guardians: readonly PartyPerson[] }
+	subject: { firstName: string; lastName: string; birthDate?: string | null; guardians: readonly PartyPerson[] }
 ): string {
-	if (party.kind === 'subject') return t('consents.party.subjectNamed', { name: `${subject.firstName} ${subject.lastName}` });
+	if (party.kind === 'subject')
+		return t('consents.party.subjectNamed', { name: `${subject.firstName} ${subject.lastName}`, person: personWords(subject.birthDate) });
 	const g = subject.guardians.find((x) => x.id === party.guardianId);
 	return g ? t('consents.party.guardianNamed', { name: `${g.firstName} ${g.lastName}` }) : t('consents.party.guardianUnknown');
 }

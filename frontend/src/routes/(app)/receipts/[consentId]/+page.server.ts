@@ -21,11 +21,12 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 		throw err;
 	}
 	const view = readReceipt(signed.receipt);
-	let subject: Pick<CaseDetail['subject'], 'firstName' | 'lastName' | 'guardians'> | null = null;
+	let subject: Pick<CaseDetail['subject'], 'firstName' | 'lastName' | 'birthDate' | 'guardians'> | null = null;
 	if (UUID.test(view.caseId)) {
 		try {
 			const detail = await locals.api.cases.get(view.caseId);
-			subject = { firstName: detail.subject.firstName, lastName: detail.subject.lastName, guardians: detail.subject.guardians };
+			const { firstName, lastName, birthDate, guardians } = detail.subject;
+			subject = { firstName, lastName, birthDate, guardians };
 		} catch (err) {
 			// The receipt stands on its own; without the case the party is named by kind only.
 			if (!(err instanceof ApiError)) throw err;
