@@ -267,6 +267,7 @@ describe('cases: open, update, close, reopen, participants', () => {
       'deputyName',
       'deputyUserId',
       'id',
+      'network',
       'outcome',
       'outcomeCode',
       'ownerAgencyId',

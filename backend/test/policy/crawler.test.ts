@@ -19,8 +19,8 @@ const MARK = {
   social: ['ZQSOCIALREASON', 'ZQSOCIALOUTCOME', 'ZQSOCIALENTRY'],
   health: ['ZQHEALTHENTRY', 'ZQHEALTHDOCTITLE', 'ZQHEALTHDOCBYTES'],
   plan: ['ZQPLANGOAL', 'ZQPLANACTION', 'ZQPLANFOLLOWUP', 'ZQPLANAGENDA', 'ZQPLANMINUTES', 'ZQPLANPERSON', 'ZQPLANDECISION'],
-  police: ['ZQPOLICEENTRY'],
-  leisure: ['ZQLEISUREENTRY'],
+  police: ['ZQPOLICEENTRY', 'ZQPOLICECONTACT'],
+  leisure: ['ZQLEISUREENTRY', 'ZQLEISURECONTACT'],
   owner: ['ZQOWNERADDRESS', 'zqowner@example.se', 'ZQGUARDIANADDRESS'],
 } as const;
 
@@ -107,6 +107,9 @@ describe('field-level leak crawler over every GET route', () => {
     });
     await ok(call(police, 'POST', `/api/cases/${c.id}/entries`, { category: 'police', text: MARK.police[0] }));
     await ok(call(leisure, 'POST', `/api/cases/${c.id}/entries`, { category: 'leisure', text: MARK.leisure[0] }));
+    // The network: the owner names the police's contact, the leisure agency its own.
+    await ok(call(social, 'PATCH', `/api/cases/${c.id}/network/${a.police}`, { contactName: MARK.police[1] }), 200);
+    await ok(call(leisure, 'PATCH', `/api/cases/${c.id}/network/${a.leisure}`, { contactName: MARK.leisure[1] }), 200);
     if (close) await ok(call(social, 'POST', `/api/cases/${c.id}/close`, { outcome: `${MARK.social[1]} avslutat` }), 200);
   }
 
@@ -232,7 +235,7 @@ describe('field-level leak crawler over every GET route', () => {
     const all = answers.map((x) => x.body).join('\n');
     if (scope.categories.includes('social')) expect(all).toContain(MARK.social[0]);
     if (scope.categories.includes('plan')) expect(all).toContain(MARK.plan[3]);
-    if (scope.namesPolice) expect(all).toContain(MARK.police[0]);
+    if (scope.namesPolice) for (const text of MARK.police) expect(all).toContain(text);
     // A document's metadata and its bytes (the download) cross with its category.
     if (scope.categories.includes('health')) for (const text of MARK.health.slice(1)) expect(all).toContain(text);
 

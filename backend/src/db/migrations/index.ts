@@ -18,6 +18,7 @@ import { Migration20261205005000UserEmailDigest } from './Migration2026120500500
 import { Migration20261205005500PlanHistoryOutcomes } from './Migration20261205005500PlanHistoryOutcomes.js';
 import { Migration20261205005600SessionSignIns } from './Migration20261205005600SessionSignIns.js';
 import { Migration20261205010000IdentityAdministration } from './Migration20261205010000IdentityAdministration.js';
+import { Migration20261205013000CaseNetworkContacts } from './Migration20261205013000CaseNetworkContacts.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -41,4 +42,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205005500PlanHistoryOutcomes', class: Migration20261205005500PlanHistoryOutcomes },
   { name: 'Migration20261205005600SessionSignIns', class: Migration20261205005600SessionSignIns },
   { name: 'Migration20261205010000IdentityAdministration', class: Migration20261205010000IdentityAdministration },
+  { name: 'Migration20261205013000CaseNetworkContacts', class: Migration20261205013000CaseNetworkContacts },
 ];

@@ -42,6 +42,8 @@ import type { CaseConfig } from './cases.policy.js';
 import { CasesService } from './cases.service.js';
 import { JournalService } from './journal.service.js';
 import { meetingRoutes } from './meetings.routes.js';
+import { networkRoutes } from './network.routes.js';
+import { NetworkService } from './network.service.js';
 import { MeetingsService } from './meetings.service.js';
 import { PlanService } from './plan.service.js';
 
@@ -448,6 +450,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => meetings.listMeetings(request.em, request.actor!, request.params.id, request.query, auditContextOf(request)),
   );
   meetingRoutes(app, meetings);
+  networkRoutes(app, new NetworkService(app, access));
 };
 
 /** Not encapsulated, so that `app.caseAccess` is visible to the modules registered beside it under /api. */

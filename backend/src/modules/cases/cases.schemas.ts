@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Uuid } from '../identity/identity.schemas.js';
 import { WithheldOut } from '../consents/consents.schemas.js';
 import { SubjectIn, SubjectOut } from '../subjects/subjects.schemas.js';
+import { NetworkContactOut } from './network.schemas.js';
 import { AVHOPPARE_PHASES, CASE_STATUSES, CASE_TYPES, PLAN_ITEM_STATUSES } from './cases.entities.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -337,6 +338,8 @@ export const CaseOut = Type.Object({
   closedAt: Nullable(Timestamp),
   subject: SubjectOut,
   participants: Type.Array(ParticipantOut),
+  /** The network around the person: the owning agency and each participant, with its contact. */
+  network: Type.Array(NetworkContactOut),
   planItems: Type.Array(PlanItemOut),
   recentMeetings: Type.Array(MeetingOut),
   /** What the consent gate kept back from the caller: counts per category and reason, never content. */

@@ -213,6 +213,8 @@ export class CasesService {
         events.push(this.access.event(access, 'plan_item.update', 'plan_item', item.id));
       }
       await sql(tx, 'DELETE FROM case_participant WHERE case_id = ? AND agency_id = ?', [caseId, agencyId]);
+      // The agency leaves the network too: its contact is no longer kept.
+      await sql(tx, 'DELETE FROM case_contact WHERE case_id = ? AND agency_id = ?', [caseId, agencyId]);
       events.push(this.access.event(access, 'case.participant.remove', 'agency', agencyId));
       await this.app.audit.record(tx, ctx, events);
     });

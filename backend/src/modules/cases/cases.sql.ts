@@ -27,6 +27,21 @@ export const MEETING_JSON = `json_build_object(
   'decisions', (SELECT coalesce(json_agg(json_build_object('id', d.id, 'text', d.text, 'planItemId', d.plan_item_id) ORDER BY d.position), '[]'::json)
     FROM meeting_decision d WHERE d.meeting_id = m.id))`;
 
+/**
+ * The network of case `c` as one JSON list: the owning agency first, then the participants in
+ * the order they joined, each with its contact (null fields while none is named).
+ */
+export const networkJson = (
+  c: string,
+): string => `(SELECT coalesce(json_agg(json_build_object('agencyId', n.agency_id, 'agencyName', a.name,
+      'agencyKind', a.kind, 'owner', n.owner, 'contactName', k.contact_name, 'contactRole', k.contact_role,
+      'contactPhone', k.contact_phone, 'contactEmail', k.contact_email, 'updatedAt', ${ts('k.updated_at')})
+      ORDER BY n.owner DESC, n.added_at, a.name), '[]'::json)
+    FROM (SELECT ${c}.owner_agency_id AS agency_id, true AS owner, ${c}.created_at AS added_at
+          UNION ALL SELECT p.agency_id, false, p.added_at FROM case_participant p WHERE p.case_id = ${c}.id) n
+    JOIN agency a ON a.id = n.agency_id
+    LEFT JOIN case_contact k ON k.case_id = ${c}.id AND k.agency_id = n.agency_id)`;
+
 const ENTRY_COLUMNS = `e.id, e.case_id AS "caseId", e.category, e.text, e.author_agency_id AS "agencyId", e.author_user_id AS "authorId", ${userName('e.author_user_id')} AS "authorName",
   e.corrects_id AS corrects, ${ts('e.created_at')} AS "createdAt"`;
 
@@ -79,6 +94,7 @@ export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, 
       (SELECT coalesce(json_agg(json_build_object('agencyId', p.agency_id, 'name', a.name, 'kind', a.kind, 'addedAt', ${ts('p.added_at')})
           ORDER BY p.added_at, a.name), '[]'::json)
          FROM case_participant p JOIN agency a ON a.id = p.agency_id WHERE p.case_id = c.id) AS participants,
+      ${networkJson('c')} AS network,
       (SELECT coalesce(json_agg(${PLAN_ITEM_JSON} ORDER BY pi.created_at, pi.id), '[]'::json) FROM plan_item pi WHERE pi.case_id = c.id) AS "planItems",
       (SELECT coalesce(json_agg(r.j ORDER BY r.date DESC, r.created_at DESC), '[]'::json) FROM (
          SELECT ${MEETING_JSON} AS j, m.date, m.created_at FROM meeting m WHERE m.case_id = c.id ORDER BY m.date DESC, m.created_at DESC LIMIT ${RECENT_MEETINGS}

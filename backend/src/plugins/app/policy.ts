@@ -88,6 +88,16 @@ export class PolicyDecisionPoint {
     return d.allow ? { ...allow('consent'), consentIds: d.consentIds } : { ...deny(d.reason), consentIds: [] };
   }
 
+  /**
+   * Whose contact in a case's network may the caller change, once `access` let it act on the case
+   * (`case.network.write`)? The owning unit every agency's; a participant only its own agency's.
+   */
+  networkContactEdit(actor: Pick<CaseActor, 'agencyId'>, access: Decision, agencyId: string): Decision {
+    if (!access.allow) return access;
+    if (access.reason === 'owner') return allow('owner');
+    return agencyId === actor.agencyId ? allow('own_agency') : deny('not_own_agency');
+  }
+
   /** May a user of this kind of agency author information of this category (`policies/categories.yaml`)? */
   mayAuthorCategory(actor: Pick<RoleSubject, 'agencyKind'>, category: string): Decision {
     const c = Object.hasOwn(this.policies.categories.categories, category) ? this.policies.categories.categories[category] : undefined;
