@@ -57,6 +57,24 @@ export const printoutsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    '/cases/:id/meetings/:meetingId/invitation.pdf',
+    {
+      config: { audit: { action: 'case.print.invitation', resourceType: 'meeting' } },
+      schema: {
+        tags,
+        summary: 'The invitation to a network meeting: date, time, place, invited agencies and people, agenda',
+        params: MeetingParams,
+        response: { 200: PdfResponse, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) =>
+      sendPdf(
+        reply,
+        await printouts.invitation(request.em, request.actor!, request.params.id, request.params.meetingId, auditContextOf(request)),
+      ),
+  );
+
+  app.get(
     '/consents/:id/receipt.pdf',
     {
       config: { audit: { action: 'consent.print.receipt', resourceType: 'consent_receipt' } },

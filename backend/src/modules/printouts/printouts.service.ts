@@ -13,6 +13,7 @@ import { addMonths, stockholmDate } from '../consents/calendar.js';
 import type { ConsentMethodKind, GivenByKind } from '../consents/consents.entities.js';
 import type { PrintedCase } from './case.layout.js';
 import { consentFormPdf, receiptPdf, type PrintedScope } from './consent.layout.js';
+import { invitationPdf } from './invitation.layout.js';
 import { minutesPdf } from './minutes.layout.js';
 import { planPdf } from './plan.layout.js';
 import type { ConsentFormBody } from './printouts.schemas.js';
@@ -152,11 +153,14 @@ export class PrintoutsService {
     return { pdf, filename: fileName(caseNumber, 'atagandeplan', false) };
   }
 
-  /** The minutes of one network meeting, if the caller may see that meeting (else 404, audited). */
-  async minutes(em: EntityManager, actor: Actor, caseId: string, meetingId: string, ctx: AuditContext): Promise<Printed> {
+  /**
+   * One meeting of a case as the caller may see it, with the case's heading (and its network):
+   * 404 (audited under `action`) when the case, or the meeting, is not the caller's to see.
+   */
+  private async meetingRead(em: EntityManager, actor: Actor, caseId: string, meetingId: string, ctx: AuditContext, action: string) {
     const { access, detail, view } = await loadCaseDetail(this.app, em, actor, caseId, 'case.read', ctx);
-    // Only the case's heading is shaped (and so disclosed): the minutes show nothing else of it.
-    const { type, status, phase, ownerAgencyId, subject } = detail;
+    // Only the case's heading is shaped (and so disclosed): a meeting's printout shows nothing else of it.
+    const { type, status, phase, ownerAgencyId, subject, network } = detail;
     const heading = this.app.policy.shape(
       'case',
       {
@@ -165,6 +169,7 @@ export class PrintoutsService {
         phase,
         ownerAgencyId,
         subject: { ...subject, guardians: [] },
+        network,
         ...('caseNumber' in detail ? { caseNumber: detail.caseNumber } : {}),
       },
       view,
@@ -176,14 +181,26 @@ export class PrintoutsService {
     const [meeting] = row ? this.app.policy.shapeItems<MeetingOutT>('meeting', [row.j], view) : [];
     if (!meeting) {
       await this.app.audit.record(em, ctx, {
-        ...this.app.caseAccess.event(access, 'case.print.minutes', 'meeting', meetingId),
+        ...this.app.caseAccess.event(access, action, 'meeting', meetingId),
         outcome: 'denied',
         reason: row ? 'withheld' : 'not_in_case',
       });
       throw notFound();
     }
     const names = await this.agencyNames(em, view, [heading.ownerAgencyId, meeting.authorAgencyId, ...meeting.agencyIds]);
-    const caseNumber = caseNumberOf(heading);
+    return { access, view, heading, meeting, names, caseNumber: caseNumberOf(heading) };
+  }
+
+  /** The minutes of one network meeting, if the caller may see that meeting (else 404, audited). */
+  async minutes(em: EntityManager, actor: Actor, caseId: string, meetingId: string, ctx: AuditContext): Promise<Printed> {
+    const { access, view, heading, meeting, names, caseNumber } = await this.meetingRead(
+      em,
+      actor,
+      caseId,
+      meetingId,
+      ctx,
+      'case.print.minutes',
+    );
     const pdf = await minutesPdf(
       {
         case: this.printedCase(heading, caseNumber, names),
@@ -207,6 +224,50 @@ export class PrintoutsService {
       view,
     );
     return { pdf, filename: fileName(caseNumber, `minnesanteckningar-${meeting.date}`) };
+  }
+
+  /** The invitation to one network meeting, if the caller may see that meeting (else 404, audited). */
+  async invitation(em: EntityManager, actor: Actor, caseId: string, meetingId: string, ctx: AuditContext): Promise<Printed> {
+    const { access, view, heading, meeting, names, caseNumber } = await this.meetingRead(
+      em,
+      actor,
+      caseId,
+      meetingId,
+      ctx,
+      'case.print.invitation',
+    );
+    // The contact the caller may see for the agency that called the meeting (the network, shaped).
+    const contact = heading.network.find((n) => n.agencyId === meeting.authorAgencyId);
+    const time = (at: string | null): string | null => (at ? stockholmDateTime(new Date(at)).slice(-5) : null);
+    const start = time(meeting.startsAt);
+    const end = time(meeting.endsAt);
+    const pdf = await invitationPdf(
+      {
+        case: this.printedCase(heading, caseNumber, names),
+        date: meeting.startsAt ? stockholmDateTime(new Date(meeting.startsAt)).slice(0, 10) : meeting.date,
+        time: start ? `kl. ${start}${end ? `–${end}` : ''}` : null,
+        place: meeting.place,
+        cancelled: meeting.status === 'cancelled',
+        agencies: meeting.agencyIds.map((a) => names.get(a)).filter((n): n is string => n !== undefined),
+        invitees: meeting.invitees,
+        agenda: meeting.agenda,
+        organiser: [meeting.authorName, names.get(meeting.authorAgencyId)].filter(Boolean).join(', ') || 'okänd',
+        contact: contact
+          ? [contact.contactName, contact.contactRole, contact.contactPhone, contact.contactEmail].filter(Boolean).join(', ') || null
+          : null,
+        footer: this.footer(actor),
+      },
+      this.render,
+    );
+    await this.app.consents.recordRead(
+      em,
+      actor,
+      ctx,
+      access.facts,
+      this.app.caseAccess.event(access, 'case.print.invitation', 'meeting', meetingId),
+      view,
+    );
+    return { pdf, filename: fileName(caseNumber, `kallelse-${meeting.date}`) };
   }
 
   /** The consent receipt as a document to keep: the owning unit only (else 404, audited). */
