@@ -13,6 +13,7 @@ import { DailyDigest } from './modules/notifications/digest.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { printoutsRoutes } from './modules/printouts/printouts.routes.js';
 import { authRoutes } from './modules/identity/identity.routes.js';
+import { oidcRoutes } from './modules/identity/oidc/oidc.routes.js';
 import { adminRoutes } from './modules/admin/admin.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { AuditSequencer } from './modules/audit/audit.sequencer.js';
@@ -144,6 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (api) => {
       await api.register(healthRoutes);
       await api.register(authRoutes);
+      await api.register(oidcRoutes);
       await api.register(adminRoutes);
       await api.register(auditRoutes);
       await api.register(casesRoutes);

@@ -19,6 +19,7 @@ import { Migration20261205005500PlanHistoryOutcomes } from './Migration202612050
 import { Migration20261205005600SessionSignIns } from './Migration20261205005600SessionSignIns.js';
 import { Migration20261205010000IdentityAdministration } from './Migration20261205010000IdentityAdministration.js';
 import { Migration20261205013000CaseNetworkContacts } from './Migration20261205013000CaseNetworkContacts.js';
+import { Migration20261205015000OidcSignInFlow } from './Migration20261205015000OidcSignInFlow.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -43,4 +44,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205005600SessionSignIns', class: Migration20261205005600SessionSignIns },
   { name: 'Migration20261205010000IdentityAdministration', class: Migration20261205010000IdentityAdministration },
   { name: 'Migration20261205013000CaseNetworkContacts', class: Migration20261205013000CaseNetworkContacts },
+  { name: 'Migration20261205015000OidcSignInFlow', class: Migration20261205015000OidcSignInFlow },
 ];

@@ -13,6 +13,8 @@ export type Budget = 'login' | 'search' | 'verify' | 'export';
  */
 export const RATE_LIMITED_ROUTES: Readonly<Record<string, Budget>> = {
   'POST /api/auth/login': 'login',
+  'GET /api/auth/oidc/:agencyId/start': 'login',
+  'GET /api/auth/oidc/callback': 'login',
   'POST /api/cases/search': 'search',
   'GET /api/audit/events': 'search',
   'POST /api/audit/subjects/lookup': 'search',
