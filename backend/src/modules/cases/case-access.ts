@@ -9,7 +9,7 @@ import type { GateEvaluator } from '../consents/gate.js';
 import { gateFactsOf, type GateFactsRow } from '../consents/gate.sql.js';
 import { sql, transaction } from '../../db/sql.js';
 import type { CaseStatus, CaseType } from './cases.entities.js';
-import { caseFactsSql } from './cases.sql.js';
+import { caseFactsSql, uuidArray } from './cases.sql.js';
 
 /** What access decisions and writes need to know about one case. */
 export interface CaseFacts {
@@ -57,6 +57,18 @@ export interface CaseAccess {
 }
 
 const DENIED = Symbol('denied');
+
+/** caseFactsSql for many cases (params: `extra`'s, the caller's agency, the case ids), each row with its `id`. */
+const manyTexts = new Map<string, string>();
+function manyFactsSql(extra: string): string {
+  let text = manyTexts.get(extra);
+  if (text === undefined) {
+    text = caseFactsSql(false, extra ? `f.id, ${extra}` : 'f.id', true).replace(/WHERE f\.id = \?$/, 'WHERE f.id = ANY (?::uuid[])');
+    if (!text.endsWith('ANY (?::uuid[])')) throw new Error('caseFactsSql no longer ends with its case id');
+    if (manyTexts.size < 32) manyTexts.set(extra, text);
+  }
+  return text;
+}
 
 /**
  * THE way to a case: loads its facts and asks the decision point (`app.policy.caseAccess`; for a
@@ -118,6 +130,55 @@ export class CaseAccessService {
     const access = await this.authorize<X>(em, actor, caseId, action, ctx, false, extra);
     if (!access) throw notFound();
     return access;
+  }
+
+  /**
+   * Many cases for reading (a calendar across the caller's cases): their facts, and for another
+   * agency's the consent gate's facts, in ONE statement; each case then decided by the decision
+   * point exactly as `load` decides one. The denials are audited together; the cases the caller
+   * may read come back by id. `extra` as for `load`, on each case's row.
+   */
+  async loadMany<X extends object = object>(
+    em: EntityManager,
+    actor: Actor,
+    caseIds: readonly string[],
+    action: string,
+    ctx: AuditContext,
+    extra?: { select: string; params: readonly unknown[] },
+  ): Promise<Map<string, CaseAccess & { extra: X }>> {
+    const allowed = new Map<string, CaseAccess & { extra: X }>();
+    if (caseIds.length === 0) return allowed;
+    const rows = await sql<FactsRow & { id: string; gate_facts?: GateFactsRow | null } & X>(em, manyFactsSql(extra?.select ?? ''), [
+      ...(extra?.params ?? []),
+      actor.agencyId,
+      uuidArray(caseIds),
+    ]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const at = new Date();
+    const denials: AuditEvent[] = [];
+    for (const caseId of caseIds) {
+      const resource = { action, resourceType: 'case', resourceId: caseId } as const;
+      const row = byId.get(caseId);
+      if (!row) {
+        denials.push({ ...resource, outcome: 'denied', reason: 'not_found' });
+        continue;
+      }
+      const facts = factsOf(caseId, row);
+      let decision: Decision = this.app.policy.caseAccess(actor, action, facts);
+      let consentIds: readonly string[] = [];
+      let gate: GateEvaluator | undefined;
+      if (decision.reason === CONSENT_REQUIRED) {
+        gate = this.app.policy.consentGate({ ...gateFactsOf(row.gate_facts), at });
+        ({ consentIds, ...decision } = this.app.policy.caseAccessThroughConsent(actor, action, facts, gate));
+      }
+      if (!decision.allow) {
+        denials.push({ ...resource, caseId, subjectId: facts.subjectId, outcome: 'denied', reason: decision.reason });
+        continue;
+      }
+      allowed.set(caseId, { facts, decision, consentIds, ...(gate ? { gate } : {}), extra: row as unknown as X });
+    }
+    await this.app.audit.record(em, ctx, denials);
+    return allowed;
   }
 
   /**

@@ -3,9 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sql } from '../../db/sql.js';
-import { badRequest, conflict, HttpProblem, notFound } from '../../lib/problem.js';
+import { badRequest, conflict, notFound } from '../../lib/problem.js';
 import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
-import type { Withheld } from '../../plugins/app/disclosure.js';
+import type { ExchangedItem, Withheld } from '../../plugins/app/disclosure.js';
 import type { Actor } from '../../types.js';
 import { addDays, stockholmDate } from '../consents/calendar.js';
 import type { CaseAccess, CaseAccessService } from './case-access.js';
@@ -301,24 +301,28 @@ export class MeetingsService {
     );
     const byCase = new Map<string, MeetingOutT[]>();
     for (const r of rows) byCase.set(r.caseId, [...(byCase.get(r.caseId) ?? []), r.j]);
+    // One statement decides access for every case of the window (denials audited by the door).
+    const readable = await this.access.loadMany<{ caseNumber: string | null }>(em, actor, [...byCase.keys()], 'case.read', ctx, {
+      select: 'f.case_number AS "caseNumber"',
+      params: [],
+    });
     const items: CalendarItemT[] = [];
+    const events: AuditEvent[] = [];
+    const crossed: (ExchangedItem & { caseId: string; subjectId: string })[] = [];
     for (const [caseId, meetings] of byCase) {
-      const access = await this.readable(em, actor, caseId, ctx);
+      const access = readable.get(caseId);
       if (!access) continue;
       const view = await this.access.view(em, actor, access);
       const shown = this.app.policy.shapeItems('meeting', meetings, view);
       if (shown.length === 0) continue;
       const { caseNumber } = this.app.policy.shape('case', { caseNumber: access.extra.caseNumber }, view);
-      await this.app.consents.recordRead(
-        em,
-        actor,
-        ctx,
-        access.facts,
-        { ...this.access.event(access, 'meeting.calendar', 'meeting', caseId), resourceId: null },
-        view,
-      );
+      const event = { ...this.access.event(access, 'meeting.calendar', 'meeting', caseId), resourceId: null };
+      events.push({ ...event, consentIds: [...new Set([...(event.consentIds ?? []), ...view.consentIds])] });
+      for (const d of view.disclosures) crossed.push({ ...d, caseId, subjectId: access.facts.subjectId });
       for (const meeting of shown) items.push({ caseId, caseNumber: caseNumber ?? null, meeting });
     }
+    // One event per case shown and the ledger rows of what crossed, before the answer leaves.
+    await this.app.consents.recordListRead(em, actor, ctx, events, new Date(), crossed);
     items.sort(
       (a, b) => a.meeting.date.localeCompare(b.meeting.date) || (a.meeting.startsAt ?? '').localeCompare(b.meeting.startsAt ?? ''),
     );
@@ -370,24 +374,6 @@ export class MeetingsService {
       new Date(),
       UID_HOST,
     );
-  }
-
-  /** The case for reading, or null (the denial audited by the door) when the caller may not read it. */
-  private async readable(
-    em: EntityManager,
-    actor: Actor,
-    caseId: string,
-    ctx: AuditContext,
-  ): Promise<(CaseAccess & { extra: { caseNumber: string | null } }) | null> {
-    try {
-      return await this.access.load<{ caseNumber: string | null }>(em, actor, caseId, 'case.read', ctx, {
-        select: 'f.case_number AS "caseNumber"',
-        params: [],
-      });
-    } catch (e) {
-      if (e instanceof HttpProblem && e.status === 404) return null;
-      throw e;
-    }
   }
 
   /** A meeting is held: its decisions (each may add a plan action) and the plan as it then stands. */
