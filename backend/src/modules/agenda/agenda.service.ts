@@ -7,7 +7,7 @@ import { CONSENT_REQUIRED } from '../../plugins/app/policy.js';
 import type { Actor } from '../../types.js';
 import { addDays, stockholmDate } from '../consents/calendar.js';
 import type { GateEvaluator } from '../consents/gate.js';
-import { agendaSql, type AgendaCaseRow } from './agenda.sql.js';
+import { AUDITED_IN_STATEMENT, AUDITED_SOURCE, ownerAgendaSql, PARTNER_AGENDA_SQL, type AgendaCaseRow } from './agenda.sql.js';
 import type { AgendaOutT } from './agenda.schemas.js';
 
 /** Plan actions show this many days before they are due. */
@@ -26,7 +26,8 @@ interface Shown {
  * The start page: what waits for the caller today. One statement fetches the candidates; then
  * the decision point decides every case (as a read of it would: the owner, or a participant
  * through the consent gate) and every item in it (`shapeItems`, `allowedGroups`). Every case
- * shown is audited, with what crossed into the disclosure ledger, before the answer leaves.
+ * shown is audited, with what crossed into the disclosure ledger, before the answer leaves — for
+ * the owning unit by the statement itself (see ownerAgendaSql).
  */
 export class AgendaService {
   constructor(private readonly app: FastifyInstance) {}
@@ -38,24 +39,45 @@ export class AgendaService {
   async agenda(em: EntityManager, actor: Actor, ctx: AuditContext, purpose: 'page' | 'digest' = 'page'): Promise<AgendaOutT> {
     const at = new Date();
     const today = stockholmDate(at);
-    const owner = this.app.policy.caseAccess(actor, 'case.read', { ownerAgencyId: actor.agencyId }).allow;
+    const action = purpose === 'page' ? 'agenda.read' : 'agenda.digest';
+    // The decision for every case of the caller's own agency, the only ones the owner's statement reads.
+    const ownerDecision = this.app.policy.caseAccess(actor, 'case.read', { ownerAgencyId: actor.agencyId });
+    const owner = ownerDecision.allow;
     const windows = [actor.agencyId, addDays(today, PLAN_LEAD_DAYS), today, addDays(today, MEETING_DAYS)];
-    const params = owner
-      ? [
-          actor.agencyId,
-          actor.id,
-          actor.id,
-          actor.id,
-          actor.id,
-          actor.sessionId,
-          ...windows,
-          today,
-          today,
-          addDays(today, this.app.policy.policies.consent.reminderLeadDays),
-          actor.agencyId,
-        ]
-      : [actor.agencyId, actor.id, actor.id, actor.sessionId, ...windows, actor.agencyId, actor.agencyId];
-    const [head] = await sql<{ since: string | null; withdrawn: number; cases: AgendaCaseRow[] }>(em, agendaSql(owner), params);
+    let head: { since: string | null; withdrawn: number; cases: AgendaCaseRow[] } | undefined;
+    if (owner) {
+      const audit = this.app.audit.perRowStatement(
+        ctx,
+        { action, resourceType: 'case', outcome: 'allowed' },
+        AUDITED_SOURCE,
+        AUDITED_IN_STATEMENT,
+      );
+      [head] = await sql<NonNullable<typeof head>>(em, ownerAgendaSql(audit.text), [
+        actor.agencyId,
+        actor.id,
+        actor.id,
+        actor.agencyId,
+        actor.id,
+        actor.id,
+        actor.sessionId,
+        ...windows,
+        today,
+        today,
+        addDays(today, this.app.policy.policies.consent.reminderLeadDays),
+        actor.agencyId,
+        ...audit.params,
+      ]);
+    } else {
+      [head] = await sql<NonNullable<typeof head>>(em, PARTNER_AGENDA_SQL(), [
+        actor.agencyId,
+        actor.id,
+        actor.id,
+        actor.sessionId,
+        ...windows,
+        actor.agencyId,
+        actor.agencyId,
+      ]);
+    }
     const { since, withdrawn, cases } = head!;
 
     const gates = owner
@@ -65,6 +87,8 @@ export class AgendaService {
           cases.map((c) => ({ id: c.id, subjectId: c.subjectId })),
           at,
         );
+    // The owner's views need no consents: one empty gate for all of them.
+    const ownerGate = owner ? this.app.policy.consentGate({ subjectBirthDate: null, guardians: [], consents: [], at }) : undefined;
     const out: AgendaOutT = {
       since,
       planActions: [],
@@ -76,7 +100,7 @@ export class AgendaService {
     };
     const shown: Shown[] = [];
     for (const row of cases) {
-      const opened = this.open(actor, row, gates.get(row.id), at);
+      const opened = owner ? this.ownerView(actor, row, ownerDecision, ownerGate!) : this.open(actor, row, gates.get(row.id), at);
       if (!opened) continue;
       const { view } = opened;
       const plan = this.app.policy.shapeItems('planItem', row.planItems, view);
@@ -111,8 +135,34 @@ export class AgendaService {
     out.planActions.sort((a, b) => a.dueDate.localeCompare(b.dueDate));
     out.meetings.sort((a, b) => a.date.localeCompare(b.date));
     out.consentsEnding.sort((a, b) => a.validTo.localeCompare(b.validTo));
-    await this.record(em, actor, ctx, shown, at, purpose);
+    await (owner ? this.recordBeyondStatement(em, ctx, shown, action) : this.record(em, actor, ctx, shown, at, action));
     return out;
+  }
+
+  /**
+   * The owner's view of a case of its own agency (the statement reads no other): the decision
+   * made once for them all, asked again only for a case that is not the agency's.
+   */
+  private ownerView(
+    actor: Actor,
+    row: AgendaCaseRow,
+    decision: { allow: boolean; reason: string },
+    gate: GateEvaluator,
+  ): { view: CaseView; consentIds: readonly string[] } | null {
+    const d =
+      row.ownerAgencyId === actor.agencyId
+        ? decision
+        : this.app.policy.caseAccess(actor, 'case.read', { ownerAgencyId: row.ownerAgencyId });
+    if (d.reason !== 'owner') return null;
+    const view = this.app.policy.view(gate, {
+      caseId: row.id,
+      subjectId: row.subjectId,
+      ownerAgencyId: row.ownerAgencyId,
+      agencyId: actor.agencyId,
+      owner: true,
+      protectedSubject: row.protected,
+    });
+    return { view, consentIds: [] };
   }
 
   /** The decision point's answer for one case, as for a read of it: the case's view, or null (not shown). */
@@ -150,9 +200,8 @@ export class AgendaService {
     ctx: AuditContext,
     shown: readonly Shown[],
     at: Date,
-    purpose: 'page' | 'digest',
+    action: 'agenda.read' | 'agenda.digest',
   ): Promise<void> {
-    const action = purpose === 'page' ? 'agenda.read' : 'agenda.digest';
     const events: AuditEvent[] =
       shown.length > 0
         ? shown.map(({ row, view, consentIds }) => ({
@@ -165,10 +214,28 @@ export class AgendaService {
             consentIds: [...new Set([...consentIds, ...view.consentIds])],
           }))
         : [{ action, resourceType: 'agenda', outcome: 'allowed' }];
-    if (purpose === 'digest') return this.app.audit.record(em, ctx, events);
+    if (action === 'agenda.digest') return this.app.audit.record(em, ctx, events);
     const items: (ExchangedItem & { caseId: string; subjectId: string })[] = shown.flatMap(({ row, view }) =>
       view.disclosures.map((d) => ({ ...d, caseId: row.id, subjectId: row.subjectId })),
     );
     await this.app.consents.recordListRead(em, actor, ctx, events, at, items);
+  }
+
+  /**
+   * The owner's events the statement did not write (cases after the first AUDITED_IN_STATEMENT),
+   * before the answer leaves. The owner sees each case whole: nothing crosses, no ledger rows.
+   */
+  private async recordBeyondStatement(em: EntityManager, ctx: AuditContext, shown: readonly Shown[], action: string): Promise<void> {
+    const events: AuditEvent[] = shown
+      .filter(({ row }) => row.n > AUDITED_IN_STATEMENT)
+      .map(({ row }) => ({
+        action,
+        resourceType: 'case',
+        resourceId: row.id,
+        caseId: row.id,
+        subjectId: row.subjectId,
+        outcome: 'allowed' as const,
+      }));
+    await this.app.audit.record(em, ctx, events);
   }
 }
