@@ -27,8 +27,11 @@ import {
   ActionsOut,
   SecrecyReviewBody,
   SecrecyReviewOut,
+  ExtractGroupsQuery,
+  ExtractGroupsOut,
 } from './audit.schemas.js';
 import { recordSecrecyReview } from './audit.extract.js';
+import { extractGroups } from './audit.groups.js';
 
 /**
  * The auditor's API (role `auditor` via `audit.read`; verification and checkpoints also
@@ -222,6 +225,34 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         publicKey: service.publicKey(),
         ...x,
       };
+    },
+  );
+
+  app.get(
+    '/audit/subjects/:id/extract/groups',
+    {
+      config: { audit: { action: 'audit.extract_groups', resourceType: 'subject' } },
+      schema: {
+        tags,
+        summary: "A subject's log extract grouped per day × agency × action, with counts and each group's newest events",
+        params: SubjectParams,
+        querystring: ExtractGroupsQuery,
+        response: { 200: ExtractGroupsOut, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request) => {
+      await app.requireAction(request, 'audit.read', 'subject');
+      const subjectId = request.params.id;
+      const page = await extractGroups(request.em, subjectId, request.query, loadedTz);
+      await app.audit.record(request.em, auditContextOf(request), {
+        action: 'audit.extract_groups',
+        resourceType: 'subject',
+        resourceId: subjectId,
+        subjectId,
+        outcome: 'allowed',
+        reason: 'role',
+      });
+      return { subjectId, timezone: loadedTz, ...page };
     },
   );
 

@@ -298,3 +298,53 @@ export const AnomalyOut = Type.Object({
   filter: Type.Record(Type.String(), Type.String()),
 });
 export const AnomaliesOut = Type.Object({ from: Type.String(), to: Type.String(), timezone: Type.String(), items: Type.Array(AnomalyOut) });
+
+const Day = (description: string) => Type.String({ format: 'date', description });
+
+export const ExtractGroupsQuery = Type.Object(
+  {
+    page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
+    pageSize: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Groups per page' }),
+    groupRows: Type.Integer({ minimum: 0, maximum: 100, default: 20, description: 'The newest events given per group' }),
+    from: Type.Optional(Day('First day (Europe/Stockholm), inclusive')),
+    to: Type.Optional(Day('Last day (Europe/Stockholm), inclusive')),
+    agencyId: Type.Optional(Uuid),
+    category: Type.Optional(
+      Type.String({ pattern: '^[a-z_]+(\\.[a-z_]+)*$', maxLength: 80, description: 'An action code: the category of a log event' }),
+    ),
+    ownReads: Type.Union([Type.Literal('show'), Type.Literal('hide')], {
+      default: 'show',
+      description: "The case's own caseworker's reads of it: `show` (in groups of their own) or `hide`",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ExtractGroupsQuery = Static<typeof ExtractGroupsQuery>;
+
+export const ExtractGroupOut = Type.Object({
+  day: Type.String({ format: 'date' }),
+  agencyId: NStr,
+  agencyName: NStr,
+  /** The action code of the group's events. */
+  category: Type.String(),
+  /** The group is the case's own caseworker reading it (`actorId`, `actorName`: who). */
+  ownReads: Type.Boolean(),
+  actorId: NStr,
+  actorName: NStr,
+  count: Type.Integer({ minimum: 1 }),
+  /** The newest events of the group, at most `groupRows`; client addresses are left out. */
+  items: Type.Array(EventOut),
+});
+
+export const ExtractGroupsOut = Type.Object({
+  subjectId: Uuid,
+  timezone: Type.String(),
+  groups: Type.Array(ExtractGroupOut),
+  total: Type.Integer(),
+  totalEvents: Type.Integer(),
+  page: Type.Integer(),
+  pageSize: Type.Integer(),
+  protectedIdentity: Type.Boolean(),
+  agenciesHeldBack: Type.Boolean(),
+  secrecyReview: Type.Union([SecrecyReviewOut, Type.Null()]),
+});

@@ -124,6 +124,7 @@ export const KNOWN_ACTIONS = [
   'audit.export_csv',
   'audit.extract',
   'audit.extract_csv',
+  'audit.extract_groups',
   'audit.search',
   'audit.secrecy_review',
   'audit.subject.lookup',
