@@ -128,6 +128,7 @@ try {
         coordinationNumber: false,
         birthDate: null,
         protectedIdentity: false,
+        adult: true,
       },
     },
     reason: 'Oro för skolgång, umgänge och sömn.',

@@ -14,6 +14,8 @@ export interface PrintedPerson {
   coordinationNumber: boolean;
   birthDate: string | null;
   protectedIdentity: boolean;
+  /** 18 or older: the printout never speaks of guardians. */
+  adult: boolean;
 }
 
 export interface PrintedCase {
@@ -35,7 +37,7 @@ export interface PrintedWithheld {
 /** Name, number and case: the first lines of every case printout. */
 export function caseBlock(p: Printout, c: PrintedCase): void {
   p.field('Namn', c.person.name);
-  if (c.person.identityNumber) p.field(c.person.coordinationNumber ? 'Samordningsnummer' : 'Personnummer', c.person.identityNumber);
+  if (c.person.identityNumber) p.field(sv.identityNumberLabel(c.person.coordinationNumber), c.person.identityNumber);
   else if (c.person.birthDate) p.field('Född', c.person.birthDate);
   p.field('Ärendenummer', c.caseNumber);
   p.field(
@@ -52,7 +54,7 @@ export function caseBlock(p: Printout, c: PrintedCase): void {
 }
 
 /** What the consents kept out of this printout: counts per category, never content. */
-export function withheldBlock(p: Printout, withheld: readonly PrintedWithheld[]): void {
+export function withheldBlock(p: Printout, withheld: readonly PrintedWithheld[], adult: boolean): void {
   if (withheld.length === 0) return;
   p.heading('Uppgifter som inte visas');
   p.paragraph('Utskriften visar bara det som samtyckena låter din aktör se. Dessa uppgifter finns i ärendet men visas inte:', {
@@ -61,7 +63,7 @@ export function withheldBlock(p: Printout, withheld: readonly PrintedWithheld[])
   p.bullets(
     withheld.map(
       (w) =>
-        `${w.count} ${w.count === 1 ? 'uppgift' : 'uppgifter'} om ${sv.category(w.category).toLowerCase()}: ${sv.withheldReason(w.reason)}`,
+        `${w.count} ${w.count === 1 ? 'uppgift' : 'uppgifter'} om ${sv.category(w.category, adult).toLowerCase()}: ${sv.withheldReason(w.reason)}`,
     ),
   );
 }

@@ -10,6 +10,17 @@ export interface PrintedScope {
   validTo: string;
 }
 
+/** The person the consent is about, as printed. */
+export interface PrintedConsentPerson {
+  name: string;
+  /** `YYYYMMDD-NNNN`, or null. */
+  identityNumber: string | null;
+  /** The number is a samordningsnummer. */
+  coordinationNumber: boolean;
+  /** 18 or older: the person consents alone, and the printout never speaks of guardians. */
+  adult: boolean;
+}
+
 export interface PrintedParty {
   name: string;
   /** A guardian (vårdnadshavare) rather than the person themself. */
@@ -17,7 +28,7 @@ export interface PrintedParty {
 }
 
 export interface ReceiptPrintout {
-  person: { name: string; identityNumber: string | null };
+  person: PrintedConsentPerson;
   caseNumber: string | null;
   ownerAgency: string;
   givenBy: PrintedParty;
@@ -32,7 +43,7 @@ export interface ReceiptPrintout {
 }
 
 export interface ConsentFormPrintout {
-  person: { name: string; identityNumber: string | null };
+  person: PrintedConsentPerson;
   caseNumber: string | null;
   ownerAgency: string;
   guardians: string[];
@@ -43,17 +54,17 @@ export interface ConsentFormPrintout {
 
 const partyText = (g: PrintedParty): string => (g.guardian ? `${g.name}, vårdnadshavare` : `${g.name} (personen själv)`);
 
-function personLines(p: Printout, person: { name: string; identityNumber: string | null }, caseNumber: string | null): void {
+function personLines(p: Printout, person: PrintedConsentPerson, caseNumber: string | null): void {
   p.field('Samtycket gäller', person.name);
-  if (person.identityNumber) p.field('Personnummer', person.identityNumber);
+  if (person.identityNumber) p.field(sv.identityNumberLabel(person.coordinationNumber), person.identityNumber);
   p.field('Ärendenummer', caseNumber);
 }
 
-function scopeLines(p: Printout, personName: string, s: PrintedScope): void {
-  p.paragraph(`Dessa aktörer får lämna uppgifter om ${personName} till varandra:`);
+function scopeLines(p: Printout, person: PrintedConsentPerson, s: PrintedScope): void {
+  p.paragraph(`Dessa aktörer får lämna uppgifter om ${person.name} till varandra:`);
   p.bullets(s.agencies);
   p.space(0.3).paragraph('Det gäller bara dessa slags uppgifter:');
-  p.bullets(s.categories.map((c) => sv.category(c)));
+  p.bullets(s.categories.map((c) => sv.category(c, person.adult)));
   p.space(0.3).field('Syfte', s.purpose);
   p.field('Gäller', `från och med ${s.validFrom} till och med ${s.validTo}`);
 }
@@ -75,7 +86,7 @@ export async function receiptPdf(r: ReceiptPrintout, opts: { compress?: boolean 
   if (r.withdrawnAt) p.field('Återkallat', `${r.withdrawnAt}. Samtycket gäller inte längre.`);
   p.rule();
   p.heading('Vad samtycket gäller');
-  scopeLines(p, r.person.name, r.scope);
+  scopeLines(p, r.person, r.scope);
   p.heading('Så återkallar du samtycket').paragraph(howToWithdraw(r.ownerAgency));
   p.heading('Kontroll av kvittot');
   p.field('Kvittots nummer', r.receiptId);
@@ -92,11 +103,11 @@ export async function consentFormPdf(f: ConsentFormPrintout, opts: { compress?: 
   const p = new Printout({ title: 'Samtycke till informationsutbyte', footer: f.footer, ...opts });
   p.title('Samtycke till informationsutbyte', 'Läs igenom blanketten innan du skriver under.');
   personLines(p, f.person, f.caseNumber);
-  if (f.guardians.length > 0) p.field('Vårdnadshavare', f.guardians.join(', '));
+  if (!f.person.adult && f.guardians.length > 0) p.field('Vårdnadshavare', f.guardians.join(', '));
   p.field('Den som samtycker', partyText(f.givenBy));
   p.rule();
   p.heading('Vad du samtycker till');
-  scopeLines(p, f.person.name, f.scope);
+  scopeLines(p, f.person, f.scope);
   p.heading('Bra att veta');
   p.bullets([
     'Det är frivilligt att samtycka. Att säga nej påverkar inte rätten till stöd från socialtjänsten.',

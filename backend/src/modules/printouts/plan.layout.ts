@@ -46,6 +46,6 @@ export async function planPdf(plan: PlanPrintout, opts: { compress?: boolean } =
       p.bullets(item.followUps.map((f) => `${f.date}, ${f.author}: ${f.note}`));
     }
   });
-  withheldBlock(p, plan.withheld);
+  withheldBlock(p, plan.withheld, plan.case.person.adult);
   return p.finish();
 }

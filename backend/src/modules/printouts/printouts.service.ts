@@ -9,15 +9,15 @@ import type { Actor } from '../../types.js';
 import { loadCaseDetail, type CaseDetail } from '../cases/case-read.js';
 import type { MeetingOut } from '../cases/cases.schemas.js';
 import { MEETING_JSON, ts, uuidArray } from '../cases/cases.sql.js';
-import { addMonths, stockholmDate } from '../consents/calendar.js';
+import { stockholmDate } from '../consents/calendar.js';
 import type { ConsentMethodKind, GivenByKind } from '../consents/consents.entities.js';
 import type { PrintedCase } from './case.layout.js';
-import { consentFormPdf, receiptPdf, type PrintedScope } from './consent.layout.js';
+import { consentFormPdf, receiptPdf, type PrintedConsentPerson, type PrintedScope } from './consent.layout.js';
 import { invitationPdf } from './invitation.layout.js';
 import { minutesPdf } from './minutes.layout.js';
 import { planPdf } from './plan.layout.js';
 import type { ConsentFormBody } from './printouts.schemas.js';
-import { identityNumber, stockholmDateTime } from './words.sv.js';
+import { identityNumber, isAdult, stockholmDateTime } from './words.sv.js';
 
 type MeetingOutT = Static<typeof MeetingOut>;
 
@@ -102,6 +102,7 @@ export class PrintoutsService {
         coordinationNumber: c.subject.coordinationNumber === true,
         birthDate: c.subject.birthDate,
         protectedIdentity: c.subject.protectedIdentity !== 'none',
+        adult: isAdult(c.subject.birthDate),
       },
       ownerAgency: names.get(c.ownerAgencyId) ?? null,
     };
@@ -297,7 +298,7 @@ export class PrintoutsService {
     const caseNumber = caseNumberOf(shaped);
     const pdf = await receiptPdf(
       {
-        person: { name: personName(shaped.subject), identityNumber: identityNumber(shaped.subject.personalIdentityNumber) },
+        person: this.consentPerson(shaped),
         caseNumber,
         ownerAgency: names.get(shaped.ownerAgencyId) ?? actor.agencyName,
         givenBy: this.party(shaped, c.given_by_kind, c.guardian_id),
@@ -329,6 +330,15 @@ export class PrintoutsService {
     if (detail.status === 'closed') throw conflict('The case is closed. Reopen it before asking for a consent.', 'case_closed');
     this.app.consents.validateScope(body);
     const shaped = this.app.policy.shape<CaseDetail>('case', detail, view);
+    // Guardians sign for a minor; an adult signs alone.
+    const adult = isAdult(shaped.subject.birthDate);
+    if (adult && body.givenBy.kind === 'guardian') {
+      throw badRequest(
+        'The person is 18 or older and consents alone; a guardian does not sign for an adult.',
+        'guardian_for_adult',
+        '/givenBy',
+      );
+    }
     if (
       body.givenBy.kind === 'guardian' &&
       !shaped.subject.guardians.some((g) => g.id === (body.givenBy as { guardianId: string }).guardianId)
@@ -339,14 +349,12 @@ export class PrintoutsService {
     const unknown = body.agencyIds.findIndex((a) => !names.has(a));
     if (unknown >= 0) throw badRequest('An agency does not exist; check the agency ids.', 'unknown_agency', `/agencyIds/${unknown}`);
     const caseNumber = caseNumberOf(shaped);
-    // Guardians sign for a minor; an adult signs alone.
-    const minor = shaped.subject.birthDate === null || shaped.subject.birthDate > addMonths(stockholmDate(new Date()), -12 * 18);
     const pdf = await consentFormPdf(
       {
-        person: { name: personName(shaped.subject), identityNumber: identityNumber(shaped.subject.personalIdentityNumber) },
+        person: this.consentPerson(shaped),
         caseNumber,
         ownerAgency: names.get(shaped.ownerAgencyId) ?? actor.agencyName,
-        guardians: minor ? shaped.subject.guardians.filter((g) => g.custody).map(personName) : [],
+        guardians: adult ? [] : shaped.subject.guardians.filter((g) => g.custody).map(personName),
         givenBy: this.party(shaped, body.givenBy.kind, body.givenBy.kind === 'guardian' ? body.givenBy.guardianId : null),
         scope: this.scope(names, body.agencyIds, {
           categories: body.categories,
@@ -367,6 +375,15 @@ export class PrintoutsService {
       view,
     );
     return { pdf, filename: fileName(caseNumber, 'samtycke') };
+  }
+
+  private consentPerson(c: CaseDetail): PrintedConsentPerson {
+    return {
+      name: personName(c.subject),
+      identityNumber: identityNumber(c.subject.personalIdentityNumber),
+      coordinationNumber: c.subject.coordinationNumber === true,
+      adult: isAdult(c.subject.birthDate),
+    };
   }
 
   private party(c: CaseDetail, kind: GivenByKind, guardianId: string | null): { name: string; guardian: boolean } {

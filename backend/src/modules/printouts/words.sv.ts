@@ -1,7 +1,11 @@
+import { ageOn, parsePersonalIdentityNumber } from '../../lib/personnummer.js';
+import { ADULT_AGE } from '../subjects/subjects.service.js';
+
 /**
  * The printouts' words, in Swedish: printouts are handed to guardians and partners at a meeting,
  * so they use the same plain words as the web app (frontend/messages/sv*.json). A code the lists
  * here do not know (a category or life area added to policies/ later) is printed as it is.
+ * For an adult (18 or older, most avhoppare cases) they never speak of guardians, as the web app.
  */
 
 const word = (words: Readonly<Record<string, string>>, code: string | null | undefined): string => (code ? (words[code] ?? code) : '–');
@@ -47,6 +51,10 @@ const CATEGORIES: Record<string, string> = {
   health: 'Hälsa, behandling och missbruksvård',
   plan: 'Den gemensamma planen (åtagandeplanen) och nätverksmötena',
 };
+/** An adult has no guardians in the case: the words that differ. */
+const ADULT_CATEGORIES: Record<string, string> = {
+  identity: 'Vem personen är: namn, personnummer och att ärendet finns',
+};
 
 const WITHHELD_REASONS: Record<string, string> = {
   no_consent: 'inget samtycke omfattar dem',
@@ -62,13 +70,25 @@ export const sv = {
   planStatus: (c: string) => word(PLAN_STATUSES, c),
   lifeArea: (c: string) => word(LIFE_AREAS, c),
   method: (c: string) => word(METHODS, c),
-  category: (c: string) => word(CATEGORIES, c),
+  /** What a category means; `adult` leaves guardians out of the words. */
+  category: (c: string, adult = false) => word(adult && c in ADULT_CATEGORIES ? ADULT_CATEGORIES : CATEGORIES, c),
+  identityNumberLabel: (coordinationNumber: boolean) => (coordinationNumber ? 'Samordningsnummer' : 'Personnummer'),
   withheldReason: (c: string) => word(WITHHELD_REASONS, c),
 };
 
-/** `YYYYMMDD-NNNN` from the stored 12 digits (personnummer or samordningsnummer). */
-export const identityNumber = (digits: string | null | undefined): string | null =>
-  digits && /^\d{12}$/.test(digits) ? `${digits.slice(0, 8)}-${digits.slice(8)}` : null;
+/**
+ * `YYYYMMDD-NNNN`, the one printed shape of a personnummer or samordningsnummer (as the web app
+ * shows it): from the stored 12 digits, or any form the service's parser normalises. Null when absent or invalid.
+ */
+export function identityNumber(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const digits = /^\d{12}$/.test(value) ? value : parsePersonalIdentityNumber(value)?.normalized;
+  return digits ? `${digits.slice(0, 8)}-${digits.slice(8)}` : null;
+}
+
+/** 18 or older today, by the service's one age rule; an unknown birth date is not taken for a minor's. */
+export const isAdult = (birthDate: string | null | undefined, today: Date = new Date()): boolean =>
+  !birthDate || ageOn(birthDate, today) >= ADULT_AGE;
 
 /** A date and time on the Stockholm clock, as printed: `2026-12-04 kl. 14:05`. */
 export function stockholmDateTime(at: Date): string {
