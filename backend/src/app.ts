@@ -15,6 +15,7 @@ import { printoutsRoutes } from './modules/printouts/printouts.routes.js';
 import { authRoutes } from './modules/identity/identity.routes.js';
 import { oidcRoutes } from './modules/identity/oidc/oidc.routes.js';
 import { adminRoutes } from './modules/admin/admin.routes.js';
+import { scimRoutes, scimTokenRoutes } from './modules/scim/scim.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { AuditSequencer } from './modules/audit/audit.sequencer.js';
 import { AuditQueryService } from './modules/audit/audit.service.js';
@@ -147,6 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(authRoutes);
       await api.register(oidcRoutes);
       await api.register(adminRoutes);
+      await api.register(scimTokenRoutes);
       await api.register(auditRoutes);
       await api.register(casesRoutes);
       await api.register(consentsRoutes);
@@ -158,6 +160,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api' },
   );
+  // SCIM for the agencies' directories: its own wire format and bearer tokens, outside /api.
+  await app.register(scimRoutes, { prefix: '/scim/v2' });
 
   return app;
 }

@@ -45,6 +45,8 @@ const Env = Type.Object({
   RATE_LIMIT_SEARCH_PER_MINUTE: Type.Integer({ default: 300, minimum: 1 }),
   RATE_LIMIT_VERIFY_PER_MINUTE: Type.Integer({ default: 30, minimum: 1 }),
   RATE_LIMIT_EXPORT_PER_MINUTE: Type.Integer({ default: 20, minimum: 1 }),
+  /** SCIM requests per minute from one address (a directory syncs in bursts). */
+  RATE_LIMIT_SCIM_PER_MINUTE: Type.Integer({ default: 600, minimum: 1 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 256 * 1024, minimum: 1024 }),
   /** Largest document (PDF, JPEG, PNG) an upload may carry; larger ones are refused with 413. */
   DOCUMENT_MAX_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024, maximum: 100 * 1024 * 1024 }),
