@@ -81,6 +81,13 @@ describe('translate', () => {
 		);
 	});
 
+	it("chooses the person's words by age, the neutral ones when the age is not given", () => {
+		expect(translate('sv', 'cases.overview.subject', { person: 'young' })).toBe('Den unge');
+		expect(translate('sv', 'cases.overview.subject', { person: 'adult' })).toBe('Personen');
+		expect(translate('en', 'cases.overview.subject')).toBe('The person');
+		expect(translate('sv', 'consents.party.subjectNamed', { name: 'Kim Ek', person: 'adult' })).toBe('Kim Ek (personen själv)');
+	});
+
 	it('shows quoted braces as text', () => {
 		expect(translate('sv', 'consents.verify.error.receiptInvalid')).toContain('från { till }');
 	});
