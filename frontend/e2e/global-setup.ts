@@ -161,6 +161,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		tempDirs.push(keysDir);
 		const apiPort = await freePort();
 		const apiUrl = `http://127.0.0.1:${apiPort}`;
+		// Known before the API starts: it sends the browser back here after an OpenID sign-in (ORIGIN).
+		const webPort = await freePort();
+		const baseUrl = `http://127.0.0.1:${webPort}`;
 		backend = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
 			cwd: backendDir,
 			stdio: ['ignore', 'pipe', 'pipe'],
@@ -173,6 +176,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 				KEYS_DIR: keysDir,
 				DEMO: '1',
 				DEMO_PASSWORD,
+				ORIGIN: baseUrl,
 				LOG_LEVEL: 'warn',
 				AUDIT_SEQUENCER: 'true',
 				// As `npm start` runs it: the API and the sequencer with their own roles' grants only.
@@ -199,8 +203,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		await waitUntilUp('backend', `${apiUrl}/api/ready`, backend, backendOutput);
 		log('backend ready');
 
-		const webPort = await freePort();
-		const baseUrl = `http://127.0.0.1:${webPort}`;
 		web = spawn(process.execPath, ['build'], {
 			cwd: frontendDir,
 			stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the types of an untyped package, also for the web app's browser tests that import this file
+/// <reference path="./oidc-provider.types.d.ts" />
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -106,6 +108,7 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
     acrValues: [...new Set(options.accounts.map((a) => a.acr))],
     claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
     features: { devInteractions: { enabled: false } },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
     findAccount: (_ctx: KoaContextWithOIDC, sub: string) => {
       const account = accounts.get(sub);
       return account ? { accountId: sub, claims: () => ({ sub, ...account.claims }) } : undefined;

@@ -37,6 +37,7 @@ declare module 'oidc-provider' {
     acrValues?: string[];
     claims?: Record<string, string[]>;
     features?: Record<string, { enabled: boolean }>;
+    ttl?: Record<string, number>;
     findAccount?: (ctx: KoaContextWithOIDC, sub: string) => Account | undefined | Promise<Account | undefined>;
     loadExistingGrant?: (ctx: KoaContextWithOIDC) => Promise<Grant | undefined>;
   }

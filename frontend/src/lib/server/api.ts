@@ -4,6 +4,7 @@ import { createCasesApi } from './cases';
 import { createConsentsApi } from './consents';
 import { createDocumentsApi } from './documents';
 import { createMeetingsApi } from './meetings';
+import { createOidcApi } from './oidc';
 import { request, type ApiContext, type Call } from './http';
 
 export { ApiError, ApiUnavailableError, type ApiContext, type Problem } from './http';
@@ -58,7 +59,10 @@ export function createApi(ctx: ApiContext) {
 		documents: createDocumentsApi(call),
 
 		/** Meetings: move, cancel, hold; the calendar; invitations (`./meetings.ts`). */
-		meetings: createMeetingsApi(call)
+		meetings: createMeetingsApi(call),
+
+		/** Sign-in through an agency's own identity provider (`./oidc.ts`). */
+		oidc: createOidcApi(call)
 	};
 }
 

@@ -129,7 +129,8 @@ export async function request(
 		if (cause instanceof ApiUnavailableError) throw cause;
 		throw new ApiUnavailableError(`API request ${method} ${path} failed`, { cause });
 	}
-	if (response.ok) return response;
+	// A redirect is an answer too (the OpenID sign-in start): the caller reads its Location.
+	if (response.ok || (response.status >= 300 && response.status < 400)) return response;
 
 	const problem = await readProblem(response);
 	if (UNAVAILABLE.has(response.status)) {

@@ -4,9 +4,11 @@ import { ApiError, ApiUnavailableError } from '$lib/server/api';
 import { safeRedirectTarget, setSessionCookie } from '$lib/server/session';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals, url }) => {
+export const load: PageServerLoad = async ({ locals, url }) => {
 	if (locals.user) redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
-	return { signedOut: url.searchParams.has('signedOut') };
+	// The organisations that sign in through their own provider; without an answer, the local form only.
+	const signIn = await locals.api.oidc.providers().catch(() => ({ providers: [], localSignIn: true }));
+	return { signedOut: url.searchParams.has('signedOut'), ...signIn };
 };
 
 interface LoginFailure {
