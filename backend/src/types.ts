@@ -16,6 +16,8 @@ export interface Actor {
   agencyKind: AgencyKind;
   roles: Role[];
   sessionId: string;
+  /** A one-time initial password is still in use: only the password change is allowed (absent: no). */
+  mustChangePassword?: boolean;
 }
 
 export interface AccessTokenClaims {
@@ -38,6 +40,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes reachable without a session. Every other route requires one (default deny). */
     public?: boolean;
+    /** Routes a user may still call while an initial password must be changed (default: refused). */
+    whilePasswordChangeDue?: boolean;
   }
 }
 

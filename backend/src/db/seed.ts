@@ -24,7 +24,11 @@ export const DEMO_USERS: { username: string; displayName: string; agency: string
   { username: 'admin2', displayName: 'Lena Ström', agency: 'it', roles: ['admin'], email: 'lena.strom@example.org' },
 ];
 
-/** Demo data for development: the SSPF group of Borås and one user of each role. Idempotent. */
+/**
+ * Demo data for development: the SSPF group of Borås and one user of each role. Idempotent. The
+ * demo users are exempt from the second factor (the sign-in page says so when DEMO is set), so a
+ * newcomer signs in in one step; accounts an admin creates are never exempt.
+ */
 export async function seedDemo(em: EntityManager, password: string): Promise<boolean> {
   if ((await em.count(User, { username: 'social' })) > 0) return false;
   const hash = await hashPassword(password);
@@ -46,6 +50,7 @@ export async function seedDemo(em: EntityManager, password: string): Promise<boo
         active: true,
         createdAt: new Date(),
         deactivatedAt: null,
+        mfaExempt: true,
       });
     }
     await tx.flush();

@@ -22,6 +22,8 @@ export interface ServiceKeys {
   signing: SigningKey;
   /** AES-256 key (32 bytes) that encrypts uploaded documents at rest. */
   documents: Buffer;
+  /** AES-256 key (32 bytes) that seals users' TOTP secrets, which the server must read back. */
+  totp: Buffer;
 }
 
 function kidOf(publicKey: Buffer): string {
@@ -40,6 +42,7 @@ export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
   const jwtPrivate = path.join(dir, 'jwt-ed25519.pem');
   const signingSeed = path.join(dir, 'signing-ed25519.seed');
   const documentsKey = path.join(dir, 'documents-aes256.key');
+  const totpKey = path.join(dir, 'totp-aes256.key');
   if (generateIfMissing) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!fs.existsSync(jwtPrivate)) {
@@ -57,8 +60,9 @@ export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
       );
     }
     if (!fs.existsSync(documentsKey)) writeSecret(documentsKey, randomBytes(32));
+    if (!fs.existsSync(totpKey)) writeSecret(totpKey, randomBytes(32));
   }
-  for (const f of [jwtPrivate, signingSeed, documentsKey]) {
+  for (const f of [jwtPrivate, signingSeed, documentsKey, totpKey]) {
     if (!fs.existsSync(f)) {
       throw new ConfigError(
         `Missing key file ${path.basename(f)} in KEYS_DIR: provision the keys there (README.md, "Configuration"), or start with DEMO=1 to generate development keys.`,
@@ -77,7 +81,9 @@ export function loadKeys(dir: string, generateIfMissing: boolean): ServiceKeys {
   const documents = fs.readFileSync(documentsKey);
   if (documents.length !== 32)
     throw new ConfigError('documents-aes256.key in KEYS_DIR must hold exactly 32 random bytes (e.g. `openssl rand 32`).');
-  return { jwt, signing, documents };
+  const totp = fs.readFileSync(totpKey);
+  if (totp.length !== 32) throw new ConfigError('totp-aes256.key in KEYS_DIR must hold exactly 32 random bytes (e.g. `openssl rand 32`).');
+  return { jwt, signing, documents, totp };
 }
 
 /** Signs bytes with the service key through node-forge; returns base64. */

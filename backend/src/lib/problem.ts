@@ -37,4 +37,11 @@ export const badRequest = (detail: string, code = 'bad_request', path?: string |
     {},
     path === undefined ? undefined : (typeof path === 'string' ? [path] : path).map((p) => ({ path: p, message: detail })),
   );
+export const passwordChangeRequired = (): HttpProblem =>
+  new HttpProblem(
+    403,
+    'password_change_required',
+    'Change your password first',
+    'You signed in with a one-time password: choose your own password to continue.',
+  );
 export const conflict = (detail: string, code = 'conflict'): HttpProblem => new HttpProblem(409, code, 'Conflict', detail);

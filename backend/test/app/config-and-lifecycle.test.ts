@@ -131,7 +131,12 @@ describe('demo data and generated keys only when asked', () => {
         child.once('exit', () => resolve(false));
       });
       expect(listening, out).toBe(true);
-      expect(fs.readdirSync(keysDir).sort()).toEqual(['documents-aes256.key', 'jwt-ed25519.pem', 'signing-ed25519.seed']);
+      expect(fs.readdirSync(keysDir).sort()).toEqual([
+        'documents-aes256.key',
+        'jwt-ed25519.pem',
+        'signing-ed25519.seed',
+        'totp-aes256.key',
+      ]);
       expect(await demoUsers(databaseUrl)).toBe(1);
     } finally {
       if (child.exitCode === null && child.signalCode === null) {

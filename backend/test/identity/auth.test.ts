@@ -25,7 +25,8 @@ describe('sign-in, sessions and tokens', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'social', password: DEMO_PASSWORD } });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(['accessToken', 'expiresIn', 'user']);
+    expect(Object.keys(body).sort()).toEqual(['accessToken', 'expiresIn', 'mustChangePassword', 'user']);
+    expect(body.mustChangePassword).toBe(false);
     expect(body.expiresIn).toBe(900);
     expect(Object.keys(body.user).sort()).toEqual(['agencyId', 'displayName', 'id', 'roles', 'username']);
     expect(body.user.roles).toEqual(['social_worker']);
@@ -157,8 +158,7 @@ describe('sign-in, sessions and tokens', () => {
   it('deactivating a user revokes their token on the very next request', async () => {
     const admin = await login(t.app, 'admin');
     const schoolToken = await login(t.app, 'school');
-    const users = (await t.app.inject({ url: '/api/admin/users', headers: bearer(admin) })).json() as { id: string; username: string }[];
-    const school = users.find((u) => u.username === 'school')!;
+    const school = (await t.sql.query<{ id: string }>("SELECT id FROM app_user WHERE username = 'school'")).rows[0]!;
     const res = await t.app.inject({ method: 'POST', url: `/api/admin/users/${school.id}/deactivate`, headers: bearer(admin) });
     expect(res.statusCode).toBe(200);
     expect(res.json().active).toBe(false);

@@ -20,6 +20,7 @@ import { Migration20261205005600SessionSignIns } from './Migration20261205005600
 import { Migration20261205010000IdentityAdministration } from './Migration20261205010000IdentityAdministration.js';
 import { Migration20261205013000CaseNetworkContacts } from './Migration20261205013000CaseNetworkContacts.js';
 import { Migration20261205015000OidcSignInFlow } from './Migration20261205015000OidcSignInFlow.js';
+import { Migration20261205016000SignInChallenge } from './Migration20261205016000SignInChallenge.js';
 import { Migration20261205018000ScimUsers } from './Migration20261205018000ScimUsers.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
@@ -46,5 +47,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205010000IdentityAdministration', class: Migration20261205010000IdentityAdministration },
   { name: 'Migration20261205013000CaseNetworkContacts', class: Migration20261205013000CaseNetworkContacts },
   { name: 'Migration20261205015000OidcSignInFlow', class: Migration20261205015000OidcSignInFlow },
+  { name: 'Migration20261205016000SignInChallenge', class: Migration20261205016000SignInChallenge },
   { name: 'Migration20261205018000ScimUsers', class: Migration20261205018000ScimUsers },
 ];

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type Opt } from '@mikro-orm/core';
 
 export const AGENCY_KINDS = ['school', 'social_services', 'police', 'leisure', 'other'] as const;
 export type AgencyKind = (typeof AGENCY_KINDS)[number];
@@ -16,12 +16,17 @@ export class User {
   id!: string;
   username!: string;
   displayName!: string;
-  passwordHash!: string;
+  /** Null for an account that signs in only through its agency's identity provider. */
+  passwordHash!: string | null;
   agencyId!: string;
   roles: Role[] = [];
   active = true;
   createdAt: Date = new Date();
   deactivatedAt?: Date | null;
+  /** A one-time initial password was set: only the password change is allowed until it is done. */
+  mustChangePassword: Opt<boolean> = false;
+  /** Demo users only: the second factor the policy requires is waived. */
+  mfaExempt: Opt<boolean> = false;
 }
 
 export class Session {
@@ -51,12 +56,14 @@ export const UserSchema = new EntitySchema<User>({
     id: { type: 'uuid', primary: true },
     username: { type: 'string' },
     displayName: { type: 'string' },
-    passwordHash: { type: 'string', lazy: true, hidden: true },
+    passwordHash: { type: 'string', lazy: true, hidden: true, nullable: true },
     agencyId: { type: 'uuid' },
     roles: { type: 'string[]', columnType: 'text[]' },
     active: { type: 'boolean' },
     createdAt: { type: 'datetime' },
     deactivatedAt: { type: 'datetime', nullable: true },
+    mustChangePassword: { type: 'boolean' },
+    mfaExempt: { type: 'boolean' },
   },
 });
 

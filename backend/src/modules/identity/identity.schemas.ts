@@ -27,8 +27,25 @@ export const LoginBody = Type.Object(
   { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
   { additionalProperties: false },
 );
-export const LoginOut = Type.Object({ accessToken: Type.String(), expiresIn: Type.Integer(), user: UserOut });
-export const MeOut = Type.Composite([UserOut, Type.Object({ agency: AgencyOut })]);
+export const LoginOut = Type.Object({
+  accessToken: Type.String(),
+  expiresIn: Type.Integer(),
+  user: UserOut,
+  mustChangePassword: Type.Optional(
+    Type.Boolean({ description: 'A one-time initial password was used: only POST /me/password is allowed until it is changed' }),
+  ),
+});
+export const SecondStepOut = Type.Object(
+  {
+    secondFactor: Type.Union([Type.Literal('verify'), Type.Literal('enrol')], {
+      description: '`verify`: send a code to POST /auth/mfa; `enrol`: set up TOTP first (POST /auth/mfa/totp), then confirm with a code',
+    }),
+    challenge: Type.String({ description: 'Single use; no session exists until the second step' }),
+    expiresIn: Type.Integer(),
+  },
+  { description: 'The password was right; a second factor is needed before a session is given' },
+);
+export const MeOut = Type.Composite([UserOut, Type.Object({ agency: AgencyOut, mustChangePassword: Type.Boolean() })]);
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 

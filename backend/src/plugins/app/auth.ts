@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { forbidden, unauthorized } from '../../lib/problem.js';
+import { forbidden, passwordChangeRequired, unauthorized } from '../../lib/problem.js';
 import { IdentityService } from '../../modules/identity/identity.service.js';
 import type { Actor } from '../../types.js';
 import { auditContextOf } from './audit.js';
@@ -82,6 +82,7 @@ export default fp(
       });
       if (!actor) throw unauthorized('Your session has ended. Sign in again.');
       request.actor = actor;
+      if (actor.mustChangePassword && request.routeOptions.config?.whilePasswordChangeDue !== true) throw passwordChangeRequired();
     });
 
     app.decorate('requireAction', async (request: FastifyRequest, action: string, resourceType: string): Promise<Actor> => {

@@ -10,6 +10,7 @@ import {
 } from '../../modules/cases/cases.policy.js';
 import { ConsentPolicy, consentPolicyProblems } from '../../modules/consents/consent.policy.js';
 import { AGENCY_KINDS, ROLES } from '../../modules/identity/identity.entities.js';
+import { AuthenticationPolicy } from '../../modules/identity/second-factor.policy.js';
 import { parseDisclosurePolicy, type DisclosurePolicy } from './disclosure.js';
 import { policyProblems, readPolicyFile, readRawPolicyFile } from './policy-file.js';
 
@@ -37,6 +38,7 @@ export interface Policies {
   lifeAreas: LifeAreasPolicy['lifeAreas'];
   caseOutcomes: CaseOutcomesPolicy;
   anomalies: AnomaliesPolicy;
+  authentication: AuthenticationPolicy;
 }
 
 function load<T extends Parameters<typeof readPolicyFile>[2]>(
@@ -70,5 +72,6 @@ export function loadPolicies(dir: string): Policies {
     lifeAreas: readPolicyFile(dir, 'life-areas.yaml', LifeAreasPolicy).lifeAreas,
     caseOutcomes: load(dir, 'case-outcomes.yaml', CaseOutcomesPolicy, caseOutcomesPolicyProblems),
     anomalies: load(dir, 'anomalies.yaml', AnomaliesPolicy, anomaliesPolicyProblems),
+    authentication: readPolicyFile(dir, 'authentication.yaml', AuthenticationPolicy),
   };
 }
