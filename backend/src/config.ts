@@ -86,7 +86,10 @@ const Env = Type.Object({
   AUDIT_CHECKPOINT_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
   /** … and a re-signed one of the same size after this long idle. */
   AUDIT_CHECKPOINT_IDLE_SECONDS: Type.Integer({ default: 3600, minimum: 1 }),
-  /** The web app's public URL: the digest e-mail links to its start page. */
+  /**
+   * The web app's public URL: the digest e-mail links to its start page, and an agency's OpenID
+   * provider sends the browser back to `<ORIGIN>/login/oidc/callback` (register that redirect URI).
+   */
   ORIGIN: Type.String({ default: 'http://127.0.0.1:5173', pattern: '^https?://[^/?#]+$' }),
   /** SMTP server for e-mail (smtp:// or smtps://, credentials in the URL); unset: no digests are sent. */
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
