@@ -28,6 +28,19 @@ describe('admin API', () => {
       },
     },
     { method: 'POST' as const, url: '/api/admin/users/00000000-0000-4000-8000-000000000000/deactivate' },
+    { method: 'GET' as const, url: '/api/admin/users/00000000-0000-4000-8000-000000000000' },
+    { method: 'PATCH' as const, url: '/api/admin/users/00000000-0000-4000-8000-000000000000', payload: { displayName: 'Y' } },
+    { method: 'POST' as const, url: '/api/admin/users/00000000-0000-4000-8000-000000000000/reactivate' },
+    { method: 'POST' as const, url: '/api/admin/users/00000000-0000-4000-8000-000000000000/reset-mfa' },
+    { method: 'POST' as const, url: '/api/admin/users/00000000-0000-4000-8000-000000000000/sessions/end' },
+    { method: 'GET' as const, url: '/api/admin/agencies/00000000-0000-4000-8000-000000000000' },
+    { method: 'PATCH' as const, url: '/api/admin/agencies/00000000-0000-4000-8000-000000000000', payload: { name: 'Z' } },
+    { method: 'POST' as const, url: '/api/admin/agencies/00000000-0000-4000-8000-000000000000/deactivate' },
+    { method: 'POST' as const, url: '/api/admin/agencies/00000000-0000-4000-8000-000000000000/reactivate' },
+    { method: 'GET' as const, url: '/api/admin/role-requests' },
+    { method: 'POST' as const, url: '/api/admin/role-requests/00000000-0000-4000-8000-000000000000/approve' },
+    { method: 'POST' as const, url: '/api/admin/role-requests/00000000-0000-4000-8000-000000000000/reject' },
+    { method: 'GET' as const, url: '/api/admin/changes' },
   ];
 
   it.each(endpoints)('$method $url requires authentication', async (e) => {
@@ -35,6 +48,7 @@ describe('admin API', () => {
     expect(res.statusCode).toBe(401);
   });
 
+  // The change log is the auditor's too (GET /api/admin/changes); every other admin route is the admin's alone.
   it.each(endpoints)('$method $url is refused (403) to other roles, and the denial is audited', async (e) => {
     const before = (await t.sql.query("SELECT count(*)::int AS n FROM audit_queue WHERE outcome = 'denied'")).rows[0].n;
     const res = await t.app.inject({ method: e.method, url: e.url, headers: bearer(social), ...(e.payload ? { payload: e.payload } : {}) });
