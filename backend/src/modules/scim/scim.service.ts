@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql, transaction } from '../../db/sql.js';
 import { notFound } from '../../lib/problem.js';
 import type { AuditContext } from '../../plugins/app/audit.js';
-import { REVOCATION_CHANNEL } from '../identity/session-cache.js';
+import { announceUserRevocation } from '../admin/revocation.js';
 import { scimProblem } from './scim.errors.js';
 import type { UserFilter } from './scim.filter.js';
 import { applyPatch } from './scim.patch.js';
@@ -285,10 +285,10 @@ export class ScimUsers {
     throw notFound();
   }
 
-  /** Revokes every session of the user; every instance drops them from its cache at commit (as admin deactivation does). */
+  /** Revokes every session of the user; every instance drops them from its cache at commit, as on an admin's deactivation. */
   private async endSessions(tx: EntityManager, userId: string): Promise<void> {
     await sql(tx, 'UPDATE user_session SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL', [userId]);
-    await sql(tx, 'SELECT pg_notify(?, ?)', [REVOCATION_CHANNEL, `user:${userId}`]);
+    await announceUserRevocation(tx, userId);
   }
 
   /** A unique index that a concurrent request won the race for: the same 409 as the check before it. */
