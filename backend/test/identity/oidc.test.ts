@@ -136,7 +136,8 @@ describe('sign-in through the agency’s OpenID Connect provider', () => {
     const res = await callback(await authorize(agency.police, 'maria'));
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(['accessToken', 'expiresIn', 'user']);
+    expect(Object.keys(body).sort()).toEqual(['accessToken', 'expiresIn', 'mustChangePassword', 'user']);
+    expect(body.mustChangePassword).toBe(false);
     expect(body.user).toMatchObject({ username: 'police', agencyId: agency.police, roles: ['partner'] });
     expect(await sessionCount()).toBe(before + 1);
     const me = await t.app.inject({ url: '/api/me', headers: bearer(body.accessToken) });

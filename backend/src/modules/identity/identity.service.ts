@@ -181,9 +181,10 @@ export class IdentityService {
 
   /**
    * A new server-side session for a user who has proved who they are, audited in the caller's
-   * transaction (made with `transaction`, so that only `sql` runs inside it).
+   * transaction (made with `transaction`, so that only `sql` runs inside it). `via` names a sign-in
+   * that did not use the password (`oidc`), in the audit event's reason.
    */
-  async openSession(tx: EntityManager, user: User, ctx: AuditContext): Promise<SessionGrant> {
+  async openSession(tx: EntityManager, user: User, ctx: AuditContext, via: string | null = null): Promise<SessionGrant> {
     const sessionId = randomUUID();
     await sql(tx, 'INSERT INTO user_session (id, user_id, expires_at) VALUES (?, ?, now() + make_interval(hours => ?))', [
       sessionId,
@@ -193,7 +194,7 @@ export class IdentityService {
     await this.app.audit.record(
       tx,
       { ...ctx, actorId: user.id, actorAgencyId: user.agencyId, actorRole: user.roles.join(',') },
-      { action: 'auth.login', resourceType: 'session', resourceId: sessionId, outcome: 'allowed' },
+      { action: 'auth.login', resourceType: 'session', resourceId: sessionId, outcome: 'allowed', reason: via },
     );
     return {
       accessToken: this.app.jwt.sign({ sub: user.id, sid: sessionId }),

@@ -1,12 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import * as client from 'openid-client';
-import { sql } from '../../../db/sql.js';
+import { sql, transaction } from '../../../db/sql.js';
 import { HttpProblem } from '../../../lib/problem.js';
 import type { AuditContext } from '../../../plugins/app/audit.js';
-import { type Role, Session } from '../identity.entities.js';
-import type { PublicUser } from '../identity.service.js';
+import { User } from '../identity.entities.js';
+import type { SessionGrant } from '../identity.service.js';
 import { OidcClients, type ProviderSettings, ProviderUnavailable } from './oidc.clients.js';
 
 /** How long a started sign-in may take at the provider before its `state` is refused. */
@@ -41,10 +41,7 @@ interface ProviderRow {
 
 interface AccountRow {
   id: string;
-  username: string;
-  display_name: string;
   agency_id: string;
-  roles: Role[];
   active: boolean;
 }
 
@@ -148,11 +145,7 @@ export class OidcSignIn {
   }
 
   /** Finishes a flow: consumes its `state`, redeems the code, checks the ID token, starts the session. */
-  async callback(
-    em: EntityManager,
-    params: CallbackParams,
-    ctx: AuditContext,
-  ): Promise<{ accessToken: string; expiresIn: number; user: PublicUser }> {
+  async callback(em: EntityManager, params: CallbackParams, ctx: AuditContext): Promise<SessionGrant> {
     const audit = { action: 'auth.login', resourceType: 'session' } as const;
     const deny = async (reason: string, problem: HttpProblem, who: Partial<AuditContext> = {}): Promise<never> => {
       await this.app.audit.record(em, { ...ctx, ...who }, { ...audit, outcome: 'denied', reason: `oidc_${reason}` });
@@ -220,7 +213,7 @@ export class OidcSignIn {
     if (subject === null) return deny('subject_missing', responseInvalid());
     const [account] = await sql<AccountRow>(
       em,
-      `SELECT u.id, u.username, u.display_name, u.agency_id, u.roles, u.active AND a.active AS active
+      `SELECT u.id, u.agency_id, u.active AND a.active AS active
        FROM app_user u JOIN agency a ON a.id = u.agency_id WHERE u.agency_id = ? AND u.oidc_subject = ?`,
       [settings.agencyId, subject],
     );
@@ -251,7 +244,10 @@ export class OidcSignIn {
         who,
       );
     }
-    return this.openSession(em, account, ctx);
+    const user = await em.findOneOrFail(User, { id: account.id });
+    // The same server-side session a local sign-in opens (revocable, idle and maximum lifetimes),
+    // without the local second factor: the provider's `acr` is the strong authentication.
+    return transaction(em, (tx) => this.app.identity.openSession(tx, user, ctx, 'oidc'));
   }
 
   /** The account's identifier: from the ID token, or from the userinfo endpoint when the token does not carry it. */
@@ -286,40 +282,5 @@ export class OidcSignIn {
       await this.app.audit.record(em, ctx, { ...audit, outcome: 'denied', reason: `oidc_${e.reason}` });
       throw providerUnavailable();
     }
-  }
-
-  /**
-   * The same server-side session a local sign-in opens (revocable, idle and maximum lifetimes).
-   * No local second factor: the provider's `acr` is the strong authentication.
-   */
-  private async openSession(
-    em: EntityManager,
-    account: AccountRow,
-    ctx: AuditContext,
-  ): Promise<{ accessToken: string; expiresIn: number; user: PublicUser }> {
-    const session = new Session();
-    session.id = randomUUID();
-    session.userId = account.id;
-    session.expiresAt = new Date(Date.now() + this.app.config.SESSION_MAX_HOURS * 3600_000);
-    await em.transactional(async (tx) => {
-      tx.persist(session);
-      await tx.flush();
-      await this.app.audit.record(
-        tx,
-        { ...ctx, actorId: account.id, actorAgencyId: account.agency_id, actorRole: account.roles.join(',') },
-        { action: 'auth.login', resourceType: 'session', resourceId: session.id, outcome: 'allowed', reason: 'oidc' },
-      );
-    });
-    return {
-      accessToken: this.app.jwt.sign({ sub: account.id, sid: session.id }),
-      expiresIn: this.app.config.ACCESS_TOKEN_TTL_SECONDS,
-      user: {
-        id: account.id,
-        username: account.username,
-        displayName: account.display_name,
-        agencyId: account.agency_id,
-        roles: account.roles,
-      },
-    };
   }
 }
