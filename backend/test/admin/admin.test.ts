@@ -41,6 +41,7 @@ describe('admin API', () => {
     { method: 'POST' as const, url: '/api/admin/role-requests/00000000-0000-4000-8000-000000000000/approve' },
     { method: 'POST' as const, url: '/api/admin/role-requests/00000000-0000-4000-8000-000000000000/reject' },
     { method: 'GET' as const, url: '/api/admin/changes' },
+    { method: 'GET' as const, url: '/api/admin/options' },
   ];
 
   it.each(endpoints)('$method $url requires authentication', async (e) => {

@@ -53,6 +53,12 @@ describe('admin: agencies', () => {
     expect(back.json()).toMatchObject({ identityProvider: null, localSignIn: true });
   });
 
+  it('offers the areas of policies/areas.yaml and the roles that need a second admin', async () => {
+    const res = await call(t, admin, 'GET', '/api/admin/options');
+    expect(res.json()).toMatchObject({ privilegedRoles: ['social_worker', 'auditor', 'admin'] });
+    expect((res.json() as { areas: string[] }).areas).toContain('Norrby');
+  });
+
   it('refuses a secret value, unknown areas and malformed settings (400), changing nothing', async () => {
     const id = await agencyIdOfKind(t, 'school');
     const bad = [

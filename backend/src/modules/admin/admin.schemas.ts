@@ -187,3 +187,5 @@ export const ChangeOut = Type.Object({
 export const ChangePage = Type.Object({ items: Type.Array(ChangeOut), total: Type.Integer() });
 export const ChangeQuery = Type.Object({ resourceId: Type.Optional(Uuid), ...Paging }, { additionalProperties: false });
 export type ChangeQuery = Static<typeof ChangeQuery>;
+
+export const AdminOptionsOut = Type.Object({ areas: Type.Array(Type.String()), privilegedRoles: Type.Array(RoleT) });

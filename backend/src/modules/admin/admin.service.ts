@@ -10,9 +10,11 @@ export class AdminService {
   readonly users: UsersAdmin;
   readonly agencies: AgenciesAdmin;
   readonly roleRequests: RoleRequests;
+  readonly policy: AdministrationPolicy;
 
   constructor(app: FastifyInstance) {
     const policy = readPolicyFile(app.config.POLICIES_DIR, 'administration.yaml', AdministrationPolicy);
+    this.policy = policy;
     this.users = new UsersAdmin(app, policy);
     this.agencies = new AgenciesAdmin(app, app.policy.policies.areas.areas);
     this.roleRequests = new RoleRequests(app);
