@@ -12,6 +12,8 @@ export type RecordConsentRequest = Json<paths['/api/cases/{id}/consents']['post'
 export type ConsentMatrix = Json<paths['/api/cases/{id}/consent-matrix']['get']['responses'][200]>;
 export type DisclosurePage = Json<paths['/api/cases/{id}/disclosures']['get']['responses'][200]>;
 export type Disclosure = DisclosurePage['items'][number];
+export type DisclosureGroup = NonNullable<DisclosurePage['groups']>[number];
+export type DisclosureQuery = NonNullable<paths['/api/cases/{id}/disclosures']['get']['parameters']['query']>;
 export type ExpiringConsent = Json<paths['/api/consents/expiring']['get']['responses'][200]>[number];
 export type SignedReceipt = Json<paths['/api/consents/{id}/receipt']['get']['responses'][200]>;
 export type VerifyReceiptRequest = Json<paths['/api/consents/receipts/verify']['post']['requestBody']>;
@@ -38,8 +40,14 @@ export function createConsentsApi(call: Call) {
 		/** 409 `already_withdrawn` the second time. */
 		withdraw: (consentId: string, reason: string) => json<Consent>(call('POST', '/api/consents/{id}/withdraw', { reason }, id(consentId))),
 		matrix: (caseId: string) => json<ConsentMatrix>(call('GET', '/api/cases/{id}/consent-matrix', undefined, id(caseId))),
-		disclosures: (caseId: string, page: number, pageSize: number) =>
-			json<DisclosurePage>(call('GET', '/api/cases/{id}/disclosures', undefined, { ...id(caseId), query: { page, pageSize } })),
+		/** The ledger with filters, grouped per day × agency × category with `group: 'day'`. 400 for a bad filter. */
+		ledger: (caseId: string, query: DisclosureQuery) =>
+			json<DisclosurePage>(
+				call('GET', '/api/cases/{id}/disclosures', undefined, {
+					...id(caseId),
+					query: query as Record<string, string | number | undefined>
+				})
+			),
 		expiring: () => json<ExpiringConsent[]>(call('GET', '/api/consents/expiring')),
 		receipt: (consentId: string) => json<SignedReceipt>(call('GET', '/api/consents/{id}/receipt', undefined, id(consentId))),
 		verifyReceipt: (body: VerifyReceiptRequest) => json<{ valid: boolean }>(call('POST', '/api/consents/receipts/verify', body))
