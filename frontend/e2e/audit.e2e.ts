@@ -88,6 +88,9 @@ describe('the access log', () => {
 		const response = await page.goto('/audit');
 		expect(response?.status()).toBe(404);
 		expect(await page.locator('h1').textContent()).toBe('Sidan finns inte');
+		for (const view of ['/audit/integrity', '/audit/search', '/audit/timeline', '/audit/anomalies', '/audit/subjects']) {
+			expect((await page.goto(view))?.status(), view).toBe(404);
+		}
 		const csv = await page.goto(`/audit/export.csv?subjectId=${subjectId}`);
 		expect(csv?.status()).toBe(404);
 		await context.close();
@@ -99,15 +102,27 @@ describe('the access log', () => {
 		await page.locator('nav a[href="/audit"]').click();
 		await page.waitForURL(`${baseUrl()}/audit`);
 		expect(await page.title()).toBe('Åtkomstlogg – Samverka');
-		expect(await page.locator('nav a[aria-current="page"]').textContent()).toBe('Åtkomstlogg');
+		expect(await page.locator('nav.main-nav a[aria-current="page"]').textContent()).toBe('Åtkomstlogg');
+		// The overview leads to each tool on a view of its own.
+		const tools = page.getByTestId('audit-tools');
+		expect(await tools.locator('a[aria-current="page"]').textContent()).toBe('Översikt');
+		for (const href of ['/audit/integrity', '/audit/search', '/audit/timeline', '/audit/anomalies', '/audit/subjects'])
+			expect(await page.getByTestId('audit-overview').locator(`a[href="${href}"]`).count()).toBe(1);
+		await expectNoSeriousA11yViolations(page);
 
+		await page.getByTestId('audit-overview').locator('a[href="/audit/integrity"]').click();
+		await page.waitForURL(`${baseUrl()}/audit/integrity`);
+		expect(await page.title()).toBe('Loggens integritet – Samverka');
+		expect(await tools.locator('a[aria-current="page"]').textContent()).toBe('Loggens integritet');
 		const integrity = page.getByTestId('integrity-status');
 		expect(await integrity.getAttribute('data-state')).toBe('ok');
 		expect(await integrity.textContent()).toContain('Loggen är intakt');
-		expect(await page.locator('svg[role="img"][aria-label]').count()).toBe(1);
-		expect(await page.locator('details table caption').count()).toBe(1);
 		await expectNoSeriousA11yViolations(page);
 
+		await tools.locator('a[href="/audit/search"]').click();
+		await page.waitForURL(`${baseUrl()}/audit/search`);
+		expect(await page.title()).toBe('Sök i loggen – Samverka');
+		await expectNoSeriousA11yViolations(page);
 		await page.locator('#filter-subjectId').fill(subjectId);
 		await page.locator('form[data-testid="audit-filter"] button[type="submit"]').click();
 		await page.waitForURL((url) => url.searchParams.get('subjectId') === subjectId);
@@ -129,6 +144,17 @@ describe('the access log', () => {
 
 		const csvHref = await page.getByTestId('export-csv').getAttribute('href');
 		expect(csvHref).toBe(`/audit/export.csv?subjectId=${subjectId}`);
+		expect(new URL(page.url()).pathname).toBe('/audit/search');
+		await context.close();
+	});
+
+	it('keeps the old search links working: /audit with a filter opens the search view', async () => {
+		const { context, page } = await openPage(browser);
+		await login(page, 'auditor');
+		await page.goto(`/audit?subjectId=${subjectId}`);
+		expect(new URL(page.url()).pathname).toBe('/audit/search');
+		expect(new URL(page.url()).searchParams.get('subjectId')).toBe(subjectId);
+		expect(await page.getByTestId('events-table').textContent()).toContain('case.read');
 		await context.close();
 	});
 
@@ -146,7 +172,7 @@ describe('the access log', () => {
 	it("gives the person's log extract with proofs, printable and as CSV without names", async () => {
 		const { context, page } = await openPage(browser);
 		await login(page, 'auditor');
-		await page.goto(`/audit?subjectId=${subjectId}`);
+		await page.goto(`/audit/search?subjectId=${subjectId}`);
 		await page.locator(`a[href="/audit/subjects/${subjectId}"]`).first().click();
 		await page.waitForURL(`${baseUrl()}/audit/subjects/${subjectId}`);
 		expect(await page.title()).toBe('Loggutdrag – Samverka');
@@ -155,6 +181,28 @@ describe('the access log', () => {
 
 		// Checkpoints are signed every few seconds: wait until every event is covered by one.
 		const proof = page.getByTestId('proof-status');
+		await reloadUntil(page, async () => (await proof.getAttribute('data-state')) === 'ok');
+
+		// Grouped per day × agency × action; the caseworker's own reads of the case in a line of their own.
+		const own = page.locator('[data-testid="extract-group"][data-own="true"]');
+		expect(await own.count()).toBeGreaterThanOrEqual(1);
+		expect(await own.first().locator('summary').textContent()).toContain('Sara Lind, ärendets handläggare');
+		const group = page.locator('[data-testid="extract-group"][data-own="false"]').first();
+		expect(await group.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+		await group.locator('summary').focus();
+		await page.keyboard.press('Enter');
+		expect(await group.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+		expect(await group.locator('tbody tr').count()).toBeGreaterThanOrEqual(1);
+		expect(await group.locator('tbody').textContent()).toContain('Bevisad');
+		await expectNoSeriousA11yViolations(page);
+		await page.getByTestId('own-toggle').click();
+		await page.waitForURL((url) => url.searchParams.get('own') === 'hide');
+		expect(await page.locator('[data-testid="extract-group"][data-own="true"]').count()).toBe(0);
+
+		// Every event with its proof, in the rows view.
+		await page.getByTestId('extract-rows-view').click();
+		await page.waitForURL((url) => url.searchParams.get('view') === 'rows');
+		// Looking at the extract is logged about the person too: wait for those events' checkpoint.
 		await reloadUntil(page, async () => (await proof.getAttribute('data-state')) === 'ok');
 		expect(await proof.textContent()).toContain('ingår i en signerad kontrollpunkt');
 		expect(await page.getByTestId('checkpoint').textContent()).toContain('Giltig');
@@ -197,7 +245,9 @@ describe('the access log', () => {
 	it("finds a person's extract from the personnummer, which never appears in a URL or the page", async () => {
 		const { context, page } = await openPage(browser);
 		await login(page, 'auditor');
-		await page.goto('/audit');
+		await page.goto('/audit/subjects');
+		expect(await page.title()).toBe('Loggutdrag – Samverka');
+		await expectNoSeriousA11yViolations(page);
 		const form = page.getByTestId('audit-lookup');
 
 		await page.locator('#lookup-pin').fill('19900101-1234');
@@ -221,11 +271,27 @@ describe('the access log', () => {
 	it('shows errors as a third, dotted series in the timeline', async () => {
 		const { context, page } = await openPage(browser);
 		await login(page, 'auditor');
-		await page.goto('/audit');
+		await page.goto('/audit/timeline');
+		expect(await page.title()).toBe('Tidslinje – Samverka');
+		expect(await page.locator('svg[role="img"][aria-label]').count()).toBe(1);
+		expect(await page.locator('details table caption').count()).toBe(1);
 		const legend = (await page.locator('.audit-legend').textContent()) ?? '';
 		expect(legend).toContain('Tillåtna');
 		expect(legend).toContain('Fel (prickig stapel)');
 		expect(await page.locator('[data-testid="timeline-table"] thead th').count()).toBe(5);
+		await expectNoSeriousA11yViolations(page);
+		await context.close();
+	});
+
+	it('lists anomalies on a view of their own, over a period the auditor chooses', async () => {
+		const { context, page } = await openPage(browser);
+		await login(page, 'auditor');
+		await page.goto('/audit/anomalies');
+		expect(await page.title()).toBe('Avvikelser – Samverka');
+		expect(await page.locator('h1').textContent()).toBe('Avvikelser');
+		await expectNoSeriousA11yViolations(page);
+		await page.goto('/audit/anomalies?from=2026-13-45');
+		expect(await page.getByTestId('period-form').locator('[role="alert"]').textContent()).toContain('ÅÅÅÅ-MM-DD');
 		await context.close();
 	});
 
@@ -242,7 +308,7 @@ describe('the access log', () => {
 
 		const { context, page } = await openPage(browser);
 		await login(page, 'auditor');
-		await page.goto('/audit');
+		await page.goto('/audit/integrity');
 		const integrity = page.getByTestId('integrity-status');
 		expect(await integrity.getAttribute('data-state')).toBe('broken');
 		expect(await integrity.textContent()).toContain('Loggen har ändrats från post 2');

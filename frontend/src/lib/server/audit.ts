@@ -17,6 +17,8 @@ export type AuditVerification = Json<paths['/api/audit/verify']['get']['response
 export type AuditCheckpoint = NonNullable<AuditVerification['lastCheckpoint']>;
 export type AuditExtract = Json<paths['/api/audit/subjects/{id}/extract']['get']['responses'][200]>;
 export type AuditExtractEvent = AuditExtract['events'][number];
+export type AuditExtractGroupsQuery = NonNullable<paths['/api/audit/subjects/{id}/extract/groups']['get']['parameters']['query']>;
+export type AuditExtractGroups = Json<paths['/api/audit/subjects/{id}/extract/groups']['get']['responses'][200]>;
 export type AuditTimelineQuery = paths['/api/audit/timeline']['get']['parameters']['query'];
 export type AuditTimeline = Json<paths['/api/audit/timeline']['get']['responses'][200]>;
 export type AuditTimelinePoint = AuditTimeline['points'][number];
@@ -72,6 +74,9 @@ export function auditApi(event: RequestEvent) {
 		timeline: (query: AuditTimelineQuery) => get<AuditTimeline>('/api/audit/timeline', { query: query as Query }),
 		anomalies: (query: AuditAnomaliesQuery) => get<AuditAnomalies>('/api/audit/anomalies', { query: query as Query }),
 		extract: (subjectId: string) => get<AuditExtract>('/api/audit/subjects/{id}/extract', { params: { id: subjectId } }),
+		/** The extract grouped per day × agency × action; 400 for a bad filter, 409 for an agency filter while agencies are held back. */
+		extractGroups: (subjectId: string, query: AuditExtractGroupsQuery) =>
+			get<AuditExtractGroups>('/api/audit/subjects/{id}/extract/groups', { params: { id: subjectId }, query: query as Query }),
 		/** The filter lists: agencies, staff (names are fine for the auditor) and action codes. */
 		agencies: () => get<AuditAgencies>('/api/audit/agencies'),
 		actors: () => get<AuditActors>('/api/audit/actors'),

@@ -9,3 +9,5 @@ export type AuditEvent = Json<paths['/api/audit/events']['get']['responses'][200
 export type AuditTimeline = Json<paths['/api/audit/timeline']['get']['responses'][200]>;
 export type AuditAnomaly = Json<paths['/api/audit/anomalies']['get']['responses'][200]>['items'][number];
 export type AuditExtract = Json<paths['/api/audit/subjects/{id}/extract']['get']['responses'][200]>;
+export type AuditExtractGroups = Json<paths['/api/audit/subjects/{id}/extract/groups']['get']['responses'][200]>;
+export type AuditExtractGroup = AuditExtractGroups['groups'][number];

@@ -1,18 +1,55 @@
 import { error, fail } from '@sveltejs/kit';
 import { ApiError } from '$lib/server/http';
-import { auditApi, requireAuditor, rethrowForbidden, type AuditExtract, type AuditSecrecyReviewBody } from '$lib/server/audit';
+import {
+	auditApi,
+	requireAuditor,
+	rethrowForbidden,
+	type AuditExtract,
+	type AuditExtractGroups,
+	type AuditSecrecyReviewBody
+} from '$lib/server/audit';
 import { DEFAULT_TIME_ZONE, isUuid } from '../../filters';
 import { verifyExtract, type EventProof } from '../../proof';
+import { section } from '../../section';
+import { parseExtractFilter } from './extract-filter';
 import type { Actions, PageServerLoad } from './$types';
+
+const GROUPS_PER_PAGE = 30;
+/** Events shown inside a group; the rows view has them all. */
+const GROUP_ROWS = 20;
 
 export const load: PageServerLoad = async (event) => {
 	requireAuditor(event);
 	const id = event.params.id.toLowerCase();
 	if (!isUuid(id)) error(404, { message: 'Not Found', code: 'not_found', requestId: event.locals.requestId });
 
+	const filter = parseExtractFilter(event.url.searchParams);
+	const valid = Object.keys(filter.errors).length === 0;
+	const api = auditApi(event);
 	let extract: AuditExtract;
+	let grouped: { ok: true; value: AuditExtractGroups } | { ok: false; status: number } | null;
+	let agencies: { id: string; name: string }[];
 	try {
-		extract = await auditApi(event).extract(id);
+		// Grouped in the API (counts per day × agency × action); the whole extract still comes along
+		// for its proofs, which this page checks itself.
+		const [x, g, a] = await Promise.all([
+			api.extract(id),
+			valid && filter.view === 'groups'
+				? section(
+						api.extractGroups(id, {
+							...filter.api,
+							ownReads: filter.hideOwn ? 'hide' : 'show',
+							page: filter.page,
+							pageSize: GROUPS_PER_PAGE,
+							groupRows: GROUP_ROWS
+						})
+					)
+				: null,
+			section(api.agencies())
+		]);
+		extract = x;
+		grouped = g;
+		agencies = a.ok ? a.value.items.map(({ id: agencyId, name }) => ({ id: agencyId, name })) : [];
 	} catch (cause) {
 		rethrowForbidden(cause, event);
 	}
@@ -33,7 +70,9 @@ export const load: PageServerLoad = async (event) => {
 		agenciesHeldBack: extract.agenciesHeldBack,
 		secrecyReview: extract.secrecyReview,
 		// Newest first, as in the log search; without proof material the page does not show.
-		events: extract.events
+		eventCount: extract.events.length,
+		// Every event only in the rows view: a long extract is read in groups.
+		events: (filter.view === 'rows' ? extract.events : [])
 			.map(({ inclusionProof: _p, leafHash: _h, leafIndex: _i, clientIp: _ip, ...e }) => e)
 			.sort((a, b) => b.seq - a.seq),
 		proofs,
@@ -44,7 +83,12 @@ export const load: PageServerLoad = async (event) => {
 			failed: verification.failed,
 			firstFailedSeq: verification.firstFailedSeq
 		},
-		timeZone: DEFAULT_TIME_ZONE
+		timeZone: DEFAULT_TIME_ZONE,
+		filter: { values: filter.values, errors: filter.errors, hideOwn: filter.hideOwn, view: filter.view, page: filter.page },
+		/** null: not asked (rows view, or a filter that cannot be read); `ok: false`: the API refused the filter (e.g. 409). */
+		grouped,
+		groupRows: GROUP_ROWS,
+		agencies
 	};
 };
 
