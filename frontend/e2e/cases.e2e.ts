@@ -248,7 +248,7 @@ describe('a social worker works a case from opening to closing', () => {
 		await page.goto('/cases');
 		await page.locator('#q').fill(pin);
 		await page.locator('#case-search button', { hasText: 'Sök' }).click();
-		await page.locator('[role="status"]', { hasText: 'Sökningen gav 1 träffar' }).waitFor();
+		await page.locator('[role="status"]', { hasText: 'Sökningen gav 1 träff' }).waitFor();
 		const table = (await page.getByTestId('case-table').textContent()) ?? '';
 		expect(table).toContain(`${firstName} ${lastName}`);
 		const url = decodeURIComponent(page.url());
@@ -259,7 +259,7 @@ describe('a social worker works a case from opening to closing', () => {
 
 		await page.locator('#q').fill(lastName);
 		await page.locator('#case-search button', { hasText: 'Sök' }).click();
-		await page.locator('[role="status"]', { hasText: 'Sökningen gav 1 träffar' }).waitFor();
+		await page.locator('[role="status"]', { hasText: 'Sökningen gav 1 träff' }).waitFor();
 		expect(decodeURIComponent(page.url())).not.toContain(lastName);
 		await expectNoSeriousA11yViolations(page);
 	});

@@ -48,7 +48,7 @@ function monthsFromNow(months: number): string {
 const pin = personnummerAged(18);
 const firstName = 'Kim';
 const lastName = `Dörrsson${Math.floor(Math.random() * 10000)}`;
-const subjectParty = `${firstName} ${lastName} (den unge)`;
+const subjectParty = `${firstName} ${lastName} (personen själv)`;
 const REASON = 'Oro för frånvaro och nya kontakter i Norrby.';
 const SOCIAL_ENTRY = 'Socialtjänstens samtal med den unge om stödet.';
 const HEALTH_ENTRY = 'Remiss till beroendemottagningen är skickad.';

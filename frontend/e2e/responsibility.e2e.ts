@@ -89,7 +89,7 @@ describe('case number and responsibility', () => {
 	it('finds the case by its number typed in lower case without dashes', async () => {
 		await page.locator('#q').fill(caseNumber.toLowerCase().replaceAll('-', ''));
 		await page.locator('#case-search button', { hasText: 'Sök' }).click();
-		await page.locator('[role="status"]', { hasText: 'Sökningen gav 1 träffar' }).waitFor();
+		await page.locator('[role="status"]', { hasText: 'Sökningen gav 1 träff' }).waitFor();
 		expect(await page.getByTestId('case-table').textContent()).toContain(lastName);
 		await expectNoSeriousA11yViolations(page);
 	});
