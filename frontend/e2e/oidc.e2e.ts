@@ -70,6 +70,39 @@ describe('sign-in through the agency’s own identity provider', () => {
 		await context.close();
 	});
 
+	it('does not let another browser finish a sign-in that this one started (login CSRF)', async () => {
+		// The attacker signs in at the provider and keeps the way back instead of following it …
+		const attacker = await openPage(browser);
+		let callback = '';
+		await attacker.page.route(
+			(url) => url.pathname.startsWith('/interaction/'),
+			async (route) => {
+				if (route.request().method() !== 'POST') return route.continue();
+				const signedIn = await route.fetch({ maxRedirects: 0 });
+				const resume = new URL(signedIn.headers()['location'] ?? '', route.request().url());
+				const back = await attacker.context.request.get(resume.href, { maxRedirects: 0 });
+				callback = back.headers()['location'] ?? '';
+				await route.fulfill({ status: 200, contentType: 'text/plain', body: 'kept' });
+			}
+		);
+		await attacker.page.goto('/login');
+		await attacker.page.getByRole('link', { name: /^Logga in med Polisen/ }).click();
+		await attacker.page.waitForURL(`${provider.issuer}/interaction/**`);
+		await attacker.page.getByLabel('Användarnamn').fill('maria.berg');
+		await attacker.page.getByLabel('Lösenord').fill('polisens-lösen');
+		await attacker.page.getByRole('button', { name: 'Logga in' }).click();
+		await expect.poll(() => callback).toContain('code=');
+		await attacker.context.close();
+
+		// … and gets the victim's browser to open it: refused, and the victim is not signed in.
+		const victim = await openPage(browser);
+		await victim.page.goto(callback);
+		await victim.page.locator('[role="alert"]').waitFor();
+		expect(await victim.page.locator('[role="alert"]').textContent()).toContain('Börja om från inloggningssidan');
+		expect((await victim.context.cookies()).map((c) => c.name)).not.toContain('samverka_session');
+		await victim.context.close();
+	});
+
 	it('refuses a sign-in below the required level with a clear, accessible message', async () => {
 		const { context, page } = await openPage(browser);
 		await page.goto('/login');

@@ -109,6 +109,13 @@ describe('sign-in through the agency’s OpenID Connect provider', () => {
       ],
       localSignIn: true,
     });
+    // Once every agency signs in through a provider, the page offers no password form.
+    await t.sql.query('UPDATE agency SET local_sign_in = false');
+    try {
+      expect((await t.app.inject({ url: '/api/auth/providers' })).json().localSignIn).toBe(false);
+    } finally {
+      await t.sql.query('UPDATE agency SET local_sign_in = true');
+    }
   });
 
   it('sends the browser to the provider with PKCE, state, nonce and the required acr, and keeps only a hash of state', async () => {

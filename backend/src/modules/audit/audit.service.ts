@@ -132,6 +132,7 @@ export const KNOWN_ACTIONS = [
   'audit.verify',
   'auth.login',
   'auth.logout',
+  'auth.oidc.start',
   'case.close',
   'case.create',
   'case.list',
