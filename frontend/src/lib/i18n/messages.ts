@@ -13,6 +13,8 @@ import svDocuments from '../../../messages/sv.documents.json';
 import enDocuments from '../../../messages/en.documents.json';
 import svMeetings from '../../../messages/sv.meetings.json';
 import enMeetings from '../../../messages/en.meetings.json';
+import svNetwork from '../../../messages/sv.network.json';
+import enNetwork from '../../../messages/en.network.json';
 import svAdmin from '../../../messages/sv.admin.json';
 import enAdmin from '../../../messages/en.admin.json';
 import svAccount from '../../../messages/sv.account.json';
@@ -30,6 +32,7 @@ const sv = {
 	...svAudit,
 	...svDocuments,
 	...svMeetings,
+	...svNetwork,
 	...svAdmin,
 	...svAccount,
 	...svSignin
@@ -42,6 +45,7 @@ const en = {
 	...enAudit,
 	...enDocuments,
 	...enMeetings,
+	...enNetwork,
 	...enAdmin,
 	...enAccount,
 	...enSignin

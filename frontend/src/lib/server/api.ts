@@ -4,6 +4,8 @@ import { createCasesApi } from './cases';
 import { createConsentsApi } from './consents';
 import { createDocumentsApi } from './documents';
 import { createMeetingsApi } from './meetings';
+import { createNetworkApi } from './network';
+import { createPrintoutsApi } from './printouts';
 import { createOidcApi } from './oidc';
 import { request, type ApiContext, type Call } from './http';
 
@@ -60,6 +62,12 @@ export function createApi(ctx: ApiContext) {
 
 		/** Meetings: move, cancel, hold; the calendar; invitations (`./meetings.ts`). */
 		meetings: createMeetingsApi(call),
+
+		/** The network around the person: contacts per agency of a case (`./network.ts`). */
+		network: createNetworkApi(call),
+
+		/** Printouts as PDFs: invitations, minutes, consent receipts and forms (`./printouts.ts`). */
+		printouts: createPrintoutsApi(call),
 
 		/** Sign-in through an agency's own identity provider (`./oidc.ts`). */
 		oidc: createOidcApi(call)

@@ -1,4 +1,5 @@
 import { apiFailure, formFailure, formValues, readOrNotFound, reopenAction, type UpdateCaseRequest } from '$lib/server/cases';
+import { contactAction } from '$lib/server/network';
 import type { Actions, PageServerLoad } from './$types';
 
 const PHASES = ['assessment', 'intensive', 'transition', 'aftercare'];
@@ -123,6 +124,9 @@ export const actions = {
 		}
 		return { action: 'deputy', saved: 'cases.overview.deputySaved' as const };
 	},
+
+	/** One agency's contact in the network around the person. */
+	contact: contactAction,
 
 	reopen: reopenAction
 } satisfies Actions;
