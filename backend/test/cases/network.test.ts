@@ -164,6 +164,15 @@ describe('the network around the person', () => {
     expect(res.body).not.toContain('Sara Lind');
   });
 
+  it('answers 409 case_closed on a closed case, and changes nothing', async () => {
+    const other = await openCase(t.app, social, birthDateFor(32), { serial: '613' });
+    expect((await call(social, 'POST', `/api/cases/${other.id}/close`, { outcome: 'Målen uppnådda' })).statusCode).toBe(200);
+    const res = await call(social, 'PATCH', url(a.social, other.id), { contactName: 'Sara Lind' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ type: 'urn:samverka:problem:case_closed' });
+    expect(await contacts(other.id)).toEqual([]);
+  });
+
   it('an agency that leaves the case leaves the network, and its contact goes', async () => {
     expect((await call(social, 'DELETE', `/api/cases/${caseId}/participants/${a.police}`)).statusCode).toBe(204);
     expect((await network(social)).map((r) => r.agencyId)).toEqual([a.social, a.school]);
