@@ -36,7 +36,8 @@ export const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) => reply.redirect(await oidc.start(request.em, request.params.agencyId, auditContextOf(request)), 302),
+    async (request, reply) =>
+      reply.redirect(await oidc.start(request.em, request.params.agencyId, auditContextOf(request), request.log), 302),
   );
 
   app.get(
@@ -50,6 +51,6 @@ export const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: LoginOut, ...errorResponses(400, 401, 403, 404, 429, 502) },
       },
     },
-    async (request) => oidc.callback(request.em, request.query, auditContextOf(request)),
+    async (request) => oidc.callback(request.em, request.query, auditContextOf(request), request.log),
   );
 };

@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import * as client from 'openid-client';
 import { sql, transaction } from '../../../db/sql.js';
-import { HttpProblem } from '../../../lib/problem.js';
+import type { HttpProblem } from '../../../lib/problem.js';
 import type { AuditContext } from '../../../plugins/app/audit.js';
 import { User } from '../identity.entities.js';
 import type { SessionGrant } from '../identity.service.js';
 import { OidcClients, type ProviderSettings, ProviderUnavailable } from './oidc.clients.js';
+import {
+  acrTooLow,
+  noAccount,
+  providerNotFound,
+  providerRefused,
+  providerUnavailable,
+  responseInvalid,
+  signInExpired,
+} from './oidc.problems.js';
 
 /** How long a started sign-in may take at the provider before its `state` is refused. */
 const FLOW_TTL_SECONDS = 600;
@@ -61,28 +70,6 @@ const settingsOf = (r: ProviderRow): ProviderSettings => ({
   updatedAt: r.updated_at,
 });
 
-const providerNotFound = (): HttpProblem =>
-  new HttpProblem(
-    404,
-    'provider_not_found',
-    'No such sign-in',
-    'This organisation cannot be signed in to through its own identity provider. Choose another way to sign in.',
-  );
-const providerUnavailable = (): HttpProblem =>
-  new HttpProblem(
-    502,
-    'provider_unavailable',
-    'Identity provider unavailable',
-    "Your organisation's identity provider cannot be reached right now. Try again in a moment, or contact your administrator if it persists.",
-  );
-const responseInvalid = (): HttpProblem =>
-  new HttpProblem(
-    401,
-    'provider_response_invalid',
-    'Sign-in failed',
-    "The answer from your organisation's identity provider could not be accepted. Start the sign-in again.",
-  );
-
 /**
  * Sign-in through an agency's own OpenID Connect provider: the authorization code flow with PKCE,
  * `state` and `nonce` (kept server-side, single use), checked by openid-client. Only an existing,
@@ -108,7 +95,7 @@ export class OidcSignIn {
   }
 
   /** The provider's authorization URL for a new flow of this agency. */
-  async start(em: EntityManager, agencyId: string, ctx: AuditContext): Promise<string> {
+  async start(em: EntityManager, agencyId: string, ctx: AuditContext, log: FastifyBaseLogger): Promise<string> {
     const [row] = await sql<ProviderRow>(em, PROVIDER_SQL, [agencyId]);
     const audit = { action: 'auth.oidc.start', resourceType: 'agency', resourceId: agencyId } as const;
     if (!row) {
@@ -116,7 +103,7 @@ export class OidcSignIn {
       throw providerNotFound();
     }
     const settings = settingsOf(row);
-    const config = await this.configuration(em, settings, ctx, audit);
+    const config = await this.configuration(em, settings, ctx, audit, log);
     const state = client.randomState();
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();
@@ -145,7 +132,7 @@ export class OidcSignIn {
   }
 
   /** Finishes a flow: consumes its `state`, redeems the code, checks the ID token, starts the session. */
-  async callback(em: EntityManager, params: CallbackParams, ctx: AuditContext): Promise<SessionGrant> {
+  async callback(em: EntityManager, params: CallbackParams, ctx: AuditContext, log: FastifyBaseLogger): Promise<SessionGrant> {
     const audit = { action: 'auth.login', resourceType: 'session' } as const;
     const deny = async (reason: string, problem: HttpProblem, who: Partial<AuditContext> = {}): Promise<never> => {
       await this.app.audit.record(em, { ...ctx, ...who }, { ...audit, outcome: 'denied', reason: `oidc_${reason}` });
@@ -159,20 +146,12 @@ export class OidcSignIn {
       [stateHash(params.state)],
     );
     if (!flow?.live) {
-      return deny(
-        'unknown_state',
-        new HttpProblem(
-          400,
-          'sign_in_expired',
-          'Sign-in not recognised',
-          'This sign-in is unknown, was already used or took too long. Start the sign-in again.',
-        ),
-      );
+      return deny('unknown_state', signInExpired());
     }
     const [row] = await sql<ProviderRow>(em, PROVIDER_SQL, [flow.agency_id]);
     if (!row) return deny('unknown_provider', providerNotFound());
     const settings = settingsOf(row);
-    const config = await this.configuration(em, settings, ctx, audit);
+    const config = await this.configuration(em, settings, ctx, audit, log);
 
     const currentUrl = new URL(this.redirectUri);
     for (const [k, v] of Object.entries(params)) if (typeof v === 'string') currentUrl.searchParams.set(k, v);
@@ -189,22 +168,14 @@ export class OidcSignIn {
       accessToken = tokens.access_token;
     } catch (e) {
       if (e instanceof client.AuthorizationResponseError) {
-        return deny(
-          'provider_refused',
-          new HttpProblem(
-            401,
-            'provider_refused',
-            'Sign-in was not completed',
-            "Your organisation's identity provider did not sign you in. Start the sign-in again.",
-          ),
-        );
+        return deny('provider_refused', providerRefused());
       }
       if (e instanceof client.ResponseBodyError || e instanceof client.ClientError) {
         const code = e instanceof client.ClientError && e.code ? e.code.toLowerCase() : 'token_error';
-        this.app.log.warn({ reason: code, agencyId: settings.agencyId }, 'OpenID callback refused');
+        log.warn({ reason: code, agencyId: settings.agencyId }, 'OpenID callback refused');
         return deny(code, responseInvalid());
       }
-      this.app.log.warn({ agencyId: settings.agencyId, error: e instanceof Error ? e.name : typeof e }, 'OpenID provider unreachable');
+      log.warn({ agencyId: settings.agencyId, error: e instanceof Error ? e.name : typeof e }, 'OpenID provider unreachable');
       return deny('provider_unavailable', providerUnavailable());
     }
     if (!claims) return deny('id_token_missing', responseInvalid());
@@ -221,28 +192,10 @@ export class OidcSignIn {
     // Checked before the account, so that a weak sign-in does not learn whether an account exists.
     const acr = typeof claims.acr === 'string' ? claims.acr : null;
     if (settings.acrValues.length > 0 && (acr === null || !settings.acrValues.includes(acr))) {
-      return deny(
-        'acr_too_low',
-        new HttpProblem(
-          403,
-          'acr_too_low',
-          'Stronger sign-in needed',
-          'Samverka needs strong authentication (for example BankID, Freja+ or a smart card). Sign in again with one of those.',
-        ),
-        who,
-      );
+      return deny('acr_too_low', acrTooLow(), who);
     }
     if (!account?.active) {
-      return deny(
-        account ? 'account_inactive' : 'unknown_subject',
-        new HttpProblem(
-          403,
-          'no_account',
-          'No Samverka account',
-          'You are signed in at your organisation, but no active Samverka account is linked to you. Ask your administrator for access.',
-        ),
-        who,
-      );
+      return deny(account ? 'account_inactive' : 'unknown_subject', noAccount(), who);
     }
     const user = await em.findOneOrFail(User, { id: account.id });
     // The same server-side session a local sign-in opens (revocable, idle and maximum lifetimes),
@@ -273,12 +226,13 @@ export class OidcSignIn {
     settings: ProviderSettings,
     ctx: AuditContext,
     audit: { action: string; resourceType: string; resourceId?: string },
+    log: FastifyBaseLogger,
   ): Promise<client.Configuration> {
     try {
       return await this.clients.configurationFor(settings);
     } catch (e) {
       if (!(e instanceof ProviderUnavailable)) throw e;
-      this.app.log.warn({ reason: e.reason, agencyId: settings.agencyId }, 'OpenID provider unavailable');
+      log.warn({ reason: e.reason, agencyId: settings.agencyId }, 'OpenID provider unavailable');
       await this.app.audit.record(em, ctx, { ...audit, outcome: 'denied', reason: `oidc_${e.reason}` });
       throw providerUnavailable();
     }
