@@ -122,6 +122,17 @@ describe('words that fit the person', () => {
 		await expectNoSeriousA11yViolations(page);
 	});
 
+	it('leaves the empty guardian rows out of the new case form once the number shows an adult', async () => {
+		await page.goto('/cases/new');
+		expect(await page.locator('#guardians').count()).toBe(1);
+		await page.locator('#pin').fill(`${adultPin.slice(0, 8)}-${adultPin.slice(8)}`);
+		await page.locator('#guardians').waitFor({ state: 'detached' });
+		expect(await main()).not.toMatch(/den unge|vårdnadshav/i);
+		await expectNoSeriousA11yViolations(page);
+		await page.locator('#pin').fill(personnummer(bornYearsAgo(16)));
+		await page.locator('#guardians').waitFor();
+	});
+
 	it("keeps 'den unge' and the guardians for a 15-year-old", async () => {
 		await page.goto(`/cases/${minorCaseId}`);
 		expect(await page.locator('#subject-heading').textContent()).toBe('Den unge');
