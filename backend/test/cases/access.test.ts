@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
+import { bearer, createTestApp, createUser, login, type TestContext } from '../helpers/app.js';
 import { agencies, count, createCase, deniedCount, type Agencies } from './fixtures.js';
 
 /**
@@ -27,18 +27,18 @@ describe('case access', () => {
       headers: bearer(admin),
       payload: { name: 'Grannkommunen IFO', kind: 'social_services' },
     });
-    await t.app.inject({
-      method: 'POST',
-      url: '/api/admin/users',
-      headers: bearer(admin),
-      payload: {
+    await createUser(
+      t.app,
+      admin,
+      {
         username: 'othersocial',
         displayName: 'Olle Annan',
         password: 'other-social-pass',
         agencyId: other.json().id,
         roles: ['social_worker'],
       },
-    });
+      { approver: await login(t.app, 'admin2') },
+    );
     tokens = {
       school: await login(t.app, 'school'),
       police: await login(t.app, 'police'),

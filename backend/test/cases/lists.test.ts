@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
+import { bearer, createTestApp, createUser, login, type TestContext } from '../helpers/app.js';
 import { agencies, createCase, pin, type Agencies } from './fixtures.js';
 
 interface Item {
@@ -196,20 +196,13 @@ describe('case lists, search and figures', () => {
   it("owner=me lists only the caller's own cases (list and search); `mine` counts them in the figures", async () => {
     // Another social worker of the same agency opens a case: the agency's, not mine.
     const admin = await login(t.app, 'admin');
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/api/admin/users',
-      headers: bearer(admin),
-      payload: {
-        username: 'colleague',
-        displayName: 'Kim Kollega',
-        password: 'colleague-pass-1',
-        agencyId: a.social,
-        roles: ['social_worker'],
-      },
-    });
-    expect(created.statusCode).toBe(201);
-    const colleague = await login(t.app, 'colleague', 'colleague-pass-1');
+    await createUser(
+      t.app,
+      admin,
+      { username: 'colleague', displayName: 'Kim Kollega', password: 'kim-kollegans-lösen', agencyId: a.social, roles: ['social_worker'] },
+      { approver: await login(t.app, 'admin2') },
+    );
+    const colleague = await login(t.app, 'colleague', 'kim-kollegans-lösen');
     const theirs = await createCase(
       t.app,
       colleague,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
+import { bearer, createTestApp, createUser, login, type TestContext } from '../helpers/app.js';
 import { birthDateFor, openCase, recordConsent } from '../consents/fixtures.js';
 import { agencies, count, createCase, deniedCount, pin, type Agencies } from './fixtures.js';
 
@@ -40,15 +40,13 @@ describe('responsibility for a case', () => {
     a = await agencies(t);
     const admin = await login(t.app, 'admin');
     const addUser = async (username: string, displayName: string, agencyId: string, roles: string[]): Promise<string> => {
-      const res = await call(admin, 'POST', '/api/admin/users', {
-        username,
-        displayName,
-        password: `${username}-password-2026`,
-        agencyId,
-        roles,
-      });
-      expect(res.statusCode).toBe(201);
-      return res.json().id;
+      const user = await createUser(
+        t.app,
+        admin,
+        { username, displayName, password: `${displayName}s lösenord 2026`, agencyId, roles },
+        { approver: await login(t.app, 'admin2') },
+      );
+      return user.id;
     };
     users.second = await addUser('second', 'Stina Andra', a.social, ['social_worker']);
     users.third = await addUser('third', 'Tore Tredje', a.social, ['social_worker']);
@@ -61,7 +59,7 @@ describe('responsibility for a case', () => {
       string,
       string,
     ];
-    second = await login(t.app, 'second', 'second-password-2026');
+    second = await login(t.app, 'second', 'Stina Andras lösenord 2026');
     const c = await openCase(t.app, social, birthDateFor(30), { agencyIds: [a.school], serial: '501' });
     await recordConsent(t.app, social, c.id, { givenBy: { kind: 'subject' }, agencyIds: [a.social, a.school], categories: ['identity'] });
     caseId = c.id;

@@ -131,16 +131,28 @@ export interface NewUser {
  * A user as a real one comes to be: an admin creates the account (and gets a one-time
  * password), the user signs in with it, sets up TOTP when the policy asks for it and chooses
  * their own password. The authenticator is remembered, so `login()` can answer the second step.
+ * Privileged roles are approved by `options.approver`, a second admin (four eyes).
  */
 export async function createUser(
   app: FastifyInstance,
   adminToken: string,
   user: NewUser,
+  options: { approver?: string } = {},
 ): Promise<{ id: string } & Record<string, unknown>> {
   const { password, ...account } = user;
   const created = await app.inject({ method: 'POST', url: '/api/admin/users', headers: bearer(adminToken), payload: account });
   if (created.statusCode !== 201) throw new Error(`creating ${user.username} failed: ${created.statusCode} ${created.body}`);
-  const body = created.json() as { id: string; initialPassword: string } & Record<string, unknown>;
+  const body = created.json() as { id: string; initialPassword: string; pendingRoleRequest?: { id: string } | null } & Record<
+    string,
+    unknown
+  >;
+  if (body.pendingRoleRequest) {
+    // Privileged roles wait for a second admin (four eyes).
+    if (!options.approver) throw new Error(`${user.username}'s roles wait for a second admin: pass options.approver`);
+    const url = `/api/admin/role-requests/${body.pendingRoleRequest.id}/approve`;
+    const approved = await app.inject({ method: 'POST', url, headers: bearer(options.approver) });
+    if (approved.statusCode !== 200) throw new Error(`approving ${user.username}'s roles failed: ${approved.statusCode} ${approved.body}`);
+  }
   const first = await app.inject({
     method: 'POST',
     url: '/api/auth/login',
