@@ -11,7 +11,9 @@
 // signing of the audit queue, another module's work) stays off in the API, so that the figures
 // are those of the request paths; BENCH_SEQUENCER=1 turns it on. BENCH_ROUNDS (3): the four API
 // scenarios run in that many interleaved rounds and each figure is the median round, with every
-// round printed (this machine's speed drifts by tens of per cent within minutes).
+// round printed (this machine's speed drifts by tens of per cent within minutes). Last stage: the
+// start page, `npm run bench:agenda` (bench/agenda-stage.ts; BENCH_AGENDA=0 skips it), whose
+// figures join this bench's results file.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -30,6 +32,7 @@ import {
   caseListSql,
   CHOSEN_PAGE_SQL,
 } from '../src/modules/cases/cases.sql.js';
+import { runAgendaStage } from './agenda-stage.js';
 import { freePort, login as apiLogin, machineSpeed, startApi, type ApiProcess } from './lib.js';
 import { BenchResults } from './results.js';
 
@@ -115,6 +118,11 @@ const caseUuid = (n: number): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
 const CASE_UUID_SQL = (n: string): string => `md5('case' || ${n})::uuid`;
+/**
+ * The bulk-loaded cases' case numbers (the numbering trigger is off during the load) are this
+ * plus their n, clear of the demo cases' numbers; the counters are moved past them afterwards.
+ */
+const BULK_NUMBER_BASE = 1_000_000;
 
 const err = (s: string): boolean => process.stderr.write(s);
 function progress(label: string, done: number, total: number, started: number): void {
@@ -192,7 +200,7 @@ async function seed(url: string): Promise<{ social: { user: string; agency: stri
       );
       await client.query(
         `
-        INSERT INTO support_case (id, subject_id, owner_agency_id, owner_user_id, type, status, phase, area, reason, outcome, created_at, updated_at, closed_at, search_name)
+        INSERT INTO support_case (id, subject_id, owner_agency_id, owner_user_id, type, status, phase, area, reason, outcome, created_at, updated_at, closed_at, search_name, case_number)
         SELECT ${CASE_UUID_SQL('i')}, md5('subject' || i)::uuid, $3, $4,
                CASE WHEN i % 10 = 0 THEN 'avhoppare' ELSE 'sspf' END,
                CASE WHEN i % 5 = 0 THEN 'closed' WHEN i % 3 = 0 THEN 'open' ELSE 'active' END,
@@ -200,7 +208,9 @@ async function seed(url: string): Promise<{ social: { user: string; agency: stri
                ($5::text[])[1 + i % cardinality($5::text[])], 'Oro för skolfrånvaro och kriminalitet.',
                CASE WHEN i % 5 = 0 THEN 'Avslutat enligt plan.' END,
                now() - make_interval(mins => (($2::int - i) * 15)), now(), CASE WHEN i % 5 = 0 THEN now() END,
-               (SELECT s.search_name FROM subject s WHERE s.id = md5('subject' || i)::uuid)
+               (SELECT s.search_name FROM subject s WHERE s.id = md5('subject' || i)::uuid),
+               case_number_format(case_number_prefix(CASE WHEN i % 10 = 0 THEN 'avhoppare' ELSE 'sspf' END),
+                 extract(year FROM (now() - make_interval(mins => (($2::int - i) * 15))) AT TIME ZONE 'Europe/Stockholm')::int, ${BULK_NUMBER_BASE} + i)
         FROM generate_series($1::int, $2::int) i`,
         [from, to, social.agency_id, social.id, AREAS],
       );
@@ -239,6 +249,12 @@ async function seed(url: string): Promise<{ social: { user: string; agency: stri
     await client.query('DELETE FROM case_count');
     await client.query(
       'INSERT INTO case_count (owner_agency_id, type, status, n) SELECT owner_agency_id, type, status, count(*) FROM support_case GROUP BY 1, 2, 3',
+    );
+    // …and the case-number counters, past the numbers given above.
+    await client.query(
+      `INSERT INTO case_number_counter AS k (prefix, year, last_value)
+       SELECT split_part(case_number, '-', 1), split_part(case_number, '-', 2)::int, max(split_part(case_number, '-', 3)::int) FROM support_case GROUP BY 1, 2
+       ON CONFLICT (prefix, year) DO UPDATE SET last_value = greatest(k.last_value, EXCLUDED.last_value)`,
     );
     await client.query('VACUUM ANALYZE subject, support_case, case_participant, journal_entry');
     err(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
@@ -444,6 +460,8 @@ fs.chmodSync(tmp, 0o755);
 let embedded: EmbeddedDatabase | undefined;
 let api: ApiProcess | undefined;
 let exitCode = 0;
+/** This bench's figures once its scenarios ran without errors: written after the start page stage. */
+let complete: BenchResults | undefined;
 try {
   let url = process.env.BENCH_DATABASE_URL;
   if (!url) {
@@ -617,7 +635,7 @@ try {
       "  (latencies in ms; case + journal is the two requests in sequence; pgbench runs the routes' own statements and audit inserts, without the session check and consent look-ups)",
     );
     if (Object.values(results).some((s) => s.non2xx > 0)) exitCode = 1;
-    else bench.write();
+    else complete = bench;
   } finally {
     await api.stop();
   }
@@ -627,5 +645,31 @@ try {
 } finally {
   await embedded?.stop().catch(() => {});
   fs.rmSync(tmp, { recursive: true, force: true });
+}
+// The start page (issue 12) as the last stage, once this bench's API and database are stopped.
+if (complete) {
+  try {
+    if (process.env.BENCH_AGENDA === '0') console.log('  start page stage skipped (BENCH_AGENDA=0)');
+    else {
+      err('\nstart page stage: npm run bench:agenda…\n');
+      const agenda = await runAgendaStage();
+      const [target] = agenda.targets;
+      const { statement, api: startPage } = agenda.figures as { statement: { p95: number }; api: { rps: number; p95: number } };
+      console.log(
+        `\nbench:cases — start page (bench:agenda): GET /api/me/agenda ${startPage.rps.toFixed(0)} req/s p95 ${startPage.p95.toFixed(1)} ms, its SQL alone p95 ${statement.p95.toFixed(1)} ms: ${target!.value.toFixed(2)}× ${complete.check(
+          `start page: ${target!.what}`,
+          target!.value,
+          '×',
+          '≤',
+          1.5,
+        )}`,
+      );
+      complete.figure('GET /api/me/agenda (bench:agenda)', agenda.figures);
+    }
+    complete.write();
+  } catch (e) {
+    console.error(e);
+    exitCode = 1;
+  }
 }
 process.exit(exitCode);
