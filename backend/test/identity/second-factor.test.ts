@@ -211,6 +211,13 @@ describe('second factor at local sign-in (policies/authentication.yaml)', () => 
     expect(again.json().secondFactor).toBe('verify');
   });
 
+  it('tells the sign-in page whether demo users are exempt (only in a demo start), without a session', async () => {
+    const res = await t.app.inject({ url: '/api/auth/second-factor' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ demoUsersExempt: t.config.DEMO });
+    expect(t.config.DEMO).toBe(false);
+  });
+
   it('an agency that signs in through its own provider refuses local sign-in, audited', async () => {
     await t.sql.query("UPDATE agency SET local_sign_in = false WHERE kind = 'police'");
     const res = await post('/api/auth/login', { username: 'police', password: DEMO_PASSWORD });

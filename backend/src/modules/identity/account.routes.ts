@@ -38,6 +38,23 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  app.get(
+    '/auth/second-factor',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'What the sign-in page says about the second factor',
+        response: {
+          200: Type.Object({
+            demoUsersExempt: Type.Boolean({ description: 'A demo start (DEMO=1): the seeded demo users sign in without a second factor' }),
+          }),
+        },
+      },
+    },
+    async () => ({ demoUsersExempt: app.config.DEMO }),
+  );
+
   app.post(
     '/auth/mfa/totp',
     {
