@@ -35,5 +35,6 @@ export const load: PageServerLoad = async ({ url, cookies, locals }): Promise<Ou
 		throw e;
 	}
 	setSessionCookie(cookies, url, session.accessToken, session.expiresIn);
-	return { signedIn: true, redirectTo: flow.redirectTo };
+	// An initial password set by the admin must be changed first, whichever way the user signed in.
+	return { signedIn: true, redirectTo: session.mustChangePassword ? '/change-password' : flow.redirectTo };
 };
