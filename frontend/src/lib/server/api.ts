@@ -1,4 +1,5 @@
 import type { paths } from '$lib/api/schema';
+import { createAccountApi } from './account';
 import { createAgendaApi } from './agenda';
 import { createCasesApi } from './cases';
 import { createConsentsApi } from './consents';
@@ -47,6 +48,9 @@ export function createApi(ctx: ApiContext) {
 			const response = await request(ctx, 'POST', '/api/auth/refresh');
 			return (await response.json()) as RefreshResponse;
 		},
+
+		/** The second step of sign-in; my password, second factor and sessions (`./account.ts`). */
+		account: createAccountApi(call),
 
 		/** The start page's items and my notification settings (`./agenda.ts`). */
 		agenda: createAgendaApi(call),

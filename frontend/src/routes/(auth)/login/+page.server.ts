@@ -2,13 +2,15 @@ import { fail, redirect } from '@sveltejs/kit';
 import type { MessageKey } from '$lib/i18n/messages';
 import { ApiError, ApiUnavailableError } from '$lib/server/api';
 import { safeRedirectTarget, setSessionCookie } from '$lib/server/session';
+import { setStepCookie } from './step-cookie';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
 	if (locals.user) redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
 	// The organisations that sign in through their own provider; without an answer, the local form only.
 	const signIn = await locals.api.oidc.providers().catch(() => ({ providers: [], localSignIn: true }));
-	return { signedOut: url.searchParams.has('signedOut'), ...signIn };
+	const notes = await locals.api.account.secondFactorNotes().catch(() => ({ demoUsersExempt: false }));
+	return { signedOut: url.searchParams.has('signedOut'), ...signIn, demoUsersExempt: notes.demoUsersExempt };
 };
 
 interface LoginFailure {
@@ -44,6 +46,9 @@ export const actions = {
 					retryAfterSeconds: error.retryAfterSeconds
 				} satisfies LoginFailure);
 			}
+			if (error instanceof ApiError && error.status === 403) {
+				return fail(403, { username, error: 'account.signIn.localDisabled' } satisfies LoginFailure);
+			}
 			if (error instanceof ApiError && (error.status === 401 || error.status === 400)) {
 				// A malformed request (e.g. an over-long name) gets the same answer as wrong credentials.
 				return fail(error.status, { username, error: 'login.error.invalid' } satisfies LoginFailure);
@@ -54,7 +59,13 @@ export const actions = {
 			throw error;
 		}
 
+		const redirectTo = safeRedirectTarget(url.searchParams.get('redirectTo'));
+		if ('challenge' in session) {
+			// The password was right; a second factor is needed (or must be set up) first.
+			setStepCookie(cookies, url, { challenge: session.challenge, purpose: session.secondFactor, redirectTo }, session.expiresIn);
+			redirect(303, session.secondFactor === 'enrol' ? '/login/enrol' : '/login/verify');
+		}
 		setSessionCookie(cookies, url, session.accessToken, session.expiresIn);
-		redirect(303, safeRedirectTarget(url.searchParams.get('redirectTo')));
+		redirect(303, session.mustChangePassword ? '/change-password' : redirectTo);
 	}
 } satisfies Actions;
