@@ -1,5 +1,6 @@
 import type { paths } from '$lib/api/schema';
 import { createAccountApi } from './account';
+import { createAdminApi } from './admin';
 import { createAgendaApi } from './agenda';
 import { createCasesApi } from './cases';
 import { createConsentsApi } from './consents';
@@ -51,6 +52,9 @@ export function createApi(ctx: ApiContext) {
 
 		/** The second step of sign-in; my password, second factor and sessions (`./account.ts`). */
 		account: createAccountApi(call),
+
+		/** The admin workspace: agencies, users, role requests, the change log (`./admin.ts`). */
+		admin: createAdminApi(call),
 
 		/** The start page's items and my notification settings (`./agenda.ts`). */
 		agenda: createAgendaApi(call),
