@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_AGENCIES, DEMO_USERS } from '../../src/db/seed.js';
-import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
+import { bearer, createTestApp, createUser, login, type TestContext } from '../helpers/app.js';
 import { agencies, birthDateFor, count, openCase, recordConsent, today, type Agencies, type TestCase } from './fixtures.js';
 
 const SCHOOL_USER = DEMO_USERS.find((u) => u.username === 'school')!.displayName;
@@ -179,19 +179,18 @@ describe('the disclosure ledger, grouped and filtered', () => {
       headers: bearer(admin),
       payload: { name: 'Grannkommunens IFO', kind: 'social_services' },
     });
-    const user = await t.app.inject({
-      method: 'POST',
-      url: '/api/admin/users',
-      headers: bearer(admin),
-      payload: {
+    await createUser(
+      t.app,
+      admin,
+      {
         username: 'ledgerother',
         displayName: 'Lena Annan',
         password: 'other-ledger-pass',
         agencyId: other.json().id,
         roles: ['social_worker'],
       },
-    });
-    expect(user.statusCode).toBe(201);
+      { approver: await login(t.app, 'admin2') },
+    );
     const otherSocial = await login(t.app, 'ledgerother', 'other-ledger-pass');
     before = await denied();
     for (const url of [`/api/cases/${c.id}/disclosures?group=day`, `/api/subjects/${c.subjectId}/disclosures?group=day`]) {

@@ -68,6 +68,14 @@ WITH k AS (
   SELECT g.*, a.name AS agency_name, u.display_name AS actor_name FROM g
   LEFT JOIN agency a ON a.id = g.agency_id LEFT JOIN app_user u ON u.id = g.own_actor_id
   ORDER BY g.day DESC, g.own, a.name NULLS LAST, g.agency_id, g.action, u.display_name LIMIT $9 OFFSET $10
+), top AS MATERIALIZED (
+  -- The newest events of each group on the page, in one pass (names joined for these only).
+  SELECT * FROM (
+    SELECT k.*, row_number() OVER (PARTITION BY k.day, k.agency_id, k.action, k.own, k.own_actor_id ORDER BY k.seq DESC) AS rn
+    FROM k WHERE EXISTS (
+      SELECT 1 FROM page p WHERE p.day = k.day AND p.agency_id IS NOT DISTINCT FROM k.agency_id AND p.action = k.action
+        AND p.own = k.own AND p.own_actor_id IS NOT DISTINCT FROM k.own_actor_id)
+  ) x WHERE x.rn <= $11
 )
 SELECT (SELECT count(*)::int FROM g), (SELECT coalesce(sum(n), 0)::int FROM g),
   (SELECT json_agg(json_build_object('day', p.day::text, 'agencyId', p.agency_id, 'agencyName', p.agency_name,
@@ -75,12 +83,10 @@ SELECT (SELECT count(*)::int FROM g), (SELECT coalesce(sum(n), 0)::int FROM g),
             'count', p.n, 'items', rows.items)
           ORDER BY p.day DESC, p.own, p.agency_name NULLS LAST, p.agency_id, p.action, p.actor_name)
    FROM page p CROSS JOIN LATERAL (
-     SELECT coalesce(json_agg(x.j ORDER BY x.seq DESC), '[]'::json) AS items FROM (
-       SELECT ${EVENT_JSON} AS j, k.seq FROM k
+     SELECT coalesce(json_agg(${EVENT_JSON} ORDER BY k.seq DESC), '[]'::json) AS items FROM top k
        LEFT JOIN app_user u ON u.id = k.actor_id LEFT JOIN agency a ON a.id = k.agency_id
        WHERE k.day = p.day AND k.agency_id IS NOT DISTINCT FROM p.agency_id AND k.action = p.action AND k.own = p.own
-         AND k.own_actor_id IS NOT DISTINCT FROM p.own_actor_id
-       ORDER BY k.seq DESC LIMIT $11) x) rows)`;
+         AND k.own_actor_id IS NOT DISTINCT FROM p.own_actor_id) rows)`;
 
 /** A subject's extract, grouped, from one snapshot (events and the secrecy decision over them agree). */
 export async function extractGroups(

@@ -68,9 +68,9 @@ export async function ledgerRows(em: EntityManager, scope: LedgerScope, q: Discl
   const [row] = await sql<{ total: number; items: Item[] }>(
     em,
     `SELECT (SELECT count(*)::int FROM disclosure d WHERE ${s.where} AND ${FILTERS}) AS total,
-       (SELECT coalesce(json_agg(x.j ORDER BY x.disclosed_at DESC, x.id), '[]'::json) FROM (
-          SELECT ${ITEM_JSON('d')} AS j, d.disclosed_at, d.id FROM disclosure d ${NAMES('d')}
-          WHERE ${s.where} AND ${FILTERS} ORDER BY d.disclosed_at DESC, d.id LIMIT ? OFFSET ?) x) AS items`,
+       (SELECT coalesce(json_agg(${ITEM_JSON('d')} ORDER BY d.disclosed_at DESC, d.id), '[]'::json) FROM (
+          SELECT d.* FROM disclosure d WHERE ${s.where} AND ${FILTERS} ORDER BY d.disclosed_at DESC, d.id LIMIT ? OFFSET ?
+        ) d ${NAMES('d')}) AS items`,
     [s.id, ...filterParams(q), s.id, ...filterParams(q), q.pageSize, (q.page - 1) * q.pageSize],
   );
   return { items: row!.items, total: row!.total, page: q.page, pageSize: q.pageSize };
@@ -97,12 +97,13 @@ export async function ledgerGroups(em: EntityManager, scope: LedgerScope, q: Dis
                  'category', p.category, 'count', p.n, 'items', rows.items)
                ORDER BY p.day DESC, p.agency_name, p.to_agency_id, p.category)
         FROM page p CROSS JOIN LATERAL (
-          SELECT coalesce(json_agg(x.j ORDER BY x.disclosed_at DESC, x.id), '[]'::json) AS items FROM (
-            SELECT ${ITEM_JSON('r')} AS j, r.disclosed_at, r.id FROM disclosure r ${NAMES('r')}
+          SELECT coalesce(json_agg(${ITEM_JSON('r')} ORDER BY r.disclosed_at DESC, r.id), '[]'::json) AS items FROM (
+            SELECT r.* FROM disclosure r
             WHERE ${inner.where} AND r.to_agency_id = p.to_agency_id AND r.category = p.category
               AND r.disclosed_at >= p.day::timestamp AT TIME ZONE '${LEDGER_TIMEZONE}'
               AND r.disclosed_at < (p.day + 1)::timestamp AT TIME ZONE '${LEDGER_TIMEZONE}'
-            ORDER BY r.disclosed_at DESC, r.id LIMIT ?) x) rows) AS groups`,
+            ORDER BY r.disclosed_at DESC, r.id LIMIT ?
+          ) r ${NAMES('r')}) rows) AS groups`,
     [s.id, ...filterParams(q), q.pageSize, (q.page - 1) * q.pageSize, inner.id, q.groupRows],
   );
   return {
