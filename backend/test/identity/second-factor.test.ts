@@ -57,6 +57,8 @@ describe('second factor at local sign-in (policies/authentication.yaml)', () => 
     expect(enrolment.json().otpauthUri).toMatch(/^otpauth:\/\/totp\/Samverka:anna\.ny\?/);
     expect(enrolment.json().qrDataUrl).toMatch(/^data:image\/png;base64,/);
     const secret = secretOf(enrolment.json().otpauthUri);
+    // Shown again (a reload), the page gets the secret the user may already have scanned.
+    expect((await post('/api/auth/mfa/totp', { challenge })).json().otpauthUri).toBe(enrolment.json().otpauthUri);
     const stored = (await t.sql.query('SELECT secret_sealed, confirmed_at FROM user_totp WHERE user_id = $1', [user.id])).rows[0];
     expect(stored.secret_sealed).not.toContain(secret);
     expect(stored.confirmed_at).toBeNull();

@@ -36,8 +36,13 @@ export class SecondFactorService {
 
   async issueChallenge(tx: EntityManager, userId: string, purpose: ChallengePurpose): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    // The user's spent and stale challenges go with each new one: the table stays small.
-    await sql(tx, 'DELETE FROM sign_in_challenge WHERE user_id = ? AND (used_at IS NOT NULL OR expires_at < now())', [userId]);
+    // Spent and stale challenges go with each new one (everyone's after a day): the table stays small.
+    await sql(
+      tx,
+      `DELETE FROM sign_in_challenge
+       WHERE (user_id = ? AND (used_at IS NOT NULL OR expires_at < now())) OR expires_at < now() - interval '1 day'`,
+      [userId],
+    );
     await sql(
       tx,
       'INSERT INTO sign_in_challenge (token_hash, user_id, purpose, expires_at) VALUES (?, ?, ?, now() + make_interval(secs => ?))',
@@ -79,25 +84,33 @@ export class SecondFactorService {
   }
 
   /**
-   * A new secret waiting for its first code. A confirmed factor is never replaced this way (an
-   * admin resets it): whoever holds a session or a password alone cannot swap the user's factor.
+   * A secret waiting for its first code: the one set up in the last few minutes if any (a page
+   * shown again must not invalidate what the user just scanned), else a new one. A confirmed
+   * factor is never replaced this way (an admin resets it): whoever holds a session or a password
+   * alone cannot swap the user's factor.
    */
   async startEnrolment(tx: EntityManager, userId: string, label: string): Promise<{ otpauthUri: string; qrDataUrl: string }> {
-    const secret = newTotpSecret();
-    const rows = await sql(
+    const [row] = await sql<{ secret_sealed: string; confirmed: boolean; fresh: boolean }>(
       tx,
-      `INSERT INTO user_totp (user_id, secret_sealed) VALUES (?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, last_step = NULL, created_at = now()
-         WHERE user_totp.confirmed_at IS NULL
-       RETURNING 1 AS ok`,
-      [userId, sealSecret(this.key, userId, secret)],
+      `SELECT secret_sealed, confirmed_at IS NOT NULL AS confirmed, created_at > now() - make_interval(secs => ?) AS fresh
+       FROM user_totp WHERE user_id = ? FOR UPDATE`,
+      [CHALLENGE_TTL_SECONDS, userId],
     );
-    if (rows.length === 0) {
+    if (row?.confirmed) {
       throw conflict(
         'A second factor is already set up for this account. To move it to a new device, ask an administrator to reset it.',
         'totp_already_enrolled',
       );
     }
+    const pending = row?.fresh ? openSecret(this.key, userId, row.secret_sealed) : null;
+    if (pending) return enrolmentOf(pending, label);
+    const secret = newTotpSecret();
+    await sql(
+      tx,
+      `INSERT INTO user_totp (user_id, secret_sealed) VALUES (?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, last_step = NULL, created_at = now()`,
+      [userId, sealSecret(this.key, userId, secret)],
+    );
     return enrolmentOf(secret, label);
   }
 
