@@ -109,6 +109,11 @@ export const EXTRACT_LIMIT = 10_000;
 
 /** Actions the service records, offered in the auditor's filter even before they occur in the log. */
 export const KNOWN_ACTIONS = [
+  'account.password.change',
+  'account.session.end',
+  'account.sessions.list',
+  'account.totp.enrol',
+  'account.totp.start',
   'admin.agency.create',
   'admin.user.create',
   'admin.user.deactivate',
@@ -132,7 +137,10 @@ export const KNOWN_ACTIONS = [
   'audit.verify',
   'auth.login',
   'auth.logout',
+  'auth.mfa',
+  'auth.mfa.enrol',
   'auth.oidc.start',
+  'auth.password',
   'case.close',
   'case.create',
   'case.list',
