@@ -43,7 +43,7 @@ WITH mine AS (${mine}),
 seen AS (SELECT l.case_id, l.seen_at FROM case_last_seen l WHERE l.user_id = ?),
 since AS (SELECT max(us.created_at) AS at FROM user_session us WHERE us.user_id = ? AND us.id <> ?),
 c AS (
-  SELECT sc.id, sc.owner_agency_id, sc.status, sc.case_number, sc.closed_at, s.id AS subject_id, s.first_name, s.last_name, s.birth_date,
+  SELECT sc.id, sc.owner_agency_id, sc.status, sc.case_number, sc.closed_at, s.id AS subject_id, s.first_name, s.last_name,
          s.protected_identity <> 'none' AS protected, coalesce(seen.seen_at, '-infinity') AS seen_at
   FROM support_case sc JOIN mine ON mine.id = sc.id JOIN subject s ON s.id = sc.subject_id LEFT JOIN seen ON seen.case_id = sc.id
   WHERE sc.status <> 'closed' OR sc.closed_at > (SELECT at FROM since)
@@ -51,11 +51,11 @@ c AS (
 -- Materialised: its filter and its output would otherwise each run the per-case subqueries.
 j AS MATERIALIZED (
   SELECT c.*,
-    (SELECT coalesce(json_agg(json_build_object('id', p.id, 'caseId', p.case_id, 'category', p.category, 'authorAgencyId', p.author_agency_id,
-        'responsibleAgencyId', p.responsible_agency_id, 'action', p.action, 'dueDate', p.due_date::text) ORDER BY p.due_date, p.id), '[]'::json)
+    (SELECT coalesce(json_agg(json_build_object('id', p.id, 'category', p.category, 'authorAgencyId', p.author_agency_id,
+        'action', p.action, 'dueDate', p.due_date::text) ORDER BY p.due_date, p.id), '[]'::json)
      FROM plan_item p WHERE p.case_id = c.id AND c.status <> 'closed' AND p.responsible_agency_id = ? AND p.due_date <= ?::date
        AND p.status IN ('planned', 'in_progress')) AS plan_items,
-    (SELECT coalesce(json_agg(json_build_object('id', m.id, 'caseId', m.case_id, 'category', m.category, 'authorAgencyId', m.author_agency_id,
+    (SELECT coalesce(json_agg(json_build_object('id', m.id, 'category', m.category, 'authorAgencyId', m.author_agency_id,
         'date', m.date::text, 'startsAt', ${ts('m.starts_at')}) ORDER BY m.date, m.starts_at, m.id), '[]'::json)
      FROM meeting m WHERE m.case_id = c.id AND c.status <> 'closed' AND m.date BETWEEN ?::date AND ?::date AND m.status <> 'cancelled') AS meetings,
     ${
@@ -84,15 +84,15 @@ SELECT ${ts('(SELECT at FROM since)')} AS since,
   (SELECT count(*)::int FROM consent k JOIN mine ON mine.id = k.case_id
    WHERE k.withdrawn_at > (SELECT at FROM since)${owner ? '' : ' AND ? = ANY (k.agency_ids)'}) AS withdrawn,
   (SELECT coalesce(json_agg(json_build_object(
-      'id', j.id, 'n', j.n, 'ownerAgencyId', j.owner_agency_id, 'subjectId', j.subject_id, 'protected', j.protected, 'status', j.status,
+      'id', j.id, 'n', j.n, 'ownerAgencyId', j.owner_agency_id, 'subjectId', j.subject_id, 'protected', j.protected,
       'caseNumber', j.case_number, 'closedAt', ${ts('j.closed_at')}, 'closedSince', j.closed_at > (SELECT at FROM since),
-      'subject', json_build_object('id', j.subject_id, 'firstName', j.first_name, 'lastName', j.last_name, 'birthDate', j.birth_date::text),
+      'subject', json_build_object('firstName', j.first_name, 'lastName', j.last_name),
       'planItems', j.plan_items, 'meetings', j.meetings, 'consents', j.consents, 'newEntries', j.new_entries) ORDER BY j.n), '[]'::json)
    FROM shown j) AS cases`;
 
 const PARTNER_SQL = text(MINE_PARTNER, false);
 
-/** A case of the statement's answer, before the decision point has seen it. */
+/** A case of the statement's answer, before the decision point has seen it: only what the start page shows or decides on. */
 export interface AgendaCaseRow {
   id: string;
   /** Its place in the answer, from 1: the owner's statement audits those up to AUDITED_IN_STATEMENT. */
@@ -100,21 +100,12 @@ export interface AgendaCaseRow {
   ownerAgencyId: string;
   subjectId: string;
   protected: boolean;
-  status: string;
   caseNumber: string | null;
   closedAt: string | null;
   closedSince: boolean | null;
-  subject: { id: string; firstName: string; lastName: string; birthDate: string };
-  planItems: {
-    id: string;
-    caseId: string;
-    category: string;
-    authorAgencyId: string;
-    responsibleAgencyId: string;
-    action: string;
-    dueDate: string;
-  }[];
-  meetings: { id: string; caseId: string; category: string; authorAgencyId: string; date: string; startsAt: string | null }[];
+  subject: { firstName: string; lastName: string };
+  planItems: { id: string; category: string; authorAgencyId: string; action: string; dueDate: string }[];
+  meetings: { id: string; category: string; authorAgencyId: string; date: string; startsAt: string | null }[];
   consents: { id: string; validTo: string }[];
   newEntries: { authorAgencyId: string; category: string; n: number }[];
 }
