@@ -47,12 +47,21 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
 	return { context, page };
 }
 
-/** Signs in through the form, as a user would, and waits for the start page. */
-export async function login(page: Page, username: string, password = demoPassword()): Promise<void> {
+/**
+ * Signs in through the form, as a user would, and waits for the start page. A user with a second
+ * factor (not the demo users) also answers the code step: pass `totpCode`, which gives the code
+ * their authenticator app shows (e.g. otplib's `generate` with the secret from the set-up page).
+ */
+export async function login(page: Page, username: string, password = demoPassword(), totpCode?: () => Promise<string>): Promise<void> {
 	await page.goto('/login');
 	await page.locator('#username').fill(username);
 	await page.locator('#password').fill(password);
 	await page.locator('form.form button[type="submit"]').click();
+	if (totpCode) {
+		await page.waitForURL(`${baseUrl()}/login/verify`);
+		await page.locator('#code').fill(await totpCode());
+		await page.locator('form.form button[type="submit"]').click();
+	}
 	await page.waitForURL(`${baseUrl()}/`);
 }
 
