@@ -156,6 +156,33 @@ describe('admin workspace', () => {
 		expect(await admin.locator('#issuer').inputValue()).toBe('https://login.e2e-skolan.example');
 	});
 
+	it('the workspace is in English too', async () => {
+		const { page } = await openPage(browser, { locale: 'en-GB' });
+		await login(page, 'admin2');
+		await page.locator('button', { hasText: 'In English' }).click();
+		await page.goto('/admin/role-requests');
+		expect(await page.locator('h1').textContent()).toBe('Role requests');
+		await expectNoSeriousA11yViolations(page);
+		await page.context().close();
+	});
+
+	it('the auditor reads the change log; other roles do not find the workspace', async () => {
+		const { page } = await openPage(browser);
+		await login(page, 'auditor');
+		await page.getByRole('navigation', { name: 'Huvudmeny' }).getByRole('link', { name: 'Administrationens ändringar' }).click();
+		await page.waitForURL(/\/admin\/changes$/);
+		expect(await page.locator('[data-testid="change-table"]').textContent()).toContain('Roller beviljade');
+		await expectNoSeriousA11yViolations(page);
+		const users = await page.goto('/admin/users');
+		expect(users?.status()).toBe(404);
+		await page.context().close();
+		const social = (await openPage(browser)).page;
+		await login(social, 'social');
+		expect(await social.getByRole('link', { name: 'Administration' }).count()).toBe(0);
+		expect((await social.goto('/admin/changes'))?.status()).toBe(404);
+		await social.context().close();
+	});
+
 	it('the change log shows who changed what, before and after', async () => {
 		await admin.goto('/admin/changes');
 		await expectNoSeriousA11yViolations(admin);
