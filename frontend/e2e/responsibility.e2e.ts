@@ -51,7 +51,13 @@ beforeAll(async () => {
 	browser = await launchBrowser();
 	const social = await token('social');
 	const me = await api<{ agencyId: string }>(social, 'GET', '/api/me');
-	await api(await token('admin'), 'POST', '/api/admin/users', { ...colleague, agencyId: me.agencyId, roles: ['social_worker'] });
+	const added = await api<{ pendingRoleRequest: { id: string } | null }>(await token('admin'), 'POST', '/api/admin/users', {
+		...colleague,
+		agencyId: me.agencyId,
+		roles: ['social_worker']
+	});
+	// Four eyes: a second admin approves the social worker role.
+	if (added.pendingRoleRequest) await api(await token('admin2'), 'POST', `/api/admin/role-requests/${added.pendingRoleRequest.id}/approve`);
 	const created = await api<{ id: string; caseNumber: string }>(social, 'POST', '/api/cases', {
 		type: 'avhoppare',
 		area: 'Norrby',
