@@ -30,7 +30,13 @@ export const DEMO_USERS: { username: string; displayName: string; agency: string
  * newcomer signs in in one step; accounts an admin creates are never exempt.
  */
 export async function seedDemo(em: EntityManager, password: string): Promise<boolean> {
-  if ((await em.count(User, { username: 'social' })) > 0) return false;
+  if ((await em.count(User, { username: 'social' })) > 0) {
+    // A demo database from before the second factor: its demo users, too, sign in in one step.
+    await sql(em, 'UPDATE app_user SET mfa_exempt = true WHERE username = ANY(?::text[]) AND NOT mfa_exempt', [
+      DEMO_USERS.map((u) => u.username),
+    ]);
+    return false;
+  }
   const hash = await hashPassword(password);
   await em.transactional(async (tx) => {
     const ids = new Map<string, string>();

@@ -1,5 +1,6 @@
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../src/db/seed.js';
 import { bearer, createTestApp, DEMO_PASSWORD, login, problem, secretOf, type TestContext } from '../helpers/app.js';
 
 /** A code of `secret` for the time step `offset` steps from now. */
@@ -211,6 +212,14 @@ describe('second factor at local sign-in (policies/authentication.yaml)', () => 
     expect((await post('/api/me/mfa/totp', { password: DEMO_PASSWORD }, token)).statusCode).toBe(409);
     const again = await post('/api/auth/login', { username: 'leisure', password: DEMO_PASSWORD });
     expect(again.json().secondFactor).toBe('verify');
+  });
+
+  it('a demo database seeded before the second factor gets its demo users exempt on the next demo start', async () => {
+    await t.sql.query("UPDATE app_user SET mfa_exempt = false WHERE username IN ('school', 'admin')");
+    expect(await seedDemo(t.orm.em.fork(), DEMO_PASSWORD)).toBe(false);
+    const rows = await t.sql.query('SELECT username FROM app_user WHERE mfa_exempt ORDER BY username');
+    expect(rows.rows.map((r) => r.username)).toEqual(expect.arrayContaining(['admin', 'school']));
+    expect((await t.sql.query("SELECT 1 FROM app_user WHERE mfa_exempt AND username LIKE '%.ny'")).rowCount).toBe(0);
   });
 
   it('tells the sign-in page whether demo users are exempt (only in a demo start), without a session', async () => {
