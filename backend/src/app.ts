@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Orm } from './db/orm.js';
 import type { ServiceKeys } from './lib/keys.js';
 import { agendaRoutes } from './modules/agenda/agenda.routes.js';
+import { areasRoutes } from './modules/areas/areas.routes.js';
 import { casesRoutes } from './modules/cases/cases.routes.js';
 import { consentsRoutes } from './modules/consents/consents.routes.js';
 import { documentsRoutes } from './modules/documents/documents.routes.js';
@@ -156,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(documentsRoutes);
       await api.register(agendaRoutes);
       await api.register(notificationsRoutes);
+      await api.register(areasRoutes);
       api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
     },
     { prefix: '/api' },

@@ -4,12 +4,40 @@ import { Agency, type AgencyKind, type Role, User } from '../modules/identity/id
 import { hashPassword } from '../modules/identity/password.js';
 import { sql } from './sql.js';
 
-export const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind }[] = [
-  { key: 'social', name: 'Borås Stad – Individ- och familjeomsorg', kind: 'social_services' },
-  { key: 'school', name: 'Engelbrektskolan', kind: 'school' },
-  { key: 'police', name: 'Polisen – Lokalpolisområde Borås', kind: 'police' },
-  { key: 'leisure', name: 'Fritidsgården Norrby', kind: 'leisure' },
-  { key: 'it', name: 'Borås Stad – Systemförvaltning', kind: 'other' },
+// Social services and the police of the demo work in every area of policies/areas.yaml.
+const WHOLE_MUNICIPALITY = [
+  'Norrby',
+  'Hässleholmen',
+  'Hulta',
+  'Sjöbo',
+  'Centrum',
+  'Brämhult',
+  'Göta',
+  'Trandared',
+  'Byttorp',
+  'Dalsjöfors',
+  'Fristad',
+  'Sandared',
+  'Viskafors',
+];
+
+export const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind; areas: string[] }[] = [
+  // The areas each agency works in: the group level per area is theirs.
+  {
+    key: 'social',
+    name: 'Borås Stad – Individ- och familjeomsorg',
+    kind: 'social_services',
+    areas: WHOLE_MUNICIPALITY,
+  },
+  { key: 'school', name: 'Engelbrektskolan', kind: 'school', areas: ['Norrby', 'Centrum'] },
+  {
+    key: 'police',
+    name: 'Polisen – Lokalpolisområde Borås',
+    kind: 'police',
+    areas: WHOLE_MUNICIPALITY,
+  },
+  { key: 'leisure', name: 'Fritidsgården Norrby', kind: 'leisure', areas: ['Norrby', 'Hässleholmen'] },
+  { key: 'it', name: 'Borås Stad – Systemförvaltning', kind: 'other', areas: [] },
 ];
 
 export const DEMO_USERS: { username: string; displayName: string; agency: string; roles: Role[]; email: string }[] = [
@@ -60,6 +88,10 @@ export async function seedDemo(em: EntityManager, password: string): Promise<boo
       });
     }
     await tx.flush();
+    // The areas each demo agency works in (the group level per area).
+    await sql(tx, 'UPDATE agency a SET areas = d.areas FROM json_to_recordset(?::json) AS d(id uuid, areas text[]) WHERE a.id = d.id', [
+      JSON.stringify(DEMO_AGENCIES.map((a) => ({ id: ids.get(a.key), areas: a.areas }))),
+    ]);
     // Example addresses (a reserved domain) for the daily digest.
     await sql(
       tx,

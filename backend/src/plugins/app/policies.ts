@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AnomaliesPolicy, anomaliesPolicyProblems } from '../../modules/audit/audit.anomalies.js';
+import { ObservationCategoriesPolicy } from '../../modules/areas/areas.policy.js';
 import {
   AreasPolicy,
   CaseOutcomesPolicy,
@@ -39,6 +40,7 @@ export interface Policies {
   caseOutcomes: CaseOutcomesPolicy;
   anomalies: AnomaliesPolicy;
   authentication: AuthenticationPolicy;
+  observationCategories: ObservationCategoriesPolicy['categories'];
 }
 
 function load<T extends Parameters<typeof readPolicyFile>[2]>(
@@ -73,5 +75,6 @@ export function loadPolicies(dir: string): Policies {
     caseOutcomes: load(dir, 'case-outcomes.yaml', CaseOutcomesPolicy, caseOutcomesPolicyProblems),
     anomalies: load(dir, 'anomalies.yaml', AnomaliesPolicy, anomaliesPolicyProblems),
     authentication: readPolicyFile(dir, 'authentication.yaml', AuthenticationPolicy),
+    observationCategories: readPolicyFile(dir, 'observation-categories.yaml', ObservationCategoriesPolicy).categories,
   };
 }

@@ -75,6 +75,16 @@ export class PolicyDecisionPoint {
     return participant && this.policies.disclosure.gatedActions.includes(action) ? deny(CONSENT_REQUIRED) : deny('not_owner');
   }
 
+  /**
+   * The group level (an area's picture, no case and no person): the role must allow the action,
+   * and the caller's agency must work in the area (`agency.areas`).
+   */
+  areaAccess(actor: RoleSubject, action: string, facts: { area: string; agencyAreas: readonly string[] }): Decision {
+    const role = this.roleAllows(actor, action);
+    if (!role.allow) return role;
+    return facts.agencyAreas.includes(facts.area) ? allow('works_in_area') : deny('not_in_area');
+  }
+
   /** A participant's gated action: allowed while identity crosses from the owner to its agency. */
   caseAccessThroughConsent(
     actor: CaseActor,
