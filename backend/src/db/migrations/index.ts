@@ -23,6 +23,7 @@ import { Migration20261205015000OidcSignInFlow } from './Migration20261205015000
 import { Migration20261205016000SignInChallenge } from './Migration20261205016000SignInChallenge.js';
 import { Migration20261205018000ScimUsers } from './Migration20261205018000ScimUsers.js';
 import { Migration20261205017000AdminChanges } from './Migration20261205017000AdminChanges.js';
+import { Migration20261205019000Concerns } from './Migration20261205019000Concerns.js';
 import { Migration20261205019500AreaPicture } from './Migration20261205019500AreaPicture.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
@@ -52,5 +53,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205016000SignInChallenge', class: Migration20261205016000SignInChallenge },
   { name: 'Migration20261205018000ScimUsers', class: Migration20261205018000ScimUsers },
   { name: 'Migration20261205017000AdminChanges', class: Migration20261205017000AdminChanges },
+  { name: 'Migration20261205019000Concerns', class: Migration20261205019000Concerns },
   { name: 'Migration20261205019500AreaPicture', class: Migration20261205019500AreaPicture },
 ];

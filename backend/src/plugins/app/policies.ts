@@ -10,6 +10,7 @@ import {
   LifeAreasPolicy,
 } from '../../modules/cases/cases.policy.js';
 import { ConsentPolicy, consentPolicyProblems } from '../../modules/consents/consent.policy.js';
+import { ConcernsPolicy, concernsPolicyProblems } from '../../modules/concerns/concerns.policy.js';
 import { AGENCY_KINDS, ROLES } from '../../modules/identity/identity.entities.js';
 import { AuthenticationPolicy } from '../../modules/identity/second-factor.policy.js';
 import { parseDisclosurePolicy, type DisclosurePolicy } from './disclosure.js';
@@ -40,6 +41,7 @@ export interface Policies {
   caseOutcomes: CaseOutcomesPolicy;
   anomalies: AnomaliesPolicy;
   authentication: AuthenticationPolicy;
+  concerns: ConcernsPolicy;
   observationCategories: ObservationCategoriesPolicy['categories'];
 }
 
@@ -75,6 +77,7 @@ export function loadPolicies(dir: string): Policies {
     caseOutcomes: load(dir, 'case-outcomes.yaml', CaseOutcomesPolicy, caseOutcomesPolicyProblems),
     anomalies: load(dir, 'anomalies.yaml', AnomaliesPolicy, anomaliesPolicyProblems),
     authentication: readPolicyFile(dir, 'authentication.yaml', AuthenticationPolicy),
+    concerns: load(dir, 'concerns.yaml', ConcernsPolicy, concernsPolicyProblems),
     observationCategories: readPolicyFile(dir, 'observation-categories.yaml', ObservationCategoriesPolicy).categories,
   };
 }

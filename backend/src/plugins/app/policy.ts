@@ -2,6 +2,13 @@ import type { AgencyKind, Role } from '../../modules/identity/identity.entities.
 import { prepareGate, type GateEvaluator, type GateFacts } from '../../modules/consents/gate.js';
 import { CaseView, shapeItems, shapeView, type CaseViewer, type ViewDecision } from './disclosure.js';
 import type { Policies } from './policies.js';
+import {
+  decideConcern,
+  shapeConcern,
+  type ConcernActor,
+  type ConcernFacts,
+  type ConcernView,
+} from '../../modules/concerns/concerns.policy.js';
 
 export interface Decision {
   allow: boolean;
@@ -113,6 +120,21 @@ export class PolicyDecisionPoint {
     const c = Object.hasOwn(this.policies.categories.categories, category) ? this.policies.categories.categories[category] : undefined;
     if (!c) return deny('unknown_category');
     return c.authors.includes(actor.agencyKind) ? allow('category_author') : deny('category_author');
+  }
+
+  /**
+   * Concerns (orosanmälan, `policies/concerns.yaml`): the role must allow the action; then the
+   * view the caller gets of this concern (`facts`), or of the concerns at all (a list, `null`),
+   * is the decision's reason — intake, coordinator or reporter. Everyone else is denied.
+   */
+  concernAccess(actor: ConcernActor, action: string, facts: ConcernFacts | null): Decision {
+    const role = this.roleAllows(actor, action);
+    return role.allow ? decideConcern(this.policies.concerns, actor, action, facts) : role;
+  }
+
+  /** A concern as `view` may see it (`policies/concerns.yaml`). */
+  shapeConcern<T extends object>(view: ConcernView, value: T, protectedPerson: boolean): Partial<T> {
+    return shapeConcern(this.policies.concerns, view, value, protectedPerson);
   }
 
   /** One read of one case by one caller: the decisions of what crosses, and their tally. */
