@@ -1,5 +1,6 @@
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { generate } from 'otplib';
 import { expect, inject } from 'vitest';
 
 export const baseUrl = (): string => inject('BASE_URL');
@@ -63,6 +64,54 @@ export async function login(page: Page, username: string, password = demoPasswor
 		await page.locator('form.form button[type="submit"]').click();
 	}
 	await page.waitForURL(`${baseUrl()}/`);
+}
+
+/** What a user's authenticator app holds: `nextCode()` gives a code for a time step the API has not accepted yet. */
+export interface Authenticator {
+	nextCode(): Promise<string>;
+}
+
+function authenticator(secret: string): Authenticator {
+	let lastStep = -1;
+	return {
+		async nextCode() {
+			const now = Math.floor(Date.now() / 30_000);
+			const step = [now, now + 1].find((s) => s > lastStep);
+			if (step === undefined) throw new Error('no unused time step left: wait for the next one');
+			lastStep = step;
+			return generate({ secret, epoch: step * 30 });
+		}
+	};
+}
+
+async function post<T>(path: string, body: unknown, token?: string): Promise<T> {
+	const response = await fetch(`${apiUrl()}${path}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+		body: JSON.stringify(body)
+	});
+	if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+	return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+/**
+ * The first sign-in of an account an admin created, through the API as the user would do it: the
+ * one-time password, TOTP set-up when the policy asks for it, then the user's own password. Pass
+ * the answer's `nextCode` to `login()` to sign in in the browser afterwards.
+ */
+export async function firstSignIn(username: string, initialPassword: string, password: string): Promise<Authenticator | null> {
+	let session = await post<{ accessToken?: string; challenge?: string; secondFactor?: string }>('/api/auth/login', {
+		username,
+		password: initialPassword
+	});
+	let device: Authenticator | null = null;
+	if (session.secondFactor === 'enrol') {
+		const { otpauthUri } = await post<{ otpauthUri: string }>('/api/auth/mfa/totp', { challenge: session.challenge });
+		device = authenticator(new URL(otpauthUri).searchParams.get('secret')!);
+		session = await post('/api/auth/mfa', { challenge: session.challenge, code: await device.nextCode() });
+	}
+	await post('/api/me/password', { currentPassword: initialPassword, newPassword: password }, session.accessToken);
+	return device;
 }
 
 /** What the API says about a demo user, so tests need not repeat the seed data. */

@@ -1,6 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiUrl, demoPassword, expectNoSeriousA11yViolations, launchBrowser, login, openPage } from './helpers';
+import {
+	apiUrl,
+	demoPassword,
+	expectNoSeriousA11yViolations,
+	firstSignIn,
+	launchBrowser,
+	login,
+	openPage,
+	type Authenticator
+} from './helpers';
 
 /**
  * Case numbers and responsibility in the browser: a social worker finds a case by its number as
@@ -25,6 +34,7 @@ function adultPersonnummer(): string {
 	return `19${nine}${(10 - (sum % 10)) % 10}`;
 }
 let caseId = '';
+let colleagueApp: Authenticator | null = null;
 let caseNumber = '';
 
 async function api<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
@@ -51,13 +61,21 @@ beforeAll(async () => {
 	browser = await launchBrowser();
 	const social = await token('social');
 	const me = await api<{ agencyId: string }>(social, 'GET', '/api/me');
-	const added = await api<{ pendingRoleRequest: { id: string } | null }>(await token('admin'), 'POST', '/api/admin/users', {
-		...colleague,
-		agencyId: me.agencyId,
-		roles: ['social_worker']
-	});
+	const added = await api<{ pendingRoleRequest: { id: string } | null; initialPassword: string }>(
+		await token('admin'),
+		'POST',
+		'/api/admin/users',
+		{
+			username: colleague.username,
+			displayName: colleague.displayName,
+			agencyId: me.agencyId,
+			roles: ['social_worker']
+		}
+	);
 	// Four eyes: a second admin approves the social worker role.
 	if (added.pendingRoleRequest) await api(await token('admin2'), 'POST', `/api/admin/role-requests/${added.pendingRoleRequest.id}/approve`);
+	// The colleague's first sign-in: TOTP set up and an own password instead of the one-time one.
+	colleagueApp = await firstSignIn(colleague.username, added.initialPassword, colleague.password);
 	const created = await api<{ id: string; caseNumber: string }>(social, 'POST', '/api/cases', {
 		type: 'avhoppare',
 		area: 'Norrby',
@@ -137,7 +155,7 @@ describe('case number and responsibility', () => {
 
 	it('shows the colleague the case under "Mina ärenden"', async () => {
 		const { context, page: other } = await openPage(browser);
-		await login(other, colleague.username, colleague.password);
+		await login(other, colleague.username, colleague.password, colleagueApp?.nextCode);
 		await other.goto('/cases');
 		expect(await other.getByTestId('case-table').textContent()).toContain(lastName);
 		await context.close();
