@@ -20,7 +20,7 @@ import { AUDITED_IN_STATEMENT, AUDITED_SOURCE, ownerAgendaSql } from '../src/mod
 import { AuditService } from '../src/plugins/app/audit.js';
 import { MEETING_DAYS, PLAN_LEAD_DAYS } from '../src/modules/agenda/agenda.service.js';
 import { addDays, addMonths, stockholmDate } from '../src/modules/consents/calendar.js';
-import { fmt, freePort, load, login, machineSpeed, startApi, type ApiProcess, type LoadResult } from './lib.js';
+import { fmt, freePort, load, login, machineSpeed, processCpuMs, startApi, type ApiProcess, type LoadResult } from './lib.js';
 import { BenchResults } from './results.js';
 
 const PASSWORD = 'samverka-demo-2026';
@@ -261,13 +261,22 @@ try {
     const at = (p: number): number => percentile(latencies, p);
     return { perSecond: latencies.length / SECONDS, p50: at(50), p95: at(95), p99: at(99) };
   };
-  const apiRound = (duration: number): Promise<LoadResult> =>
-    load({ url: `${api!.url}/api/me/agenda`, headers: { authorization: `Bearer ${social}` }, duration, connections: CONNECTIONS });
+  /** One API run, with the API process's own CPU time per request (user + system). */
+  const apiRound = async (duration: number): Promise<LoadResult & { cpuMsPerRequest: number }> => {
+    const cpu0 = processCpuMs(api!.child.pid!);
+    const r = await load({
+      url: `${api!.url}/api/me/agenda`,
+      headers: { authorization: `Bearer ${social}` },
+      duration,
+      connections: CONNECTIONS,
+    });
+    return { ...r, cpuMsPerRequest: (processCpuMs(api!.child.pid!) - cpu0) / Math.max(1, r.requests) };
+  };
 
   await apiRound(2);
   // SQL and API alternate, round by round: the machine's speed drifts within minutes, and a ratio
   // of two runs minutes apart would measure the drift.
-  const rounds: { sql: SqlStats; api: LoadResult; ratio: number }[] = [];
+  const rounds: { sql: SqlStats; api: LoadResult & { cpuMsPerRequest: number }; ratio: number }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const sqlStats = await sqlRound();
     const r = await apiRound(SECONDS);
@@ -276,7 +285,7 @@ try {
     console.log(
       `round ${round} of ${ROUNDS}: the route's SQL alone ${sqlStats.perSecond.toFixed(0).padStart(6)} /s  p50 ${sqlStats.p50.toFixed(1)} ms  p95 ${sqlStats.p95.toFixed(1)} ms  p99 ${sqlStats.p99.toFixed(1)} ms`,
     );
-    console.log(`             GET /api/me/agenda ${fmt(r)}`);
+    console.log(`             GET /api/me/agenda ${fmt(r)}; API CPU ${r.cpuMsPerRequest.toFixed(2)} ms a request`);
     console.log(`             API p95 / SQL p95 = ${(r.p95 / sqlStats.p95).toFixed(2)}×`);
   }
   const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!;
@@ -293,7 +302,7 @@ try {
   bench.figure('api', median.api);
   bench.figure(
     'rounds',
-    rounds.map((x) => ({ ratio: x.ratio, sqlP95: x.sql.p95, apiP95: x.api.p95 })),
+    rounds.map((x) => ({ ratio: x.ratio, sqlP95: x.sql.p95, apiP95: x.api.p95, apiCpuMsPerRequest: x.api.cpuMsPerRequest })),
   );
   bench.figure('machineSpeedAtEnd', machineSpeed());
   console.log(`results: ${bench.write()}`);

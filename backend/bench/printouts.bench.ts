@@ -4,12 +4,10 @@
 //     requests, divided by their number: the HTTP layer, the one-door read, the audit and ledger
 //     writes and the rendering. Target (issue 12): ≤ 300 ms.
 //  2. The rendering alone, in this process (the layout and pdfkit, no I/O).
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import { addDays, addMonths, stockholmDate } from '../src/modules/consents/calendar.js';
 import { planPdf, type PlanPrintout } from '../src/modules/printouts/plan.layout.js';
-import { login, startApi } from './lib.js';
+import { login, processCpuMs as cpuMs, startApi } from './lib.js';
 import { BenchResults } from './results.js';
 
 const ACTIONS = 30;
@@ -26,14 +24,6 @@ function pin(birthDate: string, serial: string): string {
     sum += d;
   }
   return `${birthDate.replaceAll('-', '')}${serial}${(10 - (sum % 10)) % 10}`;
-}
-
-const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-/** CPU time (user + system) of a process so far, in ms. */
-function cpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
 
 const percentile = (sorted: readonly number[], p: number): number =>
