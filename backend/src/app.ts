@@ -11,6 +11,7 @@ import { concernsRoutes } from './modules/concerns/concerns.routes.js';
 import { consentsRoutes } from './modules/consents/consents.routes.js';
 import { documentsRoutes } from './modules/documents/documents.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { registerMetrics } from './modules/metrics/metrics.js';
 import { DailyDigest } from './modules/notifications/digest.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { printoutsRoutes } from './modules/printouts/printouts.routes.js';
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const digest = new DailyDigest(config, app.log);
   app.decorate('digest', digest);
   app.addHook('onClose', async () => digest.stop());
+  registerMetrics(app);
 
   // External layer
   registerValidation(app);

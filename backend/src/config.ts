@@ -100,6 +100,11 @@ const Env = Type.Object({
   DIGEST_SCHEDULE: Type.String({ default: '0 6 * * *', minLength: 9 }),
   DIGEST_TIMEZONE: Type.String({ default: 'Europe/Stockholm', minLength: 1 }),
   AUDIT_EXPORT_MAX_ROWS: Type.Integer({ default: 50_000, minimum: 1, maximum: 1_000_000 }),
+  /** Prometheus metrics (GET /metrics) on their own port, never the public one; 0: not served. */
+  METRICS_PORT: Type.Integer({ default: 9464, minimum: 0, maximum: 65535 }),
+  METRICS_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  /** OpenTelemetry traces to OTEL_EXPORTER_OTLP_ENDPOINT (read by the SDK itself), started before the app. */
+  OTEL_ENABLED: Type.Boolean({ default: false }),
 });
 export type Config = Static<typeof Env>;
 

@@ -112,6 +112,14 @@ async function main(): Promise<void> {
       `Port ${config.PORT} is already in use (perhaps by an earlier Samverka still running): stop that process, or set PORT to a free port.`,
     );
   });
+  if (config.METRICS_PORT) {
+    // Metrics are for operators: a busy port leaves them off rather than the API down.
+    await app.metrics.listen(config.METRICS_HOST, config.METRICS_PORT).then(
+      (a) => log.info({ metrics: `${a.address}:${a.port}` }, 'metrics listening'),
+      (e: unknown) =>
+        log.warn({ err: { code: (e as { code?: string }).code } }, 'metrics are off: METRICS_PORT cannot be used (set a free one)'),
+    );
+  }
   if (config.AUDIT_SEQUENCER) app.auditSequencer.start();
   if (config.JOBS) app.digest.startInBackground(jobsUrl);
   log.info({ address }, 'API listening');

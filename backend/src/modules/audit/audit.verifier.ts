@@ -497,6 +497,8 @@ interface Prefix extends VerifiedPrefix {
 export class LogVerifier {
   private prefix: Prefix | null = null;
   private lastFull: LastFullRun | null = null;
+  /** The last call's result and when it finished (epoch ms), for the metrics. */
+  lastOutcome: { ok: boolean; at: number } | null = null;
   /** Bumped whenever the prefix is thrown away, so that a call started before cannot restore it. */
   private generation = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -567,6 +569,7 @@ export class LogVerifier {
       });
     }
     const durationMs = performance.now() - started;
+    this.lastOutcome = { ok: outcome.ok, at: Date.now() };
     return {
       ...outcome,
       verifiedAt: new Date().toISOString(),

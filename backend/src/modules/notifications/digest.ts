@@ -115,6 +115,12 @@ export class DailyDigest {
     if (!this.transport) this.log.info('SMTP_URL is not set: daily digests are off');
   }
 
+  /** The queue's counts for the metrics; null while the job queue is not started. */
+  async queueStats(): Promise<{ queued: number; active: number; failed: number } | null> {
+    const q = await this.boss?.getQueue(DIGEST_QUEUE);
+    return q ? { queued: q.queuedCount, active: q.activeCount, failed: q.failedCount } : null;
+  }
+
   /** Asks for a run now, through the queue (whichever worker takes it). */
   async sendNow(): Promise<string | null> {
     if (!this.boss) throw new Error('the job queue is not started');
