@@ -67,6 +67,15 @@ describe('concerns (orosanmälan)', () => {
     });
   });
 
+  it("offers the form the reporter agency's areas, and refuses the form to social services (403)", async () => {
+    expect((await call(t, tok.school!, 'GET', '/api/concerns/options')).json()).toEqual({
+      areas: ['Norrby', 'Hulta', 'Centrum'],
+      urgencies: ['acute', 'urgent', 'normal'],
+    });
+    expect((await call(t, tok.social!, 'GET', '/api/concerns/options')).statusCode).toBe(403);
+    expect((await call(t, null, 'GET', '/api/concerns/options')).statusCode).toBe(401);
+  });
+
   describe('bad input → 400 naming the field, nothing stored', () => {
     const tomorrow = (): string => addDays(today(), 1);
     it.each([

@@ -3,7 +3,16 @@ import { auditContextOf } from '../../plugins/app/audit.js';
 import type { CaseConfig } from '../cases/cases.policy.js';
 import { CasesService } from '../cases/cases.service.js';
 import { errorResponses } from '../identity/identity.schemas.js';
-import { ConcernListQuery, ConcernOut, ConcernPage, ConcernParams, RaiseConcernBody, TriageBody, TriageOut } from './concerns.schemas.js';
+import {
+  ConcernListQuery,
+  ConcernOptionsOut,
+  ConcernOut,
+  ConcernPage,
+  ConcernParams,
+  RaiseConcernBody,
+  TriageBody,
+  TriageOut,
+} from './concerns.schemas.js';
 import { ConcernsService } from './concerns.service.js';
 
 /**
@@ -34,6 +43,21 @@ export const concernsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const actor = await app.requireAction(request, 'concern.raise', 'concern');
       return reply.code(201).send(await concerns.raise(request.em, actor, request.body, auditContextOf(request)));
+    },
+  );
+
+  app.get(
+    '/concerns/options',
+    {
+      schema: {
+        tags,
+        summary: "The new-concern form's choices: the areas the caller's agency works in, and the urgencies",
+        response: { 200: ConcernOptionsOut, ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => {
+      const actor = await app.requireAction(request, 'concern.raise', 'concern');
+      return concerns.options(request.em, actor);
     },
   );
 

@@ -141,3 +141,6 @@ export const ConcernPage = Type.Object({
 });
 
 export const TriageOut = Type.Object({ concern: ConcernOut, caseId: Nullable(Uuid) });
+
+/** The form's choices: the areas of the caller's agency (policies/areas.yaml) and the urgencies, most urgent first. */
+export const ConcernOptionsOut = Type.Object({ areas: Type.Array(Type.String()), urgencies: Type.Array(UrgencyT) });

@@ -8,7 +8,7 @@ import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
 import type { CasesService } from '../cases/cases.service.js';
 import { requirePersonalIdentityNumber } from '../subjects/subjects.service.js';
-import type { ConcernActor, ConcernView } from './concerns.policy.js';
+import type { ConcernActor, ConcernsPolicy, ConcernView } from './concerns.policy.js';
 import type { ConcernListQuery, ConcernOut, RaiseConcernBody, TriageBody } from './concerns.schemas.js';
 import { CONCERN_LOCK_SQL, CONCERN_SQL, concernListSql, type ConcernRow } from './concerns.sql.js';
 
@@ -75,6 +75,13 @@ export class ConcernsService {
   private async concernActor(em: EntityManager, actor: Actor): Promise<ConcernActor> {
     const [row] = await sql<{ areas: string[] }>(em, 'SELECT areas FROM agency WHERE id = ?', [actor.agencyId]);
     return { id: actor.id, roles: actor.roles, agencyKind: actor.agencyKind, areas: row?.areas ?? [] };
+  }
+
+  /** The new-concern form's choices: where the caller's agency works, in the order of policies/areas.yaml. */
+  async options(em: EntityManager, actor: Actor): Promise<{ areas: string[]; urgencies: ConcernsPolicy['urgencies'] }> {
+    const who = await this.concernActor(em, actor);
+    const { policies } = this.app.policy;
+    return { areas: policies.areas.areas.filter((a) => who.areas.includes(a)), urgencies: policies.concerns.urgencies };
   }
 
   private shape(view: ConcernView, row: ConcernRow): ConcernOut {
