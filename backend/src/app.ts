@@ -8,6 +8,7 @@ import { agendaRoutes } from './modules/agenda/agenda.routes.js';
 import { areasRoutes } from './modules/areas/areas.routes.js';
 import { casesRoutes } from './modules/cases/cases.routes.js';
 import { concernsRoutes } from './modules/concerns/concerns.routes.js';
+import { statsRoutes } from './modules/stats/stats.routes.js';
 import { consentsRoutes } from './modules/consents/consents.routes.js';
 import { documentsRoutes } from './modules/documents/documents.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -162,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(notificationsRoutes);
       await api.register(concernsRoutes);
       await api.register(areasRoutes);
+      await api.register(statsRoutes);
       api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
     },
     { prefix: '/api' },

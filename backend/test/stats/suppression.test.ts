@@ -63,14 +63,15 @@ function rank(rows: number[][]): number {
   return r;
 }
 
-const table = fc
-  .record({ rows: fc.integer({ min: 1, max: 6 }), columns: fc.integer({ min: 1, max: 6 }) })
-  .chain(({ rows, columns }) =>
-    fc.array(fc.array(fc.oneof(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 40 })), { minLength: columns, maxLength: columns }), {
+const table = fc.record({ rows: fc.integer({ min: 1, max: 6 }), columns: fc.integer({ min: 1, max: 6 }) }).chain(({ rows, columns }) =>
+  fc.array(
+    fc.array(fc.oneof(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 40 })), { minLength: columns, maxLength: columns }),
+    {
       minLength: rows,
       maxLength: rows,
-    }),
-  );
+    },
+  ),
+);
 
 describe('complementary suppression of a table with its margins', () => {
   it('no withheld entry can be derived from the shown cells and totals, and every small count is withheld', () => {

@@ -167,6 +167,8 @@ export const KNOWN_ACTIONS = [
   'plan_item.create',
   'plan_item.update',
   'stats.groups.read',
+  'stats.overview.csv',
+  'stats.overview.read',
   'subject.create',
   'user.notifications.update',
 ];

@@ -53,8 +53,11 @@ export function suppressTable(
   // Nodes: rows 0..R-1, columns R..R+C-1; each withheld entry an edge.
   const edgesAt = (node: number): [number, number][] => {
     const out: [number, number][] = [];
-    if (node < R) for (let j = 0; j < C; j++) hidden[node]![j] && out.push([node, j]);
-    else for (let i = 0; i < R; i++) hidden[i]![node - R] && out.push([i, node - R]);
+    if (node < R) {
+      for (let j = 0; j < C; j++) if (hidden[node]![j]) out.push([node, j]);
+    } else {
+      for (let i = 0; i < R; i++) if (hidden[i]![node - R]) out.push([i, node - R]);
+    }
     return out;
   };
   /** The nodes reachable from `start` over withheld entries, not crossing entry `skip`. */

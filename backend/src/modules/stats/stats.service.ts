@@ -1,0 +1,176 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sql } from '../../db/sql.js';
+import type { AuditContext } from '../../plugins/app/audit.js';
+import { CASE_TYPES } from '../cases/cases.entities.js';
+import { parsePeriod, swedishToday, type Period } from './stats.period.js';
+import type { FigureTable, OverviewOut } from './stats.schemas.js';
+import { CASE_FIGURES_SQL, CONCERN_FIGURES_SQL, type CaseFigures, type ConcernFigures } from './stats.sql.js';
+import { suppressTable } from './suppression.js';
+
+type Table = Static<typeof FigureTable>;
+export type Overview = Static<typeof OverviewOut>;
+
+interface RowKey {
+  area?: string | null;
+  type?: string;
+  code?: string;
+}
+
+/** Triage columns of the concern table; `not_decided` is a concern still in the intake. */
+export const TRIAGE = ['not_decided', 'link', 'open_case', 'no_action'] as const;
+
+/** A table's counts with its margins, suppressed as one: null where withheld. */
+function table(rows: RowKey[], columns: readonly string[], counts: number[][], min: number, withholdGrandTotal = false): Table {
+  const s = suppressTable(counts, columns.length, min, { withholdGrandTotal });
+  const shown = (n: number, withheld: boolean): number | null => (withheld ? null : n);
+  const sum = (ns: number[]): number => ns.reduce((a, b) => a + b, 0);
+  return {
+    columns: [...columns],
+    rows: rows.map((key, i) => ({
+      ...key,
+      cells: counts[i]!.map((n, j) => shown(n, s.cells[i]![j]!)),
+      total: shown(sum(counts[i]!), s.rowTotals[i]!),
+    })),
+    columnTotals: columns.map((_, j) => shown(sum(counts.map((r) => r[j]!)), s.columnTotals[j]!)),
+    total: shown(sum(counts.map(sum)), s.grandTotal),
+  };
+}
+
+/** Counts by row key and column, from the rows SQL answered (absent combinations are zero). */
+function matrix<T extends { n: number }>(
+  rows: RowKey[],
+  columns: readonly string[],
+  data: T[],
+  rowOf: (d: T) => RowKey,
+  columnOf: (d: T) => string,
+): number[][] {
+  const id = (k: RowKey): string => JSON.stringify([k.area, k.type, k.code]);
+  const index = new Map(rows.map((k, i) => [id(k), i]));
+  const counts = rows.map(() => columns.map(() => 0));
+  for (const d of data) {
+    const i = index.get(id(rowOf(d)));
+    const j = columns.indexOf(columnOf(d));
+    if (i !== undefined && j >= 0) counts[i]![j]! += d.n;
+  }
+  return counts;
+}
+
+const oneDecimal = (n: number | null): number | null => (n === null ? null : Math.round(n * 10) / 10);
+
+/**
+ * Group-level figures for the coordinator and the steering group: counts of cases and concerns
+ * per area, type and month, outcome codes and median lead times. No identities and no ids; every
+ * table is published with its totals and suppressed as a whole (`suppression.ts`), and figures
+ * that appear in two places are withheld in both or neither.
+ */
+export class StatsService {
+  constructor(private readonly app: FastifyInstance) {}
+
+  async overview(em: EntityManager, query: { from?: string; to?: string }, ctx: AuditContext, action: string): Promise<Overview> {
+    const period = parsePeriod(query, swedishToday());
+    const params = [period.from, period.to];
+    const [[cases], [concerns]] = await Promise.all([
+      sql<{ figures: CaseFigures }>(em, CASE_FIGURES_SQL, params),
+      sql<{ figures: ConcernFigures }>(em, CONCERN_FIGURES_SQL, params),
+    ]);
+    const overview = this.shape(period, cases!.figures, concerns!.figures);
+    await this.app.audit.record(em, ctx, { action, resourceType: 'group_stats', outcome: 'allowed', reason: 'role' });
+    return overview;
+  }
+
+  private shape(period: Period, cases: CaseFigures, concerns: ConcernFigures): Overview {
+    const policies = this.app.policy.policies;
+    const min = policies.areas.statistics.minCellSize;
+    const seen = [...cases.opened, ...cases.closed, ...cases.active, ...concerns.triage].map((r) => r.area);
+    const extra = [...new Set(seen.filter((a): a is string => a !== null && !policies.areas.areas.includes(a)))].sort();
+    const areas: (string | null)[] = [...policies.areas.areas, ...extra, null];
+    const types = [...CASE_TYPES];
+    const areaTypes = areas.flatMap((area) => types.map((type) => ({ area, type })));
+    const months = period.months;
+
+    const outcomeCodes = Object.keys(policies.caseOutcomes.outcomes);
+    const defaultOutcome = policies.caseOutcomes.default;
+    const outcomeRows = [
+      ...outcomeCodes,
+      ...new Set(cases.outcomes.map((o) => o.code ?? defaultOutcome).filter((c) => !outcomeCodes.includes(c))),
+    ].map((code) => ({ code }));
+    const closedCounts = matrix(
+      areaTypes,
+      months,
+      cases.closed,
+      (d) => ({ area: d.area, type: d.type }),
+      (d) => d.month,
+    );
+    const outcomeCounts = matrix(
+      outcomeRows,
+      types,
+      cases.outcomes,
+      (d) => ({ code: d.code ?? defaultOutcome }),
+      (d) => d.type,
+    );
+    // Cases closed in the period are both tables' total: withheld in one, withheld in both.
+    let closedCases = table(areaTypes, months, closedCounts, min);
+    let outcomes = table(outcomeRows, types, outcomeCounts, min);
+    if (closedCases.total === null || outcomes.total === null) {
+      closedCases = table(areaTypes, months, closedCounts, min, true);
+      outcomes = table(outcomeRows, types, outcomeCounts, min, true);
+    }
+
+    const areaRows = areas.map((area) => ({ area }));
+    const concernTable = table(
+      areaRows,
+      TRIAGE,
+      matrix(
+        areaRows,
+        TRIAGE,
+        concerns.triage,
+        (d) => ({ area: d.area }),
+        (d) => d.decision ?? 'not_decided',
+      ),
+      min,
+    );
+    // The concerns that became cases are the triage table's `open_case` total: one figure, one fate.
+    const openedFromConcerns = concernTable.columnTotals[TRIAGE.indexOf('open_case')]!;
+    const firstPlan = cases.firstPlan.n > 0 && cases.firstPlan.n < min ? null : cases.firstPlan.n;
+
+    return {
+      from: period.from,
+      to: period.to,
+      minCellSize: min,
+      months: [...months],
+      newCases: table(
+        areaTypes,
+        months,
+        matrix(
+          areaTypes,
+          months,
+          cases.opened,
+          (d) => ({ area: d.area, type: d.type }),
+          (d) => d.month,
+        ),
+        min,
+      ),
+      closedCases,
+      activeCases: table(
+        areaRows,
+        types,
+        matrix(
+          areaRows,
+          types,
+          cases.active,
+          (d) => ({ area: d.area }),
+          (d) => d.type,
+        ),
+        min,
+      ),
+      outcomes,
+      concerns: concernTable,
+      medians: {
+        concernToCase: { days: openedFromConcerns ? oneDecimal(concerns.toCaseDays) : null, count: openedFromConcerns },
+        caseToFirstPlan: { days: firstPlan ? oneDecimal(cases.firstPlan.days) : null, count: firstPlan },
+      },
+    };
+  }
+}
