@@ -1,3 +1,5 @@
+// First: with OTEL_ENABLED, tracing must patch http and pg before anything below loads them.
+import { stopTracing } from './telemetry.js';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.js';
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
       await app.close();
       await orm.close();
       await embedded?.stop();
+      await stopTracing();
       log.info('stopped');
     } catch (e) {
       code = 1;
