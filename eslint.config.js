@@ -28,6 +28,7 @@ export default defineConfig(
       '.data/',
       'coverage/',
       'frontend/build/',
+      'backend/dist/',
       // Generated from the API's OpenAPI document (`npm run gen:api -w frontend`).
       'frontend/src/lib/api/schema.d.ts',
     ],

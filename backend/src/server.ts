@@ -18,6 +18,13 @@ import { loadKeys, type ServiceKeys } from './lib/keys.js';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'samverka-api' } });
 
+/** The compiled build (dist/*.js) runs plain JavaScript; a checkout (src/*.ts) runs through tsx. */
+function prepareArgs(): string[] {
+  const compiled = import.meta.url.endsWith('.js');
+  const script = fileURLToPath(new URL(compiled ? './db/prepare.js' : './db/prepare.ts', import.meta.url));
+  return compiled ? [script] : ['--import', 'tsx', script];
+}
+
 /** A start that cannot go on; the message says what to do, in one sentence. */
 class StartError extends Error {}
 
@@ -48,7 +55,7 @@ async function main(): Promise<void> {
   // A database that is not up yet (started together with the API, restarting) is waited for.
   const retry = new Backoff(1_000, 10_000);
   for (;;) {
-    const prepare = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./db/prepare.ts', import.meta.url))], {
+    const prepare = spawnSync(process.execPath, prepareArgs(), {
       env: { ...process.env, PREPARE_DATABASE_URL: config.MIGRATION_DATABASE_URL ?? databaseUrl },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

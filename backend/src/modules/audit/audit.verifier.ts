@@ -68,10 +68,12 @@ export const DEFAULT_PARALLEL: ParallelOptions = {
 let pool: Worker[] = [];
 
 /**
- * The worker's entry is TypeScript: a tiny ESM bootstrap registers tsx's loader in the worker
+ * From source the worker's entry is TypeScript: a tiny ESM bootstrap registers tsx's loader in the worker
  * (execArgv `--import` does not reach a worker's entry module on Node 20), then imports it.
  */
 function workerBootstrap(): URL {
+  // The compiled build's worker is JavaScript already.
+  if (import.meta.url.endsWith('.js')) return new URL('./audit.verify.worker.js', import.meta.url);
   const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const api = pathToFileURL(path.join(tsxDir, 'dist/esm/api/index.mjs')).href;
   const entry = new URL('./audit.verify.worker.ts', import.meta.url).href;
