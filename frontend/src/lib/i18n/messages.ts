@@ -21,6 +21,8 @@ import svAccount from '../../../messages/sv.account.json';
 import enAccount from '../../../messages/en.account.json';
 import svSignin from '../../../messages/sv.signin.json';
 import enSignin from '../../../messages/en.signin.json';
+import svAreas from '../../../messages/sv.areas.json';
+import enAreas from '../../../messages/en.areas.json';
 
 // One catalogue per area of the app (core, cases, consents, audit, documents, meetings, admin,
 // the user's own account, sign-in), merged per locale.
@@ -35,7 +37,8 @@ const sv = {
 	...svNetwork,
 	...svAdmin,
 	...svAccount,
-	...svSignin
+	...svSignin,
+	...svAreas
 };
 const en = {
 	...enCore,
@@ -48,7 +51,8 @@ const en = {
 	...enNetwork,
 	...enAdmin,
 	...enAccount,
-	...enSignin
+	...enSignin,
+	...enAreas
 };
 
 /** Swedish is the default and the source of the key set: a key missing in sv.json is a type error. */

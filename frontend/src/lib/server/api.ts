@@ -2,6 +2,7 @@ import type { paths } from '$lib/api/schema';
 import { createAccountApi } from './account';
 import { createAdminApi } from './admin';
 import { createAgendaApi } from './agenda';
+import { createAreasApi } from './areas';
 import { createCasesApi } from './cases';
 import { createConsentsApi } from './consents';
 import { createDocumentsApi } from './documents';
@@ -58,6 +59,9 @@ export function createApi(ctx: ApiContext) {
 
 		/** The start page's items and my notification settings (`./agenda.ts`). */
 		agenda: createAgendaApi(call),
+
+		/** The group level per area: observations, group meetings and actions (`./areas.ts`). */
+		areas: createAreasApi(call),
 
 		/** Cases (`./cases.ts`). */
 		cases: createCasesApi(call),
