@@ -8,6 +8,7 @@ export const SERIES = [
   'samverka_http_request_duration_seconds_count',
   'samverka_db_pool_connections',
   'samverka_db_pool_max',
+  'samverka_ready',
   'samverka_audit_queue_depth',
   'samverka_audit_sequencer_lag_seconds',
   'samverka_audit_sequencer_leader',
@@ -51,6 +52,7 @@ describe('metrics', () => {
     expect(sample(text, 'samverka_db_pool_max')).toBe(t.config.DB_POOL_MAX);
     expect(sample(text, 'samverka_audit_verification_ok')).toBe(-1);
     expect(sample(text, 'samverka_audit_sequencer_leader')).toBe(0);
+    expect(sample(text, 'samverka_ready')).toBe(1);
   });
 
   it('labels requests by route pattern and status: a case id in the URL never appears', async () => {

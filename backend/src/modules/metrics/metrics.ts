@@ -78,16 +78,25 @@ export class Metrics {
     });
 
     // One query per scrape for both audit series; a scrape while the database is away shows NaN.
-    let queue: Promise<{ depth: number; lag: number }> | null = null;
-    const readQueue = (): Promise<{ depth: number; lag: number }> => {
+    type Queue = { depth: number; lag: number; reachable: boolean };
+    let queue: Promise<Queue> | null = null;
+    const readQueue = (): Promise<Queue> => {
       queue ??= sql<{ depth: number; lag: number }>(app.orm.em.fork(), QUEUE_SQL)
-        .then((rows) => rows[0] ?? { depth: 0, lag: 0 })
-        .catch(() => ({ depth: Number.NaN, lag: Number.NaN }))
+        .then((rows) => ({ ...(rows[0] ?? { depth: 0, lag: 0 }), reachable: true }))
+        .catch(() => ({ depth: Number.NaN, lag: Number.NaN, reachable: false }))
         .finally(() => {
           queue = null;
         });
       return queue;
     };
+    new Gauge({
+      name: 'samverka_ready',
+      help: '1 when the database answers this process (what /api/ready reports), 0 when it does not',
+      registers: [registry],
+      async collect() {
+        this.set((await readQueue()).reachable ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'samverka_audit_queue_depth',
       help: 'Audit events written by requests and not yet sequenced into the log',
