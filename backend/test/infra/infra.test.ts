@@ -21,6 +21,30 @@ describe('infra files', () => {
     expect(compose.services.api!.environment!.NODE_ENV).toBe('production');
   });
 
+  it('the image builds with Node 24 and runs the compiled API as a non-root user, with no TypeScript loader', () => {
+    const dockerfile = fs.readFileSync(path.join(infra, 'docker/Dockerfile'), 'utf8');
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages).toHaveLength(2);
+    for (const s of stages) expect(s).toMatch(/^node:24-/);
+    expect(stages[0]).toMatch(/^RUN npm run build && npm prune --omit=dev$/m);
+    const runtime = stages[1]!;
+    const user = /^USER (\S+)$/m.exec(runtime)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+    expect(runtime).toContain(`useradd --system --gid ${user}`);
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)![1]!) as string[];
+    expect(cmd[0]).toBe('node');
+    expect(cmd.at(-1)).toBe('backend/dist/server.js');
+    expect(cmd.join(' ')).not.toMatch(/tsx|\.ts\b/);
+    // What the command runs is what `npm run build` writes.
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'backend/package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
+    const build = JSON.parse(fs.readFileSync(path.join(repoRoot, 'backend/tsconfig.build.json'), 'utf8')) as {
+      compilerOptions: { outDir: string; rootDir: string };
+    };
+    expect(build.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: 'src' });
+  });
+
   it('the backup script is valid bash and the nginx config enforces modern TLS and never logs query strings', () => {
     expect(spawnSync('bash', ['-n', path.join(infra, 'backup/backup.sh')]).status).toBe(0);
     const nginx = fs.readFileSync(path.join(infra, 'nginx/samverka.conf'), 'utf8');
