@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test suite: type checks, lint (ESLint + Prettier), backend (API on a real
-// PostgreSQL), frontend unit tests, and the browser suite in real Chromium. Prints one closing
-// line with the totals.
+// PostgreSQL), frontend unit tests, the browser suite in real Chromium, and the HA drill on a
+// Patroni cluster (infra/ha/). Prints one closing line with the totals.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +19,9 @@ const steps = [
   { name: 'backend tests', vitest: 'backend', args: [] },
   { name: 'frontend unit tests', vitest: 'frontend', args: [] },
   { name: 'browser tests', vitest: 'frontend', args: ['--config', 'vitest.e2e.config.ts'], needsChromium: true },
+  // A real Patroni cluster under load, with a failover and a killed API process (infra/ha/); it
+  // installs its Debian packages when run as root and says which to install otherwise. One test.
+  { name: 'HA drill', cmd: ['npm', 'run', 'test:ha'], oneTest: true },
 ];
 
 let passed = 0;
@@ -66,7 +69,7 @@ for (const step of steps) {
   if (r.status !== 0) {
     failures.push(step.name);
     if (!report) failed += 1;
-  }
+  } else if (step.oneTest) passed += 1;
 }
 
 console.log('');
