@@ -37,8 +37,9 @@ describe('infra/monitoring', () => {
     exported = new Set(['up']);
     for (const m of await t.app.metrics.registry.getMetricsAsJSON()) {
       exported.add(m.name);
-      if (m.type === 'histogram') for (const s of ['_bucket', '_count', '_sum']) exported.add(m.name + s);
-      if (m.type === 'summary') for (const s of ['_count', '_sum']) exported.add(m.name + s);
+      // prom-client's types declare a numeric enum; at run time the type is its name.
+      if (String(m.type) === 'histogram') for (const s of ['_bucket', '_count', '_sum']) exported.add(m.name + s);
+      if (String(m.type) === 'summary') for (const s of ['_count', '_sum']) exported.add(m.name + s);
     }
   });
   afterAll(async () => t.close());
