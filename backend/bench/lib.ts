@@ -28,10 +28,10 @@ export interface ApiProcess {
 }
 
 /**
- * Starts the real API server (src/server.ts) in its own process, so that the load generator does
+ * Starts the real API server (src/server.ts, or dist/server.js) in its own process, so that the load generator does
  * not share its event loop. Without DATABASE_URL it brings its own embedded PostgreSQL.
  */
-export async function startApi(env: Record<string, string> = {}): Promise<ApiProcess> {
+export async function startApi(env: Record<string, string> = {}, opts: { compiled?: boolean } = {}): Promise<ApiProcess> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-bench-'));
   fs.chmodSync(tmp, 0o755);
   const port = await freePort();
@@ -39,7 +39,9 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiPro
   const nodeFlags = (process.env.BENCH_API_NODE_FLAGS ?? `--max-old-space-size=${process.env.API_MAX_HEAP_MB ?? 256}`)
     .split(' ')
     .filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/server.ts'], {
+  // `compiled`: the production build (backend/dist, `npm run build -w backend`), plain JavaScript.
+  const entry = opts.compiled ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
+  const child = spawn(process.execPath, [...nodeFlags, ...entry], {
     cwd: backendDir,
     env: {
       ...process.env,
