@@ -9,6 +9,8 @@ import { areasRoutes } from './modules/areas/areas.routes.js';
 import { casesRoutes } from './modules/cases/cases.routes.js';
 import { concernsRoutes } from './modules/concerns/concerns.routes.js';
 import { statsRoutes } from './modules/stats/stats.routes.js';
+import { RetentionJob } from './modules/retention/retention.job.js';
+import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { consentsRoutes } from './modules/consents/consents.routes.js';
 import { documentsRoutes } from './modules/documents/documents.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -113,6 +115,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const digest = new DailyDigest(config, app.log);
   app.decorate('digest', digest);
   app.addHook('onClose', async () => digest.stop());
+  // Retention runs through pg-boss once the server starts it (tests call runOnce()).
+  const retention = new RetentionJob(() => deps.orm.em.fork(), app.audit, policies.retention, app.log);
+  app.decorate('retention', retention);
+  app.addHook('onClose', async () => retention.stop());
   registerMetrics(app);
 
   // External layer
@@ -164,6 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(concernsRoutes);
       await api.register(areasRoutes);
       await api.register(statsRoutes);
+      await api.register(retentionRoutes);
       api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
     },
     { prefix: '/api' },

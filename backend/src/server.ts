@@ -132,6 +132,7 @@ async function main(): Promise<void> {
   }
   if (config.AUDIT_SEQUENCER) app.auditSequencer.start();
   if (config.JOBS) app.digest.startInBackground(jobsUrl);
+  if (config.JOBS) app.retention.startInBackground(jobsUrl);
   log.info({ address }, 'API listening');
   if (config.DEMO) {
     log.info({ users: DEMO_USERS.map((u) => u.username) }, 'demo sign-ins use DEMO_PASSWORD');

@@ -25,6 +25,7 @@ import { Migration20261205018000ScimUsers } from './Migration20261205018000ScimU
 import { Migration20261205017000AdminChanges } from './Migration20261205017000AdminChanges.js';
 import { Migration20261205019000Concerns } from './Migration20261205019000Concerns.js';
 import { Migration20261205019500AreaPicture } from './Migration20261205019500AreaPicture.js';
+import { Migration20261205019900Retention } from './Migration20261205019900Retention.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -55,4 +56,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205017000AdminChanges', class: Migration20261205017000AdminChanges },
   { name: 'Migration20261205019000Concerns', class: Migration20261205019000Concerns },
   { name: 'Migration20261205019500AreaPicture', class: Migration20261205019500AreaPicture },
+  { name: 'Migration20261205019900Retention', class: Migration20261205019900Retention },
 ];

@@ -11,6 +11,7 @@ import {
 } from '../../modules/cases/cases.policy.js';
 import { ConsentPolicy, consentPolicyProblems } from '../../modules/consents/consent.policy.js';
 import { ConcernsPolicy, concernsPolicyProblems } from '../../modules/concerns/concerns.policy.js';
+import { RetentionPolicy, retentionPolicyProblems } from '../../modules/retention/retention.policy.js';
 import { AGENCY_KINDS, ROLES } from '../../modules/identity/identity.entities.js';
 import { AuthenticationPolicy } from '../../modules/identity/second-factor.policy.js';
 import { parseDisclosurePolicy, type DisclosurePolicy } from './disclosure.js';
@@ -43,6 +44,7 @@ export interface Policies {
   authentication: AuthenticationPolicy;
   concerns: ConcernsPolicy;
   observationCategories: ObservationCategoriesPolicy['categories'];
+  retention: RetentionPolicy;
 }
 
 function load<T extends Parameters<typeof readPolicyFile>[2]>(
@@ -79,5 +81,6 @@ export function loadPolicies(dir: string): Policies {
     authentication: readPolicyFile(dir, 'authentication.yaml', AuthenticationPolicy),
     concerns: load(dir, 'concerns.yaml', ConcernsPolicy, concernsPolicyProblems),
     observationCategories: readPolicyFile(dir, 'observation-categories.yaml', ObservationCategoriesPolicy).categories,
+    retention: load(dir, 'retention.yaml', RetentionPolicy, retentionPolicyProblems),
   };
 }
