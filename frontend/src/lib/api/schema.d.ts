@@ -1810,6 +1810,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retention: what is due, what an exception keeps, what was erased when and under which rule */
+        get: operations["getAuditRetention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scim/v2/ServiceProviderConfig": {
         parameters: {
             query?: never;
@@ -27036,6 +27053,13 @@ export interface operations {
                                 count: number | null;
                             };
                         };
+                        /** @description The outcome codes of policies/case-outcomes.yaml, in Swedish and English */
+                        outcomeLabels: {
+                            [key: string]: {
+                                sv: string;
+                                en: string;
+                            };
+                        };
                     };
                 };
             };
@@ -27195,6 +27219,210 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        requestId: string;
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getAuditRetention: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        generatedAt: string;
+                        policy: {
+                            cases: {
+                                rule: string;
+                                basis: string;
+                                eraseAfterYears: number;
+                            };
+                            concerns: {
+                                rule: string;
+                                basis: string;
+                                eraseAfterYears: number;
+                            };
+                            exceptions: {
+                                id: string;
+                                basis: string;
+                                birthDays: number[];
+                            }[];
+                            schedule: string;
+                            timezone: string;
+                        };
+                        due: {
+                            kind: "case" | "concern";
+                            rule: string;
+                            count: number;
+                        }[];
+                        kept: {
+                            kind: "case" | "concern";
+                            exception: string;
+                            count: number;
+                        }[];
+                        erasedTotals: {
+                            kind: "case" | "concern";
+                            rule: string;
+                            count: number;
+                        }[];
+                        erased: {
+                            kind: "case" | "concern";
+                            /** Format: uuid */
+                            id: string;
+                            reference: string | null;
+                            rule: string;
+                            /** Format: date-time */
+                            lastEntryAt: string;
+                            /** Format: date-time */
+                            erasedAt: string;
+                            subjectErased: boolean;
+                        }[];
+                    };
                 };
             };
             /** @description A problem (RFC 9457) */
