@@ -2,8 +2,8 @@
 # Encrypted, dated backup of the Samverka database.
 #   DATABASE_URL=postgresql://… BACKUP_DIR=/srv/backup BACKUP_PUBKEY=/etc/samverka/backup.pub.pem ./backup.sh
 # The dump is encrypted to a public key (RSA, via openssl smime) so the backup host cannot read it.
-# Restore: openssl smime -decrypt -binary -inform DER -inkey backup.key.pem -in F | pg_restore -d "$DATABASE_URL"
-# The audit tables are restored as they are; run GET /api/audit/verify after a restore.
+# Restore into a new, empty database with restore.sh (checksum, roles, audit queue ids; see there),
+# then run GET /api/audit/verify?full=true. Drilled by backend/test/infra/backup-drill.test.ts.
 set -euo pipefail
 : "${DATABASE_URL:?DATABASE_URL is required}"
 : "${BACKUP_DIR:?BACKUP_DIR is required}"
