@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AgencyKindT, Uuid } from '../identity/identity.schemas.js';
 
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
-const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+// Years 1000–2999 only: a date the database can hold, whatever the date formats let through.
+const IsoDate = Type.String({ format: 'date', pattern: '^[12][0-9]{3}-', description: 'YYYY-MM-DD' });
 const Timestamp = Type.String({ description: 'ISO 8601 date and time' });
 
 export const AreaParams = Type.Object({ area: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
@@ -24,7 +25,7 @@ const Location = Type.Object(
 
 export const ObservationBody = Type.Object(
   {
-    observedAt: Type.String({ format: 'date-time', description: 'When it was seen; not in the future' }),
+    observedAt: Type.String({ format: 'date-time', pattern: '^[12][0-9]{3}-', description: 'When it was seen; not in the future' }),
     place: Text(200),
     location: Type.Optional(Location),
     category: Type.String({ minLength: 1, maxLength: 40, description: 'A code of policies/observation-categories.yaml' }),
