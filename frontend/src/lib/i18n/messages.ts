@@ -23,6 +23,8 @@ import svSignin from '../../../messages/sv.signin.json';
 import enSignin from '../../../messages/en.signin.json';
 import svAreas from '../../../messages/sv.areas.json';
 import enAreas from '../../../messages/en.areas.json';
+import svRetention from '../../../messages/sv.retention.json';
+import enRetention from '../../../messages/en.retention.json';
 
 // One catalogue per area of the app (core, cases, consents, audit, documents, meetings, admin,
 // the user's own account, sign-in), merged per locale.
@@ -38,7 +40,8 @@ const sv = {
 	...svAdmin,
 	...svAccount,
 	...svSignin,
-	...svAreas
+	...svAreas,
+	...svRetention
 };
 const en = {
 	...enCore,
@@ -52,7 +55,8 @@ const en = {
 	...enAdmin,
 	...enAccount,
 	...enSignin,
-	...enAreas
+	...enAreas,
+	...enRetention
 };
 
 /** Swedish is the default and the source of the key set: a key missing in sv.json is a type error. */

@@ -22,6 +22,7 @@ export type AuditExtractGroups = Json<paths['/api/audit/subjects/{id}/extract/gr
 export type AuditTimelineQuery = paths['/api/audit/timeline']['get']['parameters']['query'];
 export type AuditTimeline = Json<paths['/api/audit/timeline']['get']['responses'][200]>;
 export type AuditTimelinePoint = AuditTimeline['points'][number];
+export type RetentionReport = Json<paths['/api/audit/retention']['get']['responses'][200]>;
 export type AuditAnomaliesQuery = NonNullable<paths['/api/audit/anomalies']['get']['parameters']['query']>;
 export type AuditAnomalies = Json<paths['/api/audit/anomalies']['get']['responses'][200]>;
 export type AuditAnomaly = AuditAnomalies['items'][number];
@@ -73,6 +74,7 @@ export function auditApi(event: RequestEvent) {
 		verify: () => get<AuditVerification>('/api/audit/verify'),
 		timeline: (query: AuditTimelineQuery) => get<AuditTimeline>('/api/audit/timeline', { query: query as Query }),
 		anomalies: (query: AuditAnomaliesQuery) => get<AuditAnomalies>('/api/audit/anomalies', { query: query as Query }),
+		retention: () => get<RetentionReport>('/api/audit/retention'),
 		extract: (subjectId: string) => get<AuditExtract>('/api/audit/subjects/{id}/extract', { params: { id: subjectId } }),
 		/** The extract grouped per day × agency × action; 400 for a bad filter, 409 for an agency filter while agencies are held back. */
 		extractGroups: (subjectId: string, query: AuditExtractGroupsQuery) =>

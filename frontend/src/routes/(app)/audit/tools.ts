@@ -6,5 +6,6 @@ export const AUDIT_TOOLS: readonly { href: string; label: MessageKey; descriptio
 	{ href: '/audit/search', label: 'audit.tools.search', description: 'audit.tools.search.description' },
 	{ href: '/audit/timeline', label: 'audit.tools.timeline', description: 'audit.tools.timeline.description' },
 	{ href: '/audit/anomalies', label: 'audit.tools.anomalies', description: 'audit.tools.anomalies.description' },
-	{ href: '/audit/subjects', label: 'audit.tools.subjects', description: 'audit.tools.subjects.description' }
+	{ href: '/audit/subjects', label: 'audit.tools.subjects', description: 'audit.tools.subjects.description' },
+	{ href: '/audit/retention', label: 'retention.tool', description: 'retention.tool.description' }
 ];
