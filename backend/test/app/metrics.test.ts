@@ -100,6 +100,16 @@ describe('metrics', () => {
     expect(sample(text, 'samverka_audit_verification_timestamp_seconds')).toBeGreaterThanOrEqual(Math.floor(started));
   });
 
+  it('counts throttled sign-ins', async () => {
+    const before = sample(await scrape(), 'samverka_sign_in_refusals_total{outcome="throttled"}');
+    const attempt = () =>
+      t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'police', password: 'not-the-password-1' } });
+    let status = 0;
+    for (let i = 0; i <= t.config.LOGIN_MAX_FAILURES && status !== 429; i++) status = (await attempt()).statusCode;
+    expect(status).toBe(429);
+    expect(sample(await scrape(), 'samverka_sign_in_refusals_total{outcome="throttled"}')).toBe(before + 1);
+  });
+
   it('is not served on the public port, and its own port serves nothing else', async () => {
     for (const path of ['/metrics', '/api/metrics']) {
       const res = await t.app.inject({ method: 'GET', url: path });
@@ -108,5 +118,23 @@ describe('metrics', () => {
     }
     const other = await fetch(url.replace('/metrics', '/api/health'));
     expect(other.status).toBe(404);
+  });
+});
+
+describe('metrics while the database is away', () => {
+  it('show the API not ready and the audit queue as unknown, and still answer', async () => {
+    const t = await createTestApp({}, { seed: false });
+    try {
+      const { port } = await t.app.metrics.listen('127.0.0.1', 0);
+      await t.orm.close();
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(sample(text, 'samverka_ready')).toBe(0);
+      expect(sample(text, 'samverka_audit_queue_depth')).toBeNaN();
+    } finally {
+      await t.app.close();
+      await t.sql.end();
+    }
   });
 });
