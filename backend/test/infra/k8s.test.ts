@@ -326,10 +326,15 @@ describe('Kubernetes manifests (infra/k8s)', () => {
         expect(c.readinessProbe && c.livenessProbe, `${c.name} probes`).toBeTruthy();
       }
     }
-    // The API runs the image's own command: the compiled backend (infra/docker/Dockerfile).
+    // The API runs the image's own command: the compiled backend, no TypeScript loader.
     const c = api.spec.template.spec.containers[0]!;
     expect(c.command).toBeUndefined();
     expect(c.args).toBeUndefined();
+    const cmd = /^CMD (\[.*\])$/m.exec(fs.readFileSync(path.join(repoRoot, 'infra/docker/Dockerfile'), 'utf8'))!;
+    const argv = JSON.parse(cmd[1]!) as string[];
+    expect(argv[0]).toBe('node');
+    expect(argv.at(-1)).toBe('backend/dist/server.js');
+    expect(argv).not.toContain('tsx');
   });
 
   it('CloudNativePG: three instances, synchronous commit, WAL archiving and nightly base backups through the Barman Cloud plugin', () => {
