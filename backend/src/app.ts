@@ -19,6 +19,7 @@ import { DailyDigest } from './modules/notifications/digest.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { printoutsRoutes } from './modules/printouts/printouts.routes.js';
 import { authRoutes } from './modules/identity/identity.routes.js';
+import { accountRoutes } from './modules/identity/account.routes.js';
 import { oidcRoutes } from './modules/identity/oidc/oidc.routes.js';
 import { adminRoutes } from './modules/admin/admin.routes.js';
 import { scimRoutes, scimTokenRoutes } from './modules/scim/scim.routes.js';
@@ -157,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (api) => {
       await api.register(healthRoutes);
       await api.register(authRoutes);
+      await api.register(accountRoutes);
       await api.register(oidcRoutes);
       await api.register(adminRoutes);
       await api.register(scimTokenRoutes);
@@ -167,8 +169,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(documentsRoutes);
       await api.register(agendaRoutes);
       await api.register(notificationsRoutes);
-      await api.register(concernsRoutes);
       await api.register(areasRoutes);
+      await api.register(concernsRoutes);
       await api.register(statsRoutes);
       await api.register(retentionRoutes);
       api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
