@@ -54,4 +54,7 @@ export const OverviewOut = Type.Object({
   outcomes: FigureTable,
   concerns: FigureTable,
   medians: Type.Object({ concernToCase: Median, caseToFirstPlan: Median }),
+  outcomeLabels: Type.Record(Type.String(), Type.Object({ sv: Type.String(), en: Type.String() }), {
+    description: 'The outcome codes of policies/case-outcomes.yaml, in Swedish and English',
+  }),
 });

@@ -171,6 +171,7 @@ export class StatsService {
         concernToCase: { days: openedFromConcerns ? oneDecimal(concerns.toCaseDays) : null, count: openedFromConcerns },
         caseToFirstPlan: { days: firstPlan ? oneDecimal(cases.firstPlan.days) : null, count: firstPlan },
       },
+      outcomeLabels: policies.caseOutcomes.outcomes,
     };
   }
 }
