@@ -5,7 +5,8 @@ import { Migration } from '@mikro-orm/migrations';
  * 1 §, and how the intake triages it. The person is named by personnummer, or by name and birth
  * date when the number is unknown. A readable reference per year (`ORO-2026-0001`) is assigned by
  * a trigger, like case numbers, so that two reports at once never share one.
- * The intake reads an area's open concerns, most urgent and newest first: an index for exactly that.
+ * The intake reads its areas' open concerns, most urgent and newest first: an index in that order,
+ * read from its start until a page of the unit's areas is found (a unit takes most areas, or a few busy ones).
  */
 export class Migration20261205019000Concerns extends Migration {
   override async up(): Promise<void> {
@@ -51,7 +52,7 @@ export class Migration20261205019000Concerns extends Migration {
       );
       CREATE UNIQUE INDEX concern_reference_uq ON concern (reference);
       CREATE INDEX concern_reporter_idx ON concern (reporter_user_id, created_at DESC);
-      CREATE INDEX concern_queue_idx ON concern (area, urgency_rank, created_at DESC, id) WHERE status <> 'closed';
+      CREATE INDEX concern_queue_idx ON concern (urgency_rank, created_at DESC, id);
       CREATE INDEX concern_area_idx ON concern (area, created_at DESC, id);
       CREATE INDEX concern_pin_idx ON concern (personal_identity_number) WHERE personal_identity_number IS NOT NULL;
       CREATE INDEX concern_birth_date_idx ON concern (birth_date);

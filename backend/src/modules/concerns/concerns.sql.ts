@@ -66,7 +66,9 @@ const STATUS_WHERE: Record<ListStatus, string> = { open: "c.status <> 'closed'",
 /**
  * A page of concerns in a view's scope (params: agency id, areas, user id, limit, offset): the
  * intake its agency's areas, the coordinator all (both most urgent, then newest, first), the
- * reporter its own (newest first). One fixed text per scope and status.
+ * reporter its own (newest first). The page is chosen on the concern rows alone, and only its
+ * rows get the marker's subqueries (computed before the sort, they would run for every row in
+ * scope). One fixed text per scope and status.
  */
 export function concernListSql(view: ConcernView, status: ListStatus): string {
   // Every scope binds the user id, so that the parameters are the same for all three texts.
@@ -77,7 +79,10 @@ export function concernListSql(view: ConcernView, status: ListStatus): string {
         ? 'c.reporter_user_id = ?::uuid'
         : '?::uuid IS NOT NULL';
   const order = view === 'reporter' ? 'c.created_at DESC, c.id' : 'c.urgency_rank, c.created_at DESC, c.id';
-  return `SELECT ${COLUMNS} ${FROM} WHERE ${scope} AND ${STATUS_WHERE[status]} ORDER BY ${order} LIMIT ? OFFSET ?`;
+  return `SELECT ${COLUMNS} FROM (SELECT ?::uuid AS agency_id, ?::text[] AS areas) p
+  CROSS JOIN LATERAL (SELECT c.id FROM concern c WHERE ${scope} AND ${STATUS_WHERE[status]} ORDER BY ${order} LIMIT ? OFFSET ?) page
+  JOIN concern c ON c.id = page.id JOIN app_user u ON u.id = c.reporter_user_id JOIN agency a ON a.id = c.reporter_agency_id
+  ORDER BY ${order}`;
 }
 
 /** Facts for a write, locked (params: concern id). */
