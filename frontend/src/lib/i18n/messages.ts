@@ -23,6 +23,8 @@ import svSignin from '../../../messages/sv.signin.json';
 import enSignin from '../../../messages/en.signin.json';
 import svAreas from '../../../messages/sv.areas.json';
 import enAreas from '../../../messages/en.areas.json';
+import svStats from '../../../messages/sv.stats.json';
+import enStats from '../../../messages/en.stats.json';
 import svRetention from '../../../messages/sv.retention.json';
 import enRetention from '../../../messages/en.retention.json';
 
@@ -41,6 +43,7 @@ const sv = {
 	...svAccount,
 	...svSignin,
 	...svAreas,
+	...svStats,
 	...svRetention
 };
 const en = {
@@ -56,6 +59,7 @@ const en = {
 	...enAccount,
 	...enSignin,
 	...enAreas,
+	...enStats,
 	...enRetention
 };
 
