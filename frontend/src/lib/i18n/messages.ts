@@ -23,10 +23,12 @@ import svSignin from '../../../messages/sv.signin.json';
 import enSignin from '../../../messages/en.signin.json';
 import svAreas from '../../../messages/sv.areas.json';
 import enAreas from '../../../messages/en.areas.json';
-import svStats from '../../../messages/sv.stats.json';
-import enStats from '../../../messages/en.stats.json';
 import svRetention from '../../../messages/sv.retention.json';
 import enRetention from '../../../messages/en.retention.json';
+import svConcerns from '../../../messages/sv.concerns.json';
+import enConcerns from '../../../messages/en.concerns.json';
+import svStats from '../../../messages/sv.stats.json';
+import enStats from '../../../messages/en.stats.json';
 
 // One catalogue per area of the app (core, cases, consents, audit, documents, meetings, admin,
 // the user's own account, sign-in), merged per locale.
@@ -43,6 +45,7 @@ const sv = {
 	...svAccount,
 	...svSignin,
 	...svAreas,
+	...svConcerns,
 	...svStats,
 	...svRetention
 };
@@ -59,6 +62,7 @@ const en = {
 	...enAccount,
 	...enSignin,
 	...enAreas,
+	...enConcerns,
 	...enStats,
 	...enRetention
 };

@@ -4,6 +4,7 @@ import { createAdminApi } from './admin';
 import { createAgendaApi } from './agenda';
 import { createAreasApi } from './areas';
 import { createCasesApi } from './cases';
+import { createConcernsApi } from './concerns';
 import { createConsentsApi } from './consents';
 import { createDocumentsApi } from './documents';
 import { createMeetingsApi } from './meetings';
@@ -62,6 +63,9 @@ export function createApi(ctx: ApiContext) {
 
 		/** The group level per area: observations, group meetings and actions (`./areas.ts`). */
 		areas: createAreasApi(call),
+
+		/** Concerns raised with social services, and the intake's triage (`./concerns.ts`). */
+		concerns: createConcernsApi(call),
 
 		/** Cases (`./cases.ts`). */
 		cases: createCasesApi(call),
