@@ -27,6 +27,8 @@ export const sequencerLogin = (i: number): string => `samverka_sequencer_api${i}
 export async function prepareDatabase(cluster: Cluster, apis: number, secret: () => string): Promise<Logins> {
   const logins: Logins = { app: secret(), sequencer: Array.from({ length: apis }, () => secret()) };
   const admin = new pg.Client({ connectionString: cluster.haproxyUrl('postgres', cluster.superPassword, 'postgres') });
+  // A lost connection fails the pending query; the 'error' event itself must not end the drill.
+  admin.on('error', () => {});
   await admin.connect();
   try {
     const lit = (s: string): string => admin.escapeLiteral(s);

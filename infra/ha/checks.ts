@@ -84,12 +84,16 @@ export function lockFigures(samples: LockSample[]): { maxHolders: number; longes
   return { maxHolders: Math.max(0, ...samples.map((s) => s.holders.length)), longestWithoutHolderMs: longest };
 }
 
+export interface ReadySample {
+  at: number;
+  /** When the last answer came: a sample that overlaps an API's kill says nothing about readiness. */
+  end: number;
+  ready: (number | null)[];
+}
+
 /** Samples `GET /api/ready` of every API. */
-export function sampleReadiness(
-  apis: string[],
-  everyMs = 500,
-): { samples: { at: number; ready: (number | null)[] }[]; stop(): Promise<void> } {
-  const samples: { at: number; ready: (number | null)[] }[] = [];
+export function sampleReadiness(apis: string[], everyMs = 500): { samples: ReadySample[]; stop(): Promise<void> } {
+  const samples: ReadySample[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
@@ -102,7 +106,7 @@ export function sampleReadiness(
           ),
         ),
       );
-      samples.push({ at, ready });
+      samples.push({ at, end: Date.now(), ready });
       await sleep(everyMs);
     }
   })();
@@ -113,6 +117,33 @@ export function sampleReadiness(
       await loop;
     },
   };
+}
+
+/**
+ * Per API, over [from, to): how long `/api/ready` said not ready in all, and when it was ready
+ * again after the last not-ready sample (ms after `from`; 0 when it never was not ready).
+ */
+export function readinessFigures(
+  samples: ReadySample[],
+  from: number,
+  to: number,
+): { notReadyMs: number; readyAgainAfterMs: number | null }[] {
+  const window = samples.filter((s) => s.at >= from && s.end < to);
+  const apis = window[0]?.ready.length ?? 0;
+  return Array.from({ length: apis }, (_, i) => {
+    let notReadyMs = 0;
+    let lastNotReady: number | null = null;
+    let readyAgain: number | null = 0;
+    for (const [k, s] of window.entries()) {
+      const next = window[k + 1]?.at ?? s.at;
+      if (s.ready[i] !== 200) {
+        notReadyMs += next - s.at;
+        lastNotReady = s.at;
+        readyAgain = null;
+      } else if (lastNotReady !== null && readyAgain === null) readyAgain = s.at - from;
+    }
+    return { notReadyMs, readyAgainAfterMs: readyAgain };
+  });
 }
 
 export interface SessionCheck {

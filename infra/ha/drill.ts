@@ -9,7 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keysDirIn, prepareDatabase, sequencerLogin, startApi, type Api, type Logins } from './api.js';
-import { checkIntegrity, checkSessions, lockFigures, sampleReadiness, sampleSequencerLock, type SessionCheck } from './checks.js';
+import {
+  checkIntegrity,
+  checkSessions,
+  lockFigures,
+  readinessFigures,
+  sampleReadiness,
+  sampleSequencerLock,
+  type SessionCheck,
+} from './checks.js';
 import { ensurePackages, ensurePortsFree, killPostmaster, leaderNode, startCluster, streamingReplicas, type Cluster } from './cluster.js';
 import { Client, createFixture, longestWriteGap, startLoad, writesBackAfter, type Op } from './load.js';
 import { sleep, stopAll, stopPid, waitFor } from './procs.js';
@@ -32,25 +40,25 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samverka-ha-'));
 let cluster: Cluster | null = null;
 const dataDirs = (): string[] => (cluster as Cluster | null)?.nodes.map((n) => n.dataDir) ?? [];
 
-async function cleanup(): Promise<void> {
-  await stopAll(dataDirs());
-  fs.rmSync(dir, { recursive: true, force: true });
+/** Stops everything once (signals, a crash, the watchdog and the normal end may all ask). */
+let stopped: Promise<void> | null = null;
+function stopEverything(): Promise<void> {
+  stopped ??= (async () => {
+    await stopAll(dataDirs());
+    if (process.env.HA_KEEP_LOGS) console.log(`logs kept in ${dir}/log`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+  })();
+  return stopped;
 }
-
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`\n${signal}: stopping the cluster and the API processes…`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-const watchdog = setTimeout(() => {
-  console.error(`the drill ran longer than ${DEADLINE_MS / 60_000} minutes: stopping`);
-  stopping = true;
-  void cleanup().finally(() => process.exit(1));
-}, DEADLINE_MS);
+const abort = (why: string, code: number): void => {
+  if (stopped) return;
+  console.error(`\n${why}: stopping the cluster and the API processes…`);
+  void stopEverything().finally(() => process.exit(code));
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => abort(signal, 130));
+// Whatever fails outside the drill's own flow (an 'error' event nobody handles), it still stops.
+process.on('uncaughtException', (e) => abort(`HA drill failed: ${e.message}`, 1));
+const watchdog = setTimeout(() => abort(`the drill ran longer than ${DEADLINE_MS / 60_000} minutes`, 1), DEADLINE_MS);
 
 const step = (m: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${m}`);
 
@@ -147,6 +155,7 @@ async function drill(): Promise<boolean> {
   const finalHolders = locks.samples.at(-1)?.holders ?? [];
   const survivorAlive = survivor.proc.child.exitCode === null && survivor.proc.child.signalCode === null;
   const readyAtEnd = readiness.samples.at(-1)?.ready ?? [];
+  const readyAfterFailover = readinessFigures(readiness.samples, dbKillAt, apiKillAt);
 
   const count = (pred: (o: Op) => boolean): number => load.ops.filter(pred).length;
   const statuses = (kind: Op['kind']): Record<string, number> => {
@@ -181,6 +190,7 @@ async function drill(): Promise<boolean> {
       writesBackAfterMs: dbRecoveryMs,
       oldLeaderStreamingAgainAfterMs: rejoinMs,
       writesNotAcknowledged: unacked(dbKillAt, apiKillAt),
+      readiness: readyAfterFailover,
     },
     apiKill: {
       killedApi: victim.index,
@@ -217,6 +227,11 @@ async function drill(): Promise<boolean> {
       sessions.every((s) => s.usableOnOther && s.refusedOnOtherAfterMs !== null),
     ],
     ['the surviving API process stayed up', survivorAlive],
+    [
+      `every API ready again ≤ ${RECOVERY_TARGET_MS / 1000} s after the leader's kill`,
+      readyAfterFailover.length === 2 &&
+        readyAfterFailover.every((r) => r.readyAgainAfterMs !== null && r.readyAgainAfterMs <= RECOVERY_TARGET_MS),
+    ],
     ['every API ready at the end', readyAtEnd.length === 2 && readyAtEnd.every((s) => s === 200)],
   ];
   const passed = checks.every(([, ok]) => ok);
@@ -235,6 +250,11 @@ async function drill(): Promise<boolean> {
   console.log(
     `  longest gap between acknowledged writes:                             ${(figures.longestGapBetweenAcknowledgedWritesMs / 1000).toFixed(2)} s`,
   );
+  const readyText = readyAfterFailover.map(
+    (r, i) =>
+      `API ${i + 1} not ready for ${(r.notReadyMs / 1000).toFixed(1)} s, ready again after ${r.readyAgainAfterMs === null ? '—' : `${(r.readyAgainAfterMs / 1000).toFixed(1)} s`}`,
+  );
+  console.log(`  /api/ready after the leader's kill: ${readyText.join('; ')}`);
   console.log(
     `  acknowledged writes: ${integrity.ackedEntries} entries + ${integrity.ackedConsents} consents; lost: ${integrity.lostEntries + integrity.lostConsents}`,
   );
@@ -265,16 +285,11 @@ try {
   ok = await drill();
 } catch (e) {
   console.error(`HA drill failed: ${(e as Error).message}`);
-  console.error(`logs were in ${dir}/log (removed on exit; set HA_KEEP_LOGS=1 to keep them)`);
+  if (!process.env.HA_KEEP_LOGS) console.error('set HA_KEEP_LOGS=1 to keep the logs of the cluster and the API processes');
 } finally {
   clearTimeout(watchdog);
-  if (!stopping) {
-    step('stopping everything the drill started');
-    if (process.env.HA_KEEP_LOGS) {
-      await stopAll(dataDirs());
-      console.log(`logs kept in ${dir}/log`);
-    } else await cleanup();
-    step(`done: ${ok ? 'passed' : 'FAILED'}`);
-  }
+  step('stopping everything the drill started');
+  await stopEverything();
+  step(`done: ${ok ? 'passed' : 'FAILED'}`);
 }
 process.exit(ok ? 0 : 1);
