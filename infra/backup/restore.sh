@@ -65,7 +65,16 @@ BEGIN
   END IF;
 END
 \$rebase\$;"
-section() { decrypt | pg_restore --no-owner --section="$1" --file=-; }
+# Default privileges name the role that set them in the source; they become RESTORE_ROLE's, who
+# owns the tables now (never applied to table data: only the schema sections are rewritten).
+owned_by_restore_role() {
+  if [ -n "${RESTORE_ROLE:-}" ] && [ "$1" != data ]; then
+    sed -E "s/^ALTER DEFAULT PRIVILEGES FOR ROLE [a-z_][a-z0-9_]* /ALTER DEFAULT PRIVILEGES FOR ROLE \"${RESTORE_ROLE}\" /"
+  else
+    cat
+  fi
+}
+section() { decrypt | pg_restore --no-owner --section="$1" --file=- | owned_by_restore_role "$1"; }
 # One transaction, committed only after every section streamed whole: a decryption that fails
 # half-way leaves it open, and psql's exit rolls it back.
 {

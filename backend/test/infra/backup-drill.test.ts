@@ -220,11 +220,13 @@ describe('backup and restore drills on real PostgreSQL', () => {
   it('restore.sh restores it into a fresh cluster with the same rows, and refuses a damaged dump or a database in use', async () => {
     const target = initCluster(path.join(dir, 'clusters', 'restored'), await freePort(), { fsync: 'off' });
     clusters.push(target);
-    await target.query('postgres', `CREATE DATABASE ${DB}`);
+    // As in production: the tables belong to an owner role of their own, not to the superuser.
+    await target.query('postgres', 'CREATE ROLE samverka_owner LOGIN');
+    await target.query('postgres', `CREATE DATABASE ${DB} OWNER samverka_owner`);
     const restore = (file: string) =>
       spawnSync('bash', [path.join(scripts, 'restore.sh'), file], {
         encoding: 'utf8',
-        env: { ...process.env, PATH: pgPath(), DATABASE_URL: target.url(DB), BACKUP_KEY: key() },
+        env: { ...process.env, PATH: pgPath(), DATABASE_URL: target.url(DB), BACKUP_KEY: key(), RESTORE_ROLE: 'samverka_owner' },
       });
 
     const damaged = path.join(dir, 'damaged.dump.p7m');
@@ -242,12 +244,28 @@ describe('backup and restore drills on real PostgreSQL', () => {
     const { maxTxid } = await source.one<{ maxTxid: string }>(DB, 'SELECT max(txid)::text AS "maxTxid" FROM audit_queue');
     expect(BigInt(xid)).toBeLessThan(BigInt(maxTxid));
 
+    // A cut-off copy whose checksum was taken of it: refused, and nothing of it left behind.
+    const cut = path.join(dir, 'cut.dump.p7m');
+    fs.writeFileSync(cut, bytes.subarray(0, bytes.length >> 1));
+    fs.writeFileSync(`${cut}.sha256`, `${spawnSync('sha256sum', [cut], { encoding: 'utf8' }).stdout}`);
+    expect(restore(cut).status).not.toBe(0);
+    const { tables } = await target.one<{ tables: number }>(
+      DB,
+      "SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public'",
+    );
+    expect(tables).toBe(0);
+
     const t0 = Date.now();
     const r = restore(dump);
     expect(r.status, r.stderr).toBe(0);
     console.log(`restore.sh: ${Date.now() - t0} ms for ${Object.values(counts).reduce((a, b) => a + b, 0)} rows`);
     expect(await rowCounts(target)).toEqual(counts);
     expect(await auditHead(target)).toEqual(before);
+    const owners = await target.query<{ owner: string }>(
+      DB,
+      "SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname = 'public'",
+    );
+    expect(owners).toEqual([{ owner: 'samverka_owner' }]);
 
     const again = restore(dump);
     expect(again.status).toBe(1);
