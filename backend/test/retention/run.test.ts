@@ -197,6 +197,18 @@ describe('retention run', () => {
     expect(r.erased.find((e: { id: string }) => e.id === old.id).reference).toMatch(/^[A-ZÅÄÖ]+-\d{4}-\d+/);
   });
 
+  it('every table that refers to case content is one the erasure handles (a new one must be added to it)', async () => {
+    const { rows } = await t.sql.query<{ t: string }>(
+      `SELECT DISTINCT conrelid::regclass::text AS t FROM pg_constraint
+       WHERE contype = 'f' AND confrelid::regclass::text IN ('support_case', 'subject', 'guardian', 'consent', 'meeting', 'plan_item', 'journal_entry')
+       ORDER BY 1`,
+    );
+    const body = (await t.sql.query<{ src: string }>("SELECT prosrc AS src FROM pg_proc WHERE proname = 'retention_erase_case'")).rows[0]!
+      .src;
+    const missing = rows.map((r) => r.t).filter((table) => !new RegExp(`DELETE FROM ${table} WHERE`).test(body));
+    expect(missing).toEqual([]);
+  });
+
   it('pg-boss runs it on its schedule; after a restart nothing is erased twice', async () => {
     await t.app.retention.start(t.databaseUrl, { pollingIntervalSeconds: 0.5 });
     const schedule = (await t.sql.query("SELECT name, cron, timezone FROM pgboss.schedule WHERE name = 'retention'")).rows;
