@@ -117,6 +117,8 @@ export interface Op {
   status: number;
   /** Id of the written row, for acknowledged writes. */
   id?: string;
+  /** Request id of a 5xx problem answer other than 503, to find it in the API's log. */
+  requestId?: string;
 }
 
 export interface Load {
@@ -140,8 +142,16 @@ export function startLoad(client: Client, f: Fixture): Load {
       let op: Op;
       try {
         const r = await request(n, api);
-        const id = (r.body as { id?: unknown } | null)?.id;
-        op = { kind, api: r.api, start, end: Date.now(), status: r.status, ...(typeof id === 'string' && r.status < 300 ? { id } : {}) };
+        const { id, requestId } = (r.body ?? {}) as { id?: unknown; requestId?: unknown };
+        op = {
+          kind,
+          api: r.api,
+          start,
+          end: Date.now(),
+          status: r.status,
+          ...(typeof id === 'string' && r.status < 300 ? { id } : {}),
+          ...(typeof requestId === 'string' && r.status >= 500 && r.status !== 503 ? { requestId } : {}),
+        };
       } catch {
         op = { kind, api, start, end: Date.now(), status: 0 };
       }
@@ -184,12 +194,30 @@ export function startLoad(client: Client, f: Fixture): Load {
   };
 }
 
-/** After `at`: when the first write sent after it was acknowledged (ms after `at`), or null. */
-export function writesBackAfter(ops: Op[], at: number): number | null {
-  const firstAck = ops
-    .filter((o) => o.kind !== 'read' && o.start >= at && o.status >= 200 && o.status < 300)
-    .reduce((min, o) => Math.min(min, o.end), Infinity);
-  return Number.isFinite(firstAck) ? firstAck - at : null;
+/**
+ * After a fault at `at`: when writes were served again (ms after `at`), or null while none has
+ * been acknowledged since. The outage is the longest pause in acknowledged writes that began by
+ * `graceMs` after `at` (a killed postmaster's backends may still answer for a moment, and the
+ * outage only begins when they are gone); later pauses are not the fault's.
+ */
+export function writesBackAfter(ops: Op[], at: number, until = Infinity, graceMs = 1_000): number | null {
+  const acks = ops
+    .filter((o) => o.kind !== 'read' && o.status >= 200 && o.status < 300 && o.end <= until)
+    .map((o) => o.end)
+    .sort((a, b) => a - b);
+  let prev = acks.filter((t) => t <= at).at(-1) ?? at;
+  let longest = -1;
+  let back: number | null = null;
+  for (const t of acks) {
+    if (t <= at) continue;
+    if (prev > at + graceMs) break;
+    if (t - prev > longest) {
+      longest = t - prev;
+      back = t - at;
+    }
+    prev = t;
+  }
+  return back;
 }
 
 /** The longest time between two consecutive acknowledged writes, in ms. */
