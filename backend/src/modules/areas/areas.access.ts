@@ -26,9 +26,12 @@ export class AreaAccess {
     return row?.areas ?? [];
   }
 
-  /** The caller may perform `action` in `area`; else the denial is audited and answered 403 (areas are not secret). */
-  async require(request: FastifyRequest, actor: Actor, action: string, area: string): Promise<void> {
-    const d = this.app.policy.areaAccess(actor, action, { area, agencyAreas: await this.agencyAreas(request.em, actor) });
+  /**
+   * The caller may perform `action` in `area`; else the denial is audited and answered 403 (areas
+   * are not secret). `agencyAreas`: the agency's areas when the caller has just read them.
+   */
+  async require(request: FastifyRequest, actor: Actor, action: string, area: string, agencyAreas?: readonly string[]): Promise<void> {
+    const d = this.app.policy.areaAccess(actor, action, { area, agencyAreas: agencyAreas ?? (await this.agencyAreas(request.em, actor)) });
     if (d.allow) return;
     await this.app.audit.record(request.em, auditContextOf(request), {
       action,

@@ -34,7 +34,7 @@ export const areasRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const access = new AreaAccess(app);
   const observations = new ObservationsService(app);
   const group = new GroupService(app);
-  const pictures = new PictureService(app);
+  const pictures = new PictureService(app, access);
   const tags = ['areas'];
 
   app.get(
@@ -67,9 +67,7 @@ export const areasRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const actor = await app.requireAction(request, 'area.read', 'area');
-      const area = access.area(request.params.area);
-      await access.require(request, actor, 'area.read', area);
-      return pictures.picture(request.em, auditContextOf(request), area, request.query);
+      return pictures.picture(request, actor, access.area(request.params.area), request.query);
     },
   );
 

@@ -23,12 +23,11 @@ export const MEETING_JSON = `json_build_object(
   'decisions', m.decisions, 'heldAt', m.held_at)`;
 
 /**
- * The area's picture between two dates: visible observations per week (Monday, Stockholm time)
- * and category, open actions, the last five meetings, the agencies working there.
+ * The area's picture between two dates, as JSON: visible observations per week (Monday, Stockholm
+ * time) and category, open actions, the last five meetings, the agencies working there.
  * Parameters: area, from date, to date (inclusive), area, area, area.
  */
-export const PICTURE_SQL = `
-SELECT json_build_object(
+const PICTURE_JSON = `json_build_object(
   'weeks', coalesce((
     SELECT json_agg(json_build_object('weekStart', w.week, 'category', w.category, 'count', w.n) ORDER BY w.week, w.category)
     FROM (
@@ -48,7 +47,33 @@ SELECT json_build_object(
     SELECT json_agg(json_build_object('id', a.id, 'name', a.name, 'kind', a.kind) ORDER BY a.name)
     FROM agency a
     WHERE ? = ANY(a.areas) AND a.active AND a.kind IN ('school', 'social_services', 'police', 'leisure')), '[]'::json)
-) AS picture`;
+)`;
+
+let pictureText: { audit: string; text: string } | undefined;
+
+/**
+ * The picture in ONE statement with what it relies on and what it must record: the caller's
+ * agency's areas (read fresh: an admin's change counts at once); the picture only when the area
+ * is one of them — the fact the decision point's allow relied on — and then the read's audit event
+ * (`audit`: `app.audit.insertStatement` on `EXISTS (SELECT 1 FROM ok)`), committed before any row
+ * reaches this process. Otherwise no picture and no event: `areas` goes back to the decision
+ * point, which decides and audits the denial. Parameters: agency id, area, the audit's, then
+ * PICTURE_JSON's. One row: `areas`, `picture` (null when not answered).
+ */
+export function areaPictureSql(audit: string): string {
+  if (pictureText?.audit !== audit) {
+    pictureText = {
+      audit,
+      text: `WITH ag AS MATERIALIZED (
+  SELECT coalesce((SELECT a.areas FROM agency a WHERE a.id = ?::uuid), '{}'::text[]) AS areas
+), ok AS MATERIALIZED (
+  SELECT 1 FROM ag WHERE ?::text = ANY(ag.areas)
+), audit AS (${audit})
+SELECT ag.areas, (SELECT ${PICTURE_JSON} WHERE EXISTS (SELECT 1 FROM ok)) AS picture FROM ag`,
+    };
+  }
+  return pictureText.text;
+}
 
 /**
  * One page of an area's visible observations, newest first. Parameters: area, from date (or
