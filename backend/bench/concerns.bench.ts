@@ -5,8 +5,8 @@
 //
 // PostgreSQL is an embedded cluster in a temporary directory (or BENCH_DATABASE_URL); the API runs
 // in its own process (bench/lib.ts startApi), so that autocannon here does not share its event
-// loop. pgbench runs the route's two statements (the caller's areas, then the page with its
-// marker) with the parameters inlined; the route's session check and audit insert are not in it.
+// loop. pgbench runs the route's one statement (the caller's areas, the page with its marker and
+// its audit events) with the parameters inlined; the route's session check is not in it.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import { initOrm, migrate } from '../src/db/orm.js';
 import { seedDemo } from '../src/db/seed.js';
 import { concernListSql } from '../src/modules/concerns/concerns.sql.js';
 import { freePort, login as apiLogin, startApi, type ApiProcess } from './lib.js';
+import { AuditService } from '../src/plugins/app/audit.js';
 import { BenchResults } from './results.js';
 
 const CASES = Number(process.env.BENCH_CASES ?? 100_000);
@@ -161,21 +162,40 @@ async function run(url: string, headers: Record<string, string>): Promise<Stats>
   return percentiles(latencies, SECONDS, non2xx);
 }
 
-const literal = (v: unknown): string =>
-  Array.isArray(v)
-    ? `'{${v.map((x) => `"${String(x)}"`).join(',')}}'`
-    : typeof v === 'number'
-      ? String(v)
-      : `'${String(v).replace(/'/g, "''")}'`;
+const literal = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
-/** The route's statements with its parameters inlined; the page's offset is pgbench's random page. */
-function pgbenchScript(agency: string, user: string, areas: string[]): string {
-  const params: unknown[] = [agency, areas, user, PAGE_SIZE + 1];
+/**
+ * pgbench takes every `:name` for one of its variables, also inside a string literal (the
+ * timestamps' `HH24:MI:SS`, the audit rows' `"reason":"intake"`): such a literal is written as
+ * the same constant with its colons escaped (U&'…\003A…'), which PostgreSQL reads identically.
+ */
+const colonSafe = (text: string): string =>
+  text.replace(/'(?:[^']|'')*'/g, (lit) => (/:\w/.test(lit) ? `U&${lit.replace(/\\/g, '\\\\').replace(/:/g, '\\003A')}` : lit));
+
+/**
+ * The route's one statement (concernListSql) with its parameters inlined as the route binds them;
+ * the page's offset is pgbench's random page. Audit event ids must be unique, so the one parameter
+ * that cannot be a fixed literal, the events' ids, is minted in the statement (limit + 1 fresh uuids).
+ */
+function pgbenchScript(agency: string, user: string, auditJson: string): string {
+  const ids = `(SELECT array_agg(gen_random_uuid()) FROM generate_series(1, ${PAGE_SIZE + 1}))`;
+  const params: string[] = [
+    literal(agency),
+    literal(agency),
+    literal(user),
+    String(PAGE_SIZE + 1),
+    ':off',
+    ids,
+    literal(auditJson),
+    String(PAGE_SIZE),
+    String(PAGE_SIZE),
+  ];
   let i = 0;
   const list = concernListSql('intake', 'open')
-    .replace(/\?/g, () => (i < params.length ? literal(params[i++]) : ':off'))
+    .replace(/\?/g, () => params[i++]!)
     .replace(/\s+/g, ' ');
-  return `\\set off random(0, ${PAGES - 1}) * ${PAGE_SIZE}\nSELECT areas FROM agency WHERE id = '${agency}';\n${list};\n`;
+  if (i !== params.length) throw new Error(`concernListSql takes ${i} parameters, the bench gives ${params.length}`);
+  return `\\set off random(0, ${PAGES - 1}) * ${PAGE_SIZE}\n${colonSafe(list)};\n`;
 }
 
 function findPgbench(): string | null {
@@ -267,13 +287,20 @@ try {
 
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const { rows } = await client.query<{ id: string; agency_id: string; areas: string[] }>(
-    "SELECT u.id, u.agency_id, a.areas FROM app_user u JOIN agency a ON a.id = u.agency_id WHERE u.username = 'social'",
-  );
+  const { rows } = await client.query<{ id: string; agency_id: string }>("SELECT id, agency_id FROM app_user WHERE username = 'social'");
   await client.end();
+  const social = rows[0]!;
+  // The route's audit rows, as it builds them for this caller (the request's own ids aside).
+  const audit = new AuditService().insertStatement(
+    { actorId: social.id, actorAgencyId: social.agency_id, actorRole: 'social_worker', requestId: 'bench', clientIp: '127.0.0.1' },
+    [
+      { action: 'concern.list', resourceType: 'concern', outcome: 'allowed', reason: 'intake' },
+      { action: 'concern.read', resourceType: 'concern', outcome: 'allowed', reason: 'intake' },
+    ],
+  );
   const bin = findPgbench();
   err('the same SQL through pgbench…\n');
-  const pgStats = bin ? await pgbench(bin, url, pgbenchScript(rows[0]!.agency_id, rows[0]!.id, rows[0]!.areas), tmp) : null;
+  const pgStats = bin ? await pgbench(bin, url, pgbenchScript(social.agency_id, social.id, String(audit.params[0])), tmp) : null;
 
   const ms = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(1)).padStart(7);
   console.log(`\n  ${'intake queue'.padEnd(14)} ${'req/s'.padStart(7)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'p99'.padStart(7)}`);

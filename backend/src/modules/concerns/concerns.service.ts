@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql, transaction } from '../../db/sql.js';
 import { isoDate } from '../../lib/personnummer.js';
 import { badRequest, conflict, forbidden, notFound } from '../../lib/problem.js';
+import { uuidv7 } from '../../lib/uuid7.js';
 import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
 import type { CasesService } from '../cases/cases.service.js';
@@ -162,14 +163,20 @@ export class ConcernsService {
     });
   }
 
+  /**
+   * A page of the queue in ONE round trip: the scope's areas, the page with its marker, and its
+   * audit events (the list, then a read of each concern shown) in one statement, committed before
+   * the answer leaves; each concern then shaped by the decision point.
+   */
   async list(
     em: EntityManager,
     actor: Actor,
     query: ConcernListQuery,
     ctx: AuditContext,
   ): Promise<{ view: ConcernView; items: ConcernOut[]; nextOffset: number | null }> {
-    const who = await this.concernActor(em, actor);
-    const decision = this.app.policy.concernAccess(who, 'concern.list', null);
+    // A list's decision has no facts, so the rule does not look at the agency's areas (see
+    // decideConcern); the statement reads them for the intake's scope.
+    const decision = this.app.policy.concernAccess({ ...actor, areas: [] }, 'concern.list', null);
     if (!decision.allow) {
       await this.app.audit.record(em, ctx, { action: 'concern.list', resourceType: RESOURCE, outcome: 'denied', reason: decision.reason });
       throw notFound();
@@ -177,20 +184,27 @@ export class ConcernsService {
     const view = decision.reason as ConcernView;
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
-    const rows = await sql<ConcernRow>(em, concernListSql(view, query.status ?? 'open'), [
+    const events: AuditEvent[] = [
+      { action: 'concern.list', resourceType: RESOURCE, outcome: 'allowed', reason: view },
+      { action: 'concern.read', resourceType: RESOURCE, outcome: 'allowed', reason: view },
+    ];
+    const audit = this.app.audit.insertStatement(ctx, events);
+    const [page] = await sql<{ fetched: number; items: ConcernOut[] }>(em, concernListSql(view, query.status ?? 'open'), [
       actor.agencyId,
-      who.areas,
+      actor.agencyId,
       actor.id,
       limit + 1,
       offset,
+      `{${Array.from({ length: limit + 1 }, () => uuidv7()).join(',')}}`,
+      ...audit.params,
+      limit,
+      limit,
     ]);
-    const page = rows.slice(0, limit);
-    const events: AuditEvent[] = [
-      { action: 'concern.list', resourceType: RESOURCE, outcome: 'allowed', reason: view },
-      ...page.map((r) => ({ action: 'concern.read', resourceType: RESOURCE, resourceId: r.id, outcome: 'allowed' as const, reason: view })),
-    ];
-    await this.app.audit.record(em, ctx, events);
-    return { view, items: page.map((r) => this.shape(view, r)), nextOffset: rows.length > limit ? offset + limit : null };
+    return {
+      view,
+      items: page!.items.map((c) => this.app.policy.shapeConcern(view, c, c.protectedIdentity === true) as ConcernOut),
+      nextOffset: page!.fetched > limit ? offset + limit : null,
+    };
   }
 
   /**
