@@ -1,4 +1,5 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import pino from 'pino';
 import { entities } from './entities.js';
 import { applyGrants } from './grants.js';
 
@@ -7,6 +8,19 @@ export type Orm = MikroORM;
 interface PooledConnection {
   query(sql: string, cb: (err: Error | null) => void): void;
 }
+
+/**
+ * knex prints its own warnings (e.g. "Connection Error: …" when PostgreSQL goes away during a
+ * failover) as plain text on stdout, which breaks the JSON log lines operators parse. They go
+ * through pino instead; they name the error only, never a statement or its values.
+ */
+const driverLog = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'samverka-api', component: 'database-driver' } });
+const driverLogger = {
+  warn: (message: unknown) => driverLog.warn({ detail: String(message) }, 'database driver warning'),
+  error: (message: unknown) => driverLog.error({ detail: String(message) }, 'database driver error'),
+  deprecate: (message: unknown) => driverLog.debug({ detail: String(message) }, 'database driver deprecation'),
+  debug: (message: unknown) => driverLog.debug({ detail: String(message) }, 'database driver debug'),
+};
 
 /** Name of the API's pooled connections in pg_stat_activity (operators and tests find them by it). */
 export const POOL_APPLICATION_NAME = 'samverka-api';
@@ -45,6 +59,7 @@ export function ormOptions(clientUrl: string, poolMax = 10, role?: string): Opti
     },
     driverOptions: {
       acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+      log: driverLogger,
       connection: { application_name: POOL_APPLICATION_NAME, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true },
     },
     allowGlobalContext: false,

@@ -149,6 +149,13 @@ describe.each([
       await db.end();
     }
     expect(api.output()).not.toContain("Unhandled 'error' event");
+    // The driver's own warnings (a connection lost with the restart) are JSON log lines too.
+    const driverLines = api
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('Connection Error'));
+    expect(driverLines.filter((l) => !l.startsWith('{"level"'))).toEqual([]);
+    expect(api.output()).toContain('"component":"database-driver"');
   }, 120_000);
 });
 
