@@ -160,6 +160,7 @@ describe('admin workspace', () => {
 		const { page } = await openPage(browser, { locale: 'en-GB' });
 		await login(page, 'admin2');
 		await page.locator('button', { hasText: 'In English' }).click();
+		await page.waitForFunction(() => document.documentElement.lang === 'en');
 		await page.goto('/admin/role-requests');
 		expect(await page.locator('h1').textContent()).toBe('Role requests');
 		await expectNoSeriousA11yViolations(page);
