@@ -32,10 +32,12 @@ const QUEUE_SQL = `
 export class Metrics {
   readonly registry = new Registry();
   private server: http.Server | null = null;
+  private readonly log: FastifyInstance['log'];
   private readonly requests: Histogram<'method' | 'route' | 'status_code'>;
   private readonly signIns: Counter<'outcome'>;
 
   constructor(app: FastifyInstance) {
+    this.log = app.log;
     const registry = this.registry;
     collectDefaultMetrics({ register: registry });
     this.requests = new Histogram({
@@ -176,8 +178,15 @@ export class Metrics {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => resolve());
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
+    // Once listening, a fault of the metrics port is logged; it never takes the API down.
+    server.on('error', (e: Error) =>
+      this.log.error({ err: { type: e.name, code: (e as { code?: string }).code } }, 'metrics server error'),
+    );
     this.server = server;
     return server.address() as AddressInfo;
   }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { PgBoss } from 'pg-boss';
 import type { Config } from '../../config.js';
-import { Backoff } from '../../db/backoff.js';
+import { ScheduledQueue } from '../../db/job-queue.js';
 import { sql } from '../../db/sql.js';
 import type { AgencyKind, Role } from '../identity/identity.entities.js';
 import type { Actor } from '../../types.js';
@@ -46,9 +45,7 @@ const RECIPIENTS_SQL = `SELECT u.id, u.username, u.display_name AS "displayName"
  */
 export class DailyDigest {
   private api?: FastifyInstance;
-  private boss?: PgBoss;
-  private stopping = false;
-  private retry?: NodeJS.Timeout;
+  private readonly queue: ScheduledQueue;
   private readonly transport: Transporter | null;
 
   constructor(
@@ -56,6 +53,16 @@ export class DailyDigest {
     private readonly log: FastifyBaseLogger,
   ) {
     this.transport = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : null;
+    this.queue = new ScheduledQueue({
+      queue: DIGEST_QUEUE,
+      schedule: config.DIGEST_SCHEDULE,
+      timezone: config.DIGEST_TIMEZONE,
+      applicationName: 'samverka-jobs',
+      label: 'job queue',
+      pollingIntervalSeconds: 2,
+      run: () => this.runOnce(),
+      log,
+    });
   }
 
   /** The routes' instance, which holds the services the start page needs. */
@@ -103,67 +110,30 @@ export class DailyDigest {
    * migration/owner connection), schedules the digest and works its queue.
    */
   async start(connectionString: string, opts: { pollingIntervalSeconds?: number } = {}): Promise<void> {
-    const boss = new PgBoss({ connectionString, schema: 'pgboss', max: 2, application_name: 'samverka-jobs' });
-    boss.on('error', (e: Error) => this.log.error({ err: { type: e.name, code: (e as { code?: string }).code } }, 'job queue error'));
-    this.boss = boss;
-    await boss.start();
-    await boss.createQueue(DIGEST_QUEUE);
-    await boss.schedule(DIGEST_QUEUE, this.config.DIGEST_SCHEDULE, null, { tz: this.config.DIGEST_TIMEZONE });
-    await boss.work(DIGEST_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 }, async () => {
-      await this.runOnce();
-    });
+    await this.queue.start(connectionString, opts);
     if (!this.transport) this.log.info('SMTP_URL is not set: daily digests are off');
   }
 
   /** The queue's counts for the metrics; null while the job queue is not started. */
   async queueStats(): Promise<{ queued: number; active: number; failed: number } | null> {
-    const q = await this.boss?.getQueue(DIGEST_QUEUE);
-    return q ? { queued: q.queuedCount, active: q.activeCount, failed: q.failedCount } : null;
+    return this.queue.stats();
   }
 
   /** Asks for a run now, through the queue (whichever worker takes it). */
   async sendNow(): Promise<string | null> {
-    if (!this.boss) throw new Error('the job queue is not started');
-    return this.boss.send(DIGEST_QUEUE);
+    return this.queue.send();
   }
 
   /**
-   * Starts the job queue without holding up or risking the API: a queue that cannot start (the
-   * database away, a restart under way) is logged and tried again with backoff until it starts
-   * or the server stops. Digests wait; requests do not.
+   * Starts the job queue without holding up or risking the API: digests wait; requests do not.
    */
   startInBackground(connectionString: string): void {
-    const backoff = new Backoff(1_000, 60_000);
-    const attempt = async (): Promise<void> => {
-      if (this.stopping) return;
-      try {
-        await this.start(connectionString);
-      } catch (e) {
-        const boss = this.boss;
-        this.boss = undefined;
-        await boss?.stop({ graceful: false, timeout: 1_000 }).catch(() => undefined);
-        const delay = backoff.next();
-        this.log.warn(
-          { err: { type: (e as Error).name, code: (e as { code?: string }).code }, retryInMs: delay },
-          'the job queue did not start; trying again',
-        );
-        this.retry = setTimeout(() => void attempt(), delay);
-        this.retry.unref();
-      }
-    };
-    void attempt();
+    this.queue.startInBackground(connectionString);
   }
 
   /** Stops the queue; a queue that fails to stop cleanly is logged, never holds up the shutdown. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.retry) clearTimeout(this.retry);
-    try {
-      await this.boss?.stop({ graceful: true, timeout: 10_000 });
-    } catch (e) {
-      this.log.warn({ err: { type: (e as Error).name, code: (e as { code?: string }).code } }, 'the job queue did not stop cleanly');
-    }
-    this.boss = undefined;
+    await this.queue.stop();
     this.transport?.close();
   }
 }
