@@ -60,7 +60,7 @@ BEGIN
     END IF;
   END LOOP;
   IF to_regclass('public.consent') IS NOT NULL THEN
-    GRANT UPDATE (withdrawn_at, withdrawn_by, withdrawal_reason) ON consent TO ${APP_ROLE};
+    GRANT UPDATE (withdrawn_at, withdrawn_by, withdrawal_reason, withdrawn_by_kind, withdrawn_by_guardian_id) ON consent TO ${APP_ROLE};
   END IF;
   IF to_regclass('public.audit_event_v') IS NOT NULL THEN
     REVOKE ALL ON audit_event_v FROM PUBLIC;
@@ -88,7 +88,7 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${
  * A table is append-only when it has a trigger refusing TRUNCATE (the audit trail, journal
  * entries, consents, receipts, the disclosure ledger): the application role may read and insert
  * there, never UPDATE, DELETE or TRUNCATE — except a consent's one-time withdrawal, granted on
- * its three withdrawal columns (the trigger refuses every other change). The audit log, its tree
+ * its withdrawal columns (the trigger refuses every other change). The audit log, its tree
  * and its checkpoints are written by the sequencer only; the queue's INSERT is granted per column
  * by its migration.
  */

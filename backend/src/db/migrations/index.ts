@@ -26,6 +26,7 @@ import { Migration20261205017000AdminChanges } from './Migration20261205017000Ad
 import { Migration20261205019000Concerns } from './Migration20261205019000Concerns.js';
 import { Migration20261205019500AreaPicture } from './Migration20261205019500AreaPicture.js';
 import { Migration20261205019900Retention } from './Migration20261205019900Retention.js';
+import { Migration20261206000100CitizenView } from './Migration20261206000100CitizenView.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -57,4 +58,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205019000Concerns', class: Migration20261205019000Concerns },
   { name: 'Migration20261205019500AreaPicture', class: Migration20261205019500AreaPicture },
   { name: 'Migration20261205019900Retention', class: Migration20261205019900Retention },
+  { name: 'Migration20261206000100CitizenView', class: Migration20261206000100CitizenView },
 ];

@@ -9,6 +9,7 @@ import {
   categoriesPolicyProblems,
   LifeAreasPolicy,
 } from '../../modules/cases/cases.policy.js';
+import { CitizenPolicy, citizenPolicyProblems } from '../../modules/citizen/citizen.policy.js';
 import { ConsentPolicy, consentPolicyProblems } from '../../modules/consents/consent.policy.js';
 import { ConcernsPolicy, concernsPolicyProblems } from '../../modules/concerns/concerns.policy.js';
 import { RetentionPolicy, retentionPolicyProblems } from '../../modules/retention/retention.policy.js';
@@ -45,6 +46,7 @@ export interface Policies {
   concerns: ConcernsPolicy;
   observationCategories: ObservationCategoriesPolicy['categories'];
   retention: RetentionPolicy;
+  citizen: CitizenPolicy;
 }
 
 function load<T extends Parameters<typeof readPolicyFile>[2]>(
@@ -82,5 +84,6 @@ export function loadPolicies(dir: string): Policies {
     concerns: load(dir, 'concerns.yaml', ConcernsPolicy, concernsPolicyProblems),
     observationCategories: readPolicyFile(dir, 'observation-categories.yaml', ObservationCategoriesPolicy).categories,
     retention: load(dir, 'retention.yaml', RetentionPolicy, retentionPolicyProblems),
+    citizen: load(dir, 'citizen.yaml', CitizenPolicy, citizenPolicyProblems),
   };
 }
