@@ -156,6 +156,13 @@ describe.each([
       .filter((l) => l.includes('Connection Error'));
     expect(driverLines.filter((l) => !l.startsWith('{"level"'))).toEqual([]);
     expect(api.output()).toContain('"component":"database-driver"');
+    // Readiness saying 503 is the probe doing its job: logged as a warning, not as an error.
+    const notReady = api
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"code":"not_ready"'));
+    expect(notReady.length).toBeGreaterThan(0);
+    expect(notReady.filter((l) => !l.startsWith('{"level":40'))).toEqual([]);
   }, 120_000);
 });
 

@@ -33,7 +33,10 @@ function send(
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
     if (error instanceof HttpProblem) {
-      if (error.status >= 500) request.log.error({ code: error.code }, 'request failed');
+      // A readiness probe answering 503 while the database is away is the probe working, every few
+      // seconds until it is back: a warning, not an error (the pool logs the outage itself).
+      if (error.code === 'not_ready') request.log.warn({ code: error.code }, 'not ready');
+      else if (error.status >= 500) request.log.error({ code: error.code }, 'request failed');
       return send(
         reply,
         request,
