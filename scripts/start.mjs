@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,14 +54,14 @@ process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 process.on('SIGHUP', () => stop(0));
 
-function run(name, args, cwd, extraEnv) {
+function run(name, args, cwd, extraEnv, stdio = ['ignore', 'inherit', 'inherit']) {
   // In a process group of its own: Ctrl+C reaches only this script, which stops the API with
   // SIGTERM so that it drains — the terminal's SIGINT would otherwise also reach the embedded
   // PostgreSQL (a child of the API) and stop it under in-flight requests.
   const child = spawn(process.execPath, args, {
     cwd,
     env: { ...env, ...extraEnv },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio,
     detached: true,
   });
   child.on('exit', (code) => {
@@ -73,6 +74,45 @@ function run(name, args, cwd, extraEnv) {
   return child;
 }
 
+// The demo e-identification (backend/scripts/demo-eid.ts): a local OpenID provider of made-up
+// people, so that the citizen pages can be tried. Only in a demo and only when no real provider
+// is configured; it prints one JSON line (issuer, client, people) once it listens.
+async function startDemoEid() {
+  const child = run(
+    'Demo e-identification',
+    ['--import', 'tsx', 'scripts/demo-eid.ts'],
+    path.join(root, 'backend'),
+    {
+      DEMO_EID_REDIRECT_URI: `${publicUrl}/citizen/login/callback`,
+      DEMO_EID_HOST: host,
+      DEMO_EID_PORT: env.DEMO_EID_PORT ?? '0',
+    },
+    ['ignore', 'pipe', 'pipe'],
+  );
+  // oidc-provider warns that its in-memory store is for development: that is what a demo is.
+  readline.createInterface({ input: child.stderr }).on('line', (line) => {
+    if (!line.includes('development-only in-memory adapter')) console.error(line);
+  });
+  const lines = readline.createInterface({ input: child.stdout });
+  const first = await new Promise((resolve) => {
+    lines.once('line', resolve);
+    child.once('exit', () => resolve(null));
+  });
+  lines.on('line', (line) => console.log(line));
+  try {
+    return JSON.parse(first);
+  } catch {
+    return null;
+  }
+}
+const demoEid = demo && !env.CITIZEN_OIDC_ISSUER ? await startDemoEid() : null;
+if (demo && !env.CITIZEN_OIDC_ISSUER && !demoEid) {
+  console.error('The demo e-identification did not start; see the messages above.');
+  stop(1);
+  // stop() exits once the children have stopped: start nothing more meanwhile.
+  await new Promise(() => setTimeout(() => {}, 30_000));
+}
+
 // A bounded V8 heap: the API's working set is small, and without a bound V8 lets it grow with the
 // machine's memory before collecting (bench:auth: ~290 MB resident unbounded, ~180 MB at 256).
 const heapMb = Number(env.API_MAX_HEAP_MB ?? 256);
@@ -81,6 +121,7 @@ run('API', [`--max-old-space-size=${heapMb}`, '--import', 'tsx', 'src/server.ts'
   HOST: '127.0.0.1',
   PORT: String(apiPort),
   DEMO: demo ? '1' : '0',
+  ...(demoEid ? { CITIZEN_OIDC_ISSUER: demoEid.issuer, CITIZEN_OIDC_CLIENT_ID: demoEid.clientId } : {}),
 });
 
 async function waitFor(url, seconds) {
@@ -128,7 +169,15 @@ ${
       coordinator  SSPF-samordnare
       auditor      dataskyddsombud
       admin        systemförvaltare
+${
+  demoEid
+    ? `
+    Mina samtycken (demo e-legitimation): ${publicUrl}/citizen — personnummer
+${demoEid.people.map((p) => `      ${p.pin}  ${p.name}, ${p.role}`).join('\n')}
+      The social worker opens a case with a guardian's personnummer and sends a consent request.
 `
+    : ''
+}`
     : ''
 }
   Stop with Ctrl+C.
