@@ -7,6 +7,8 @@ import type { ServiceKeys } from './lib/keys.js';
 import { agendaRoutes } from './modules/agenda/agenda.routes.js';
 import { areasRoutes } from './modules/areas/areas.routes.js';
 import { casesRoutes } from './modules/cases/cases.routes.js';
+import citizenPlugin from './modules/citizen/citizen.plugin.js';
+import { citizenMeRoutes } from './modules/citizen/me.routes.js';
 import { concernsRoutes } from './modules/concerns/concerns.routes.js';
 import { statsRoutes } from './modules/stats/stats.routes.js';
 import { RetentionJob } from './modules/retention/retention.job.js';
@@ -152,6 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // The app's own layer
   await app.register(authPlugin);
+  await app.register(citizenPlugin);
 
   // Routes
   await app.register(
@@ -173,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(concernsRoutes);
       await api.register(statsRoutes);
       await api.register(retentionRoutes);
+      await api.register(citizenMeRoutes);
       api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
     },
     { prefix: '/api' },

@@ -47,7 +47,8 @@ export class VerifiedTokens {
 }
 
 /**
- * Default deny: every route needs a live session unless it is declared `config: { public: true }`.
+ * Default deny: every route needs a live session unless it is declared `config: { public: true }`
+ * (or is a citizen route, `config: { citizen: true }`, which the citizen plugin guards).
  * The bearer token is verified (EdDSA, iss, aud, exp) and then the server-side session is checked
  * on every request, so sign-out and deactivation take effect on the very next request.
  */
@@ -62,6 +63,8 @@ export default fp(
 
     app.addHook('onRequest', async (request) => {
       if (request.routeOptions.config?.public === true || request.is404) return;
+      // Citizen routes have their own sessions and tokens (modules/citizen/citizen.plugin.ts).
+      if (request.routeOptions.config?.citizen === true) return;
       const header = request.headers.authorization;
       if (!header || !/^Bearer [A-Za-z0-9._~+/-]+=*$/.test(header)) throw unauthorized('Sign in to continue.');
       const token = header.slice('Bearer '.length);
