@@ -1,17 +1,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { bearer, type TestContext } from '../helpers/app.js';
+import { pin } from '../helpers/pin.js';
 
-/** A valid personnummer (12 digits) for a birth date `YYYYMMDD` and a 3-digit birth number. */
-export function pin(birthDate: string, serial = '123'): string {
-  const nine = `${birthDate.slice(2)}${serial}`;
-  let sum = 0;
-  for (let i = 0; i < 9; i++) {
-    let d = Number(nine[i]) * (i % 2 === 0 ? 2 : 1);
-    if (d > 9) d -= 9;
-    sum += d;
-  }
-  return `${birthDate}${serial}${(10 - (sum % 10)) % 10}`;
-}
+export { pin };
 
 export const MINOR = pin('20110314', '238'); // 15 years old in 2026
 export const ADULT = pin('19990101', '456');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestContext } from '../helpers/app.js';
-import { pin } from '../cases/fixtures.js';
+import { pin } from '../helpers/pin.js';
 
 /** What a seeded case holds: its ids and those of every content row. */
 export interface SeededCase {
@@ -16,7 +16,7 @@ export interface Staff {
   partnerAgencyId: string;
 }
 
-export async function staff(t: TestContext): Promise<Staff> {
+export async function staff(t: Pick<TestContext, 'sql'>): Promise<Staff> {
   const { rows } = await t.sql.query<{ username: string; id: string; agency_id: string }>(
     "SELECT username, id, agency_id FROM app_user WHERE username IN ('social','school')",
   );
@@ -33,7 +33,7 @@ const yearsAgo = (years: number): string => new Date(Date.now() - years * 365.25
  * journal, plan with follow-up and history, meeting with a decision, a document, the closing.
  */
 export async function seedCase(
-  t: TestContext,
+  t: Pick<TestContext, 'sql'>,
   s: Staff,
   o: { birthDate: string; status: 'open' | 'closed'; closedYearsAgo?: number; entryYearsAgo: number; subjectId?: string },
 ): Promise<SeededCase> {
