@@ -9,6 +9,9 @@ import { areasRoutes } from './modules/areas/areas.routes.js';
 import { casesRoutes } from './modules/cases/cases.routes.js';
 import citizenPlugin from './modules/citizen/citizen.plugin.js';
 import { citizenMeRoutes } from './modules/citizen/me.routes.js';
+import { citizenConsentsRoutes } from './modules/citizen/consents/citizen-consents.routes.js';
+import { citizenLedgerRoutes } from './modules/citizen/ledger/citizen-ledger.routes.js';
+import { citizenAuthRoutes } from './modules/citizen/auth/citizen-auth.routes.js';
 import { concernsRoutes } from './modules/concerns/concerns.routes.js';
 import { statsRoutes } from './modules/stats/stats.routes.js';
 import { RetentionJob } from './modules/retention/retention.job.js';
@@ -176,7 +179,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(concernsRoutes);
       await api.register(statsRoutes);
       await api.register(retentionRoutes);
+      await api.register(citizenAuthRoutes);
       await api.register(citizenMeRoutes);
+      await api.register(citizenConsentsRoutes);
+      await api.register(citizenLedgerRoutes);
       api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
     },
     { prefix: '/api' },

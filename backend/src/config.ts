@@ -91,6 +91,22 @@ const Env = Type.Object({
    * provider sends the browser back to `<ORIGIN>/login/oidc/callback` (register that redirect URI).
    */
   ORIGIN: Type.String({ default: 'http://127.0.0.1:5173', pattern: '^https?://[^/?#]+$' }),
+  /**
+   * The person's own view: the municipality's e-service identity provider (an OpenID provider
+   * vouching for a Swedish eID, e.g. through Sweden Connect). Unset: citizens cannot sign in
+   * (GET /api/citizen/auth/start answers 404). The provider sends the browser back to
+   * `<ORIGIN>/citizen/login/callback` (register that redirect URI). Plain http only outside production.
+   */
+  CITIZEN_OIDC_ISSUER: Type.Optional(Type.String({ pattern: '^https?://[^?#]+$' })),
+  CITIZEN_OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  /** `env:NAME` (another variable) or `file:name` (in KEYS_DIR), never the secret itself; unset: a public client (PKCE only). */
+  CITIZEN_OIDC_CLIENT_SECRET: Type.Optional(Type.String({ pattern: '^(env:[A-Za-z_][A-Za-z0-9_]*|file:[A-Za-z0-9._-]+)$' })),
+  /** The ID token claim carrying the personnummer (12 digits, checked with its Luhn digit). */
+  CITIZEN_OIDC_PIN_CLAIM: Type.String({ default: 'personal_identity_number', minLength: 1, maxLength: 100 }),
+  /** The level of assurance asked for (acr_values) and required of the ID token's `acr`. */
+  CITIZEN_OIDC_ACR: Type.String({ default: 'http://id.elegnamnden.se/loa/1.0/loa3', minLength: 1, maxLength: 255 }),
+  /** The claim with the provider's transaction reference (kept as a consent's evidence); without it the `jti`, else the assertion hash. */
+  CITIZEN_OIDC_TXN_CLAIM: Type.String({ default: 'txn', minLength: 1, maxLength: 100 }),
   /** SMTP server for e-mail (smtp:// or smtps://, credentials in the URL); unset: no digests are sent. */
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'Samverka <no-reply@samverka.invalid>', minLength: 3 }),
@@ -124,6 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${[...new Set(lines)].join('\n')}`);
   }
   const config = converted as Config;
+  if (config.CITIZEN_OIDC_ISSUER && !config.CITIZEN_OIDC_CLIENT_ID) {
+    throw new ConfigError('Invalid configuration:\n  CITIZEN_OIDC_CLIENT_ID: required with CITIZEN_OIDC_ISSUER');
+  }
   if (config.NODE_ENV === 'production') {
     const missing: string[] = [];
     if (!config.DATABASE_URL) missing.push('  DATABASE_URL: required in production (embedded PostgreSQL is for development only)');

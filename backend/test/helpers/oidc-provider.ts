@@ -38,6 +38,12 @@ export interface OidcTestProviderOptions {
   clients: OidcTestClient[];
   accounts: OidcTestAccount[];
   host?: string;
+  /**
+   * Account claims put in the ID token itself (with scope `openid`), as an e-identification
+   * provider does with the personnummer and its transaction reference (`personal_identity_number`,
+   * `txn`). Default: none — the ID token carries `sub` and the rest comes from userinfo.
+   */
+  idTokenClaims?: string[];
 }
 
 export type IdTokenClaims = Record<string, unknown>;
@@ -94,7 +100,9 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
   const accounts = new Map(options.accounts.map((a) => [a.sub, a]));
 
-  const configuration: Configuration = {
+  // `conformIdTokenClaims: false` (not in the package's types) lets scope claims into the ID token.
+  const idTokenClaims = options.idTokenClaims ?? [];
+  const configuration: Configuration & { conformIdTokenClaims?: boolean } = {
     clients: options.clients.map((c) => ({
       client_id: c.clientId,
       ...(c.clientSecret ? { client_secret: c.clientSecret } : {}),
@@ -106,7 +114,8 @@ export async function startOidcProvider(options: OidcTestProviderOptions): Promi
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     acrValues: [...new Set(options.accounts.map((a) => a.acr))],
-    claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
+    claims: { openid: ['sub', ...idTokenClaims], email: ['email'], profile: ['name'] },
+    ...(idTokenClaims.length > 0 ? { conformIdTokenClaims: false } : {}),
     features: { devInteractions: { enabled: false } },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
     findAccount: (_ctx: KoaContextWithOIDC, sub: string) => {

@@ -15,6 +15,8 @@ export const RATE_LIMITED_ROUTES: Readonly<Record<string, Budget>> = {
   'POST /api/auth/login': 'login',
   'GET /api/auth/oidc/:agencyId/start': 'login',
   'GET /api/auth/oidc/callback': 'login',
+  'GET /api/citizen/auth/start': 'login',
+  'GET /api/citizen/auth/callback': 'login',
   'POST /api/cases/search': 'search',
   'GET /api/audit/events': 'search',
   'POST /api/audit/subjects/lookup': 'search',
