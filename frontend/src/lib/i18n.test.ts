@@ -1,17 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { IntlMessageFormat } from 'intl-messageformat';
-import { compileMessage, formatWait, messageCatalogs, translate, type MessageKey } from './i18n/messages';
+import { compileMessage, formatWait, inArabicScope, messageCatalogs, textDirection, translate, type MessageKey } from './i18n/messages';
 
-const { sv, en } = messageCatalogs;
+const { sv, en, ar } = messageCatalogs;
 
 describe('message files', () => {
 	it('sv and en define exactly the same keys', () => {
 		expect(Object.keys(en).sort()).toEqual(Object.keys(sv).sort());
 	});
 
+	it('ar defines exactly the citizen area and the core strings its pages show', () => {
+		expect(Object.keys(sv).filter((key) => key.startsWith('citizen.')).length).toBeGreaterThan(0);
+		expect(Object.keys(ar).sort()).toEqual(Object.keys(sv).filter(inArabicScope).sort());
+	});
+
 	it.each([
 		['sv', sv],
-		['en', en]
+		['en', en],
+		['ar', ar]
 	] as const)('%s has no empty or non-string values', (_locale, messages) => {
 		const bad = Object.entries(messages).filter(([, v]) => typeof v !== 'string' || v.trim() === '');
 		expect(bad).toEqual([]);
@@ -19,7 +25,7 @@ describe('message files', () => {
 
 	it('are all valid ICU messages', () => {
 		const broken: string[] = [];
-		for (const [locale, messages] of [['sv', sv] as const, ['en', en] as const]) {
+		for (const [locale, messages] of [['sv', sv] as const, ['en', en] as const, ['ar', ar] as const]) {
 			for (const [key, text] of Object.entries(messages)) {
 				try {
 					new IntlMessageFormat(text, locale, undefined, { ignoreTag: true });
@@ -31,11 +37,15 @@ describe('message files', () => {
 		expect(broken).toEqual([]);
 	});
 
-	it('use the same arguments, of the same kind, in both languages', () => {
+	it('use the same arguments, of the same kind, in every language', () => {
 		const mismatched = (Object.keys(sv) as MessageKey[]).filter(
 			(key) => argumentsOf(sv[key], 'sv').join() !== argumentsOf(en[key] ?? '', 'en').join()
 		);
 		expect(mismatched).toEqual([]);
+		const mismatchedAr = (Object.keys(ar) as MessageKey[]).filter(
+			(key) => argumentsOf(sv[key], 'sv').join() !== argumentsOf(ar[key] ?? '', 'ar').join()
+		);
+		expect(mismatchedAr).toEqual([]);
 	});
 });
 
@@ -97,6 +107,19 @@ describe('translate', () => {
 		expect(compileMessage('en', 'agenda.unread')).not.toBe(compileMessage('sv', 'agenda.unread'));
 	});
 
+	it('writes Arabic right to left, with Arabic plural forms, and the rest left to right', () => {
+		expect(textDirection('ar')).toBe('rtl');
+		expect(textDirection('sv')).toBe('ltr');
+		expect(textDirection('en')).toBe('ltr');
+		expect(translate('ar', 'citizen.overview.child', { name: 'Sara', age: 2 })).toBe('Sara، سنتان');
+		expect(translate('ar', 'citizen.overview.child', { name: 'Sara', age: 14 })).toBe('Sara، 14 سنة');
+		expect(translate('sv', 'citizen.overview.child', { name: 'Sara', age: 14 })).toBe('Sara, 14 år');
+	});
+
+	it('falls back to Swedish for a staff string that has no Arabic', () => {
+		expect(translate('ar', 'start.welcome', { name: 'Sara' })).toBe('Välkommen, Sara!');
+	});
+
 	it('formats throttling waits in whole seconds or minutes, rounded up', () => {
 		expect(formatWait('sv', 1)).toBe('1 sekund');
 		expect(formatWait('sv', 45)).toBe('45 sekunder');
@@ -111,7 +134,7 @@ describe('message files per area', () => {
 		const fs = await import('node:fs');
 		const path = await import('node:path');
 		const dir = path.resolve(import.meta.dirname, '../../messages');
-		for (const locale of ['sv', 'en']) {
+		for (const locale of ['sv', 'en', 'ar']) {
 			const seen = new Map<string, string>();
 			const dupes: string[] = [];
 			for (const file of fs.readdirSync(dir).filter((f) => f.startsWith(`${locale}.`) && f.endsWith('.json'))) {

@@ -29,9 +29,13 @@ import svConcerns from '../../../messages/sv.concerns.json';
 import enConcerns from '../../../messages/en.concerns.json';
 import svStats from '../../../messages/sv.stats.json';
 import enStats from '../../../messages/en.stats.json';
+import svCitizen from '../../../messages/sv.citizen.json';
+import enCitizen from '../../../messages/en.citizen.json';
+import arCore from '../../../messages/ar.json';
+import arCitizen from '../../../messages/ar.citizen.json';
 
 // One catalogue per area of the app (core, cases, consents, audit, documents, meetings, admin,
-// the user's own account, sign-in), merged per locale.
+// the user's own account, sign-in, the citizen's own view), merged per locale.
 const sv = {
 	...svCore,
 	...svAgenda,
@@ -47,7 +51,8 @@ const sv = {
 	...svAreas,
 	...svConcerns,
 	...svStats,
-	...svRetention
+	...svRetention,
+	...svCitizen
 };
 const en = {
 	...enCore,
@@ -64,22 +69,47 @@ const en = {
 	...enAreas,
 	...enConcerns,
 	...enStats,
-	...enRetention
+	...enRetention,
+	...enCitizen
 };
 
 /** Swedish is the default and the source of the key set: a key missing in sv.json is a type error. */
 export type MessageKey = keyof typeof sv;
 export type MessageParams = Record<string, string | number>;
 
-export const locales = ['sv', 'en'] as const;
+export const locales = ['sv', 'en', 'ar'] as const;
 export type Locale = (typeof locales)[number];
 export const defaultLocale: Locale = 'sv';
 
-// Typed against sv.json, so en.json must define every key too.
-const catalogs: Record<Locale, Record<MessageKey, string>> = { sv, en };
+/** Staff pages are in Swedish and English; Arabic is offered on the citizen's pages only. */
+export const staffLocales = ['sv', 'en'] as const satisfies readonly Locale[];
+export type StaffLocale = (typeof staffLocales)[number];
+
+// Typed against sv.json, so en.json must define every key too. Arabic covers the citizen area and
+// the core strings its pages show (`arabicScope`); anything else falls back to Swedish.
+const ar: Partial<Record<MessageKey, string>> = { ...arCore, ...arCitizen };
+const catalogs: { sv: Record<MessageKey, string>; en: Record<MessageKey, string>; ar: Partial<Record<MessageKey, string>> } = {
+	sv,
+	en,
+	ar
+};
+
+/** Keys every Arabic page needs: the citizen area, and the core strings around it (the skip link). */
+export function inArabicScope(key: string): boolean {
+	return key.startsWith('citizen.') || Object.hasOwn(arCore, key);
+}
 
 export function isLocale(value: unknown): value is Locale {
 	return typeof value === 'string' && (locales as readonly string[]).includes(value);
+}
+
+export function isStaffLocale(value: unknown): value is StaffLocale {
+	return typeof value === 'string' && (staffLocales as readonly string[]).includes(value);
+}
+
+/** The writing direction of a locale, for `<html dir>`. */
+export function textDirection(locale: Locale): 'ltr' | 'rtl' {
+	return locale === 'ar' ? 'rtl' : 'ltr';
 }
 
 export function isMessageKey(value: string): value is MessageKey {
@@ -148,4 +178,8 @@ export function formatWait(locale: Locale, seconds: number | null): string {
 	return translate(locale, 'time.minutes', { count: Math.ceil(seconds / 60) });
 }
 
-export const messageCatalogs: Readonly<Record<Locale, Readonly<Record<MessageKey, string>>>> = catalogs;
+export const messageCatalogs: Readonly<{
+	sv: Readonly<Record<MessageKey, string>>;
+	en: Readonly<Record<MessageKey, string>>;
+	ar: Readonly<Partial<Record<MessageKey, string>>>;
+}> = catalogs;
