@@ -65,6 +65,16 @@ export class DailyDigest {
     });
   }
 
+  /**
+   * Sends one e-mail through the digest's SMTP transport, so that other notices need no second
+   * mailer. False when no SMTP server is configured (nothing is sent); a failed send throws.
+   */
+  async sendMail(mail: { to: string; subject: string; text: string }): Promise<boolean> {
+    if (!this.transport) return false;
+    await this.transport.sendMail({ from: this.config.MAIL_FROM, ...mail });
+    return true;
+  }
+
   /** The routes' instance, which holds the services the start page needs. */
   attach(api: FastifyInstance): void {
     this.api = api;
