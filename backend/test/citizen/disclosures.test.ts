@@ -129,6 +129,15 @@ describe('citizen: who received what, and the log extract', () => {
     expect(await denied('citizen.extract')).toEqual([{ reason: 'not_in_scope', resource_id: other.subjectId }]);
   });
 
+  it('answers 404 to a protected person before a social worker released their view — audited', async () => {
+    const hidden = await openFamilyCase(t.app, social, '393', [a.police], { protectedIdentity: 'sekretessmarkering' });
+    const session = await citizenSignIn(t.app, { personalIdentityNumber: hidden.subjectPin });
+    expect((await disclosures(`subjectId=${hidden.subjectId}`, session.headers)).statusCode).toBe(404);
+    expect((await extract(hidden.subjectId, session.headers)).statusCode).toBe(404);
+    expect((await denied('citizen.disclosure.read')).at(-1)).toEqual({ reason: 'contact_social_worker', resource_id: hidden.subjectId });
+    expect((await denied('citizen.extract')).at(-1)).toEqual({ reason: 'contact_social_worker', resource_id: hidden.subjectId });
+  });
+
   it('shows per day which agencies received which kinds of information, newest first — never a staff name', async () => {
     const res = await disclosures(`subjectId=${fam.subjectId}`, youth.headers);
     expect(res.statusCode).toBe(200);

@@ -127,6 +127,23 @@ describe('citizen: withdrawing a consent', () => {
     expect(await withdrawnCount()).toBe(0);
   });
 
+  it('answers 404 to a protected young person before a social worker released their view — audited', async () => {
+    const hidden = await openFamilyCase(t.app, social, '384', [a.police], { protectedIdentity: 'sekretessmarkering' });
+    const c = await recordConsent(t.app, social, hidden.caseId, {
+      givenBy: { kind: 'subject' },
+      agencyIds: [a.social, a.police],
+      categories: ['identity'],
+    });
+    const session = await citizenSignIn(t.app, { personalIdentityNumber: hidden.subjectPin });
+    expect((await withdraw(c.id, session.headers)).statusCode).toBe(404);
+    const { rows } = await t.sql.query(
+      "SELECT actor_role, reason FROM audit_queue WHERE action = 'citizen.consent.withdraw' AND resource_id = $1",
+      [c.id],
+    );
+    expect(rows).toEqual([{ actor_role: 'citizen_subject', reason: 'contact_social_worker' }]);
+    expect(await withdrawnCount()).toBe(0);
+  });
+
   it('answers 409 for a consent that has already ended', async () => {
     const res = await withdraw(ended.id, youth.headers);
     expect(res.statusCode).toBe(409);
