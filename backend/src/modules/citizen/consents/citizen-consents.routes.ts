@@ -78,7 +78,8 @@ export const citizenConsentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/citizen/consents/:id/withdraw',
     {
-      config,
+      // A withdrawal that fails on the server side is recorded as such (`error`).
+      config: { ...config, audit: { action: 'citizen.consent.withdraw', resourceType: 'consent' } },
       schema: {
         tags,
         summary: 'Withdraw a consent the signed-in person gave: effective on the next request of every partner; a signed receipt is issued',

@@ -42,7 +42,7 @@ export const citizenLedgerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/citizen/extract',
     {
-      config,
+      config: { ...config, audit: { action: 'citizen.extract', resourceType: 'subject' } },
       schema: {
         tags,
         summary: "The person's log extract with Merkle inclusion proofs, as a download (no staff identities)",
