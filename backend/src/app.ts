@@ -17,6 +17,8 @@ import { statsRoutes } from './modules/stats/stats.routes.js';
 import { RetentionJob } from './modules/retention/retention.job.js';
 import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { consentsRoutes } from './modules/consents/consents.routes.js';
+import { consentRequestsRoutes } from './modules/consent-requests/consent-requests.routes.js';
+import { citizenRequestsRoutes } from './modules/consent-requests/citizen-requests.routes.js';
 import { documentsRoutes } from './modules/documents/documents.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { registerMetrics } from './modules/metrics/metrics.js';
@@ -171,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(auditRoutes);
       await api.register(casesRoutes);
       await api.register(consentsRoutes);
+      await api.register(consentRequestsRoutes);
       await api.register(printoutsRoutes);
       await api.register(documentsRoutes);
       await api.register(agendaRoutes);
@@ -183,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(citizenMeRoutes);
       await api.register(citizenConsentsRoutes);
       await api.register(citizenLedgerRoutes);
+      await api.register(citizenRequestsRoutes);
       api.get('/docs/json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
     },
     { prefix: '/api' },

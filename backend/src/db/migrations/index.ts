@@ -27,6 +27,7 @@ import { Migration20261205019000Concerns } from './Migration20261205019000Concer
 import { Migration20261205019500AreaPicture } from './Migration20261205019500AreaPicture.js';
 import { Migration20261205019900Retention } from './Migration20261205019900Retention.js';
 import { Migration20261206000100CitizenView } from './Migration20261206000100CitizenView.js';
+import { Migration20261206000300ConsentRequestDeclineReason } from './Migration20261206000300ConsentRequestDeclineReason.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -59,4 +60,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205019500AreaPicture', class: Migration20261205019500AreaPicture },
   { name: 'Migration20261205019900Retention', class: Migration20261205019900Retention },
   { name: 'Migration20261206000100CitizenView', class: Migration20261206000100CitizenView },
+  { name: 'Migration20261206000300ConsentRequestDeclineReason', class: Migration20261206000300ConsentRequestDeclineReason },
 ];

@@ -59,6 +59,9 @@ export const ConsentOut = Type.Object({
   withdrawnAt: Nullable(Timestamp),
   withdrawnBy: Nullable(Uuid),
   withdrawalReason: Nullable(Type.String()),
+  /** Who withdrew it: staff (`withdrawnBy` names the user), or the person themselves (`withdrawnBy` null). */
+  withdrawnByKind: Nullable(lit(['staff', 'subject', 'guardian'] as const)),
+  withdrawnByGuardianId: Nullable(Uuid),
   receiptId: Nullable(Uuid),
 });
 export type ConsentOut = Static<typeof ConsentOut>;

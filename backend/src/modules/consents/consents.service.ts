@@ -14,9 +14,15 @@ import type { ConsentMatrixOut, ConsentOut, DisclosureOut, DisclosureQuery, Reco
 import { consentStatus, type GateEvaluator, type GateFacts, type GivenBy } from './gate.js';
 import { GATE_FACTS_JSON, gateFactsOf, type GateFactsRow } from './gate.sql.js';
 import { checkLedgerQuery, ledgerGroups, ledgerRows, type LedgerPage, type LedgerScope } from './ledger.js';
-import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ConsentReceipt } from './receipt.js';
+import { buildReceipt, canonicalJson, signReceipt, verifyReceipt, type ConsentReceipt, type ReceiptSource } from './receipt.js';
 
 type DisclosureOutT = Static<typeof DisclosureOut>;
+
+/** A consent to insert with its receipt: what the receipt says, and who recorded it. */
+export interface NewConsent extends Omit<ReceiptSource, 'consentId'> {
+  id: string;
+  recordedBy: string;
+}
 type MatrixT = Static<typeof ConsentMatrixOut>;
 
 /** A PostgreSQL array literal of validated ids or codes (knex would expand a JS array into a list). */
@@ -27,6 +33,7 @@ const ts = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM
 const CONSENT_COLUMNS = `c.id, c.case_id, c.subject_id, c.given_by_kind, c.guardian_id, c.method, c.evidence_ref, c.witness,
   c.agency_ids::text[] AS agency_ids, c.categories, c.purpose, c.valid_from::text AS valid_from, c.valid_to::text AS valid_to,
   c.recorded_by, ${ts('c.recorded_at')} AS recorded_at, ${ts('c.withdrawn_at')} AS withdrawn_at, c.withdrawn_by, c.withdrawal_reason,
+  c.withdrawn_by_kind, c.withdrawn_by_guardian_id,
   (SELECT r.id FROM consent_receipt r WHERE r.consent_id = c.id) AS receipt_id`;
 
 interface ConsentRow {
@@ -48,6 +55,8 @@ interface ConsentRow {
   withdrawn_at: string | null;
   withdrawn_by: string | null;
   withdrawal_reason: string | null;
+  withdrawn_by_kind: 'subject' | 'guardian' | null;
+  withdrawn_by_guardian_id: string | null;
   receipt_id: string | null;
 }
 
@@ -77,6 +86,9 @@ function toOut(r: ConsentRow, at: Date): ConsentOut {
     withdrawnAt: r.withdrawn_at,
     withdrawnBy: r.withdrawn_by,
     withdrawalReason: r.withdrawal_reason,
+    // A withdrawal by the person themselves has no staff user (withdrawn_by is null).
+    withdrawnByKind: r.withdrawn_at === null ? null : (r.withdrawn_by_kind ?? 'staff'),
+    withdrawnByGuardianId: r.withdrawn_by_guardian_id,
     receiptId: r.receipt_id,
   };
 }
@@ -230,7 +242,7 @@ export class ConsentsService {
   // ---- consents on a case -------------------------------------------------------------------
 
   /** The owning unit's access to a case for a consent action; anything else is audited and 404. */
-  private async ownedCase(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext): Promise<CaseFacts> {
+  async ownedCase(em: EntityManager, actor: Actor, caseId: string, action: string, ctx: AuditContext): Promise<CaseFacts> {
     const access = await this.app.caseAccess.load(em, actor, caseId, action, ctx);
     if (access.decision.reason !== 'owner') {
       await this.app.audit.record(em, ctx, {
@@ -269,31 +281,8 @@ export class ConsentsService {
       if (!check.guardian_ok) throw badRequest("The guardian is not one of the subject's guardians on record.", 'unknown_guardian');
       const names = new Map(check.agencies.map((a) => [a.id, a.name]));
       if (body.agencyIds.some((a) => !names.has(a))) throw badRequest('An agency does not exist; check the agency ids.', 'unknown_agency');
-      await sql(
-        tx,
-        `INSERT INTO consent (id, case_id, subject_id, given_by_kind, guardian_id, method, evidence_ref, witness, agency_ids, categories, purpose,
-                              valid_from, valid_to, recorded_by, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::uuid[], ?::text[], ?, ?::date, ?::date, ?, ?)`,
-        [
-          id,
-          caseId,
-          facts.subjectId,
-          body.givenBy.kind,
-          guardianId,
-          body.method,
-          body.evidenceRef?.trim() ?? null,
-          body.witness?.trim() ?? null,
-          pgArray(body.agencyIds),
-          pgArray(body.categories),
-          body.purpose.trim(),
-          body.validFrom,
-          body.validTo,
-          actor.id,
-          recordedAt,
-        ],
-      );
-      const receipt = buildReceipt({
-        consentId: id,
+      await this.insertWithReceipt(tx, {
+        id,
         receiptId,
         caseId,
         subjectId: facts.subjectId,
@@ -307,17 +296,9 @@ export class ConsentsService {
         purpose: body.purpose.trim(),
         validFrom: body.validFrom,
         validTo: body.validTo,
+        recordedBy: actor.id,
         recordedAt,
       });
-      const signed = signReceipt(this.app.keys.signing, receipt);
-      await sql(tx, 'INSERT INTO consent_receipt (id, consent_id, receipt, signature, kid, issued_at) VALUES (?, ?, ?, ?, ?, ?)', [
-        receiptId,
-        id,
-        canonicalJson(receipt),
-        signed.signature,
-        signed.kid,
-        recordedAt,
-      ]);
       await this.app.audit.record(tx, ctx, {
         action: 'consent.record',
         resourceType: 'consent',
@@ -328,6 +309,46 @@ export class ConsentsService {
       });
       return (await this.listRows(tx, 'c.id = ?', [id]))[0]!;
     });
+  }
+
+  /**
+   * Inserts a consent and its signed receipt in `tx`: the one way a consent comes to exist,
+   * whether staff record it or the person accepts a request (the caller audits and checks).
+   */
+  async insertWithReceipt(tx: EntityManager, c: NewConsent): Promise<void> {
+    await sql(
+      tx,
+      `INSERT INTO consent (id, case_id, subject_id, given_by_kind, guardian_id, method, evidence_ref, witness, agency_ids, categories, purpose,
+                            valid_from, valid_to, recorded_by, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::uuid[], ?::text[], ?, ?::date, ?::date, ?, ?)`,
+      [
+        c.id,
+        c.caseId,
+        c.subjectId,
+        c.givenBy.kind,
+        c.givenBy.kind === 'guardian' ? c.givenBy.guardianId : null,
+        c.method,
+        c.evidenceRef,
+        c.witness,
+        pgArray(c.recipients.map((r) => r.id)),
+        pgArray(c.categories),
+        c.purpose,
+        c.validFrom,
+        c.validTo,
+        c.recordedBy,
+        c.recordedAt,
+      ],
+    );
+    const receipt = buildReceipt({ ...c, consentId: c.id });
+    const signed = signReceipt(this.app.keys.signing, receipt);
+    await sql(tx, 'INSERT INTO consent_receipt (id, consent_id, receipt, signature, kid, issued_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      c.receiptId,
+      c.id,
+      canonicalJson(receipt),
+      signed.signature,
+      signed.kid,
+      c.recordedAt,
+    ]);
   }
 
   /** What the schema cannot check: the period, the method's proof, the categories in force. */
