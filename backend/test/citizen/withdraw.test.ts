@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { initOrm } from '../../src/db/orm.js';
+import { loadKeys } from '../../src/lib/keys.js';
 import { verifyReceipt } from '../../src/modules/consents/receipt.js';
 import { freePort } from '../global-setup.js';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
@@ -276,6 +279,30 @@ describe('citizen: withdrawing a consent', () => {
     // The young person's identity consent stands, but both must consent at 15: the police can no longer open the case.
     expect(await count(t, 'consent', 'id = $1 AND withdrawn_at IS NULL', [identityOnly.id])).toBe(1);
     expect((await policeCase()).statusCode).toBe(404);
+  });
+
+  it("holds on every instance of the API: another instance's very next partner request goes without the consent", async () => {
+    const otherOrm = await initOrm(t.databaseUrl, 2, false, t.config.DB_ROLE || undefined);
+    const instance = await buildApp({ config: t.config, orm: otherOrm, keys: loadKeys(t.config.KEYS_DIR, false), logger: false });
+    try {
+      await instance.ready();
+      const f = await openFamilyCase(t.app, social, '385', [a.police], {}, { reason: CASE_REASON });
+      const [mine] = await Promise.all(
+        [{ kind: 'subject' as const }, { kind: 'guardian' as const, guardianId: f.custodialId }].map((givenBy) =>
+          recordConsent(t.app, social, f.caseId, { givenBy, agencyIds: [a.social, a.police], categories: ['identity', 'social'] }),
+        ),
+      );
+      const read = () => instance.inject({ url: `/api/cases/${f.caseId}`, headers: bearer(police) });
+      // Twice: whatever that instance keeps between requests is warm.
+      expect((await read()).json().reason).toBe(CASE_REASON);
+      expect((await read()).json().reason).toBe(CASE_REASON);
+      const session = await citizenSignIn(t.app, { personalIdentityNumber: f.subjectPin });
+      expect((await withdraw(mine!.id, session.headers)).statusCode).toBe(200);
+      expect((await read()).statusCode).toBe(404);
+    } finally {
+      await instance.close();
+      await otherOrm.close();
+    }
   });
 
   it('holds when the e-mail cannot be sent: the withdrawal stands', async () => {
