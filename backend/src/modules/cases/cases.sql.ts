@@ -89,7 +89,7 @@ export const CASE_DETAIL_SQL = `SELECT c.id, c.type, c.status, c.phase, c.area, 
         'coordinationNumber', s.coordination_number, 'firstName', s.first_name, 'lastName', s.last_name,
         'protectedIdentity', s.protected_identity, 'phone', s.phone, 'email', s.email, 'address', s.address,
         'guardians', (SELECT coalesce(json_agg(json_build_object('id', g.id, 'firstName', g.first_name, 'lastName', g.last_name,
-            'personalIdentityNumber', g.personal_identity_number, 'custody', g.custody, 'phone', g.phone, 'email', g.email,
+            'personalIdentityNumber', g.personal_identity_number, 'custody', g.custody, 'protectedIdentity', g.protected_identity, 'phone', g.phone, 'email', g.email,
             'address', g.address) ORDER BY g.created_at, g.id), '[]'::json) FROM guardian g WHERE g.subject_id = s.id)) AS subject,
       (SELECT coalesce(json_agg(json_build_object('agencyId', p.agency_id, 'name', a.name, 'kind', a.kind, 'addedAt', ${ts('p.added_at')})
           ORDER BY p.added_at, a.name), '[]'::json)

@@ -21,6 +21,8 @@ export const GuardianIn = Type.Object(
     lastName: Name,
     personalIdentityNumber: Type.Optional(Nullable(PersonalIdentityNumberIn)),
     custody: Type.Boolean(),
+    /** The guardian's own protected identity; never lowered by a later case. Default none. */
+    protectedIdentity: Type.Optional(ProtectedIdentityT),
     phone: Type.Optional(Nullable(Phone)),
     email: Type.Optional(Nullable(Email)),
     address: Type.Optional(Nullable(Address)),
@@ -50,6 +52,7 @@ export const GuardianOut = Type.Object({
   lastName: Type.String(),
   personalIdentityNumber: Nullable(Type.String()),
   custody: Type.Boolean(),
+  protectedIdentity: ProtectedIdentityT,
   phone: Nullable(Type.String()),
   email: Nullable(Type.String()),
   address: Nullable(Type.String()),

@@ -124,17 +124,27 @@ export class SubjectsService {
   private async addGuardians(tx: EntityManager, subjectId: string, guardians: ValidatedGuardian[], skipKnown: boolean): Promise<void> {
     let list = guardians;
     if (skipKnown && list.length > 0) {
-      const known = await sql<{ first_name: string; last_name: string; personal_identity_number: string | null }>(
-        tx,
-        'SELECT first_name, last_name, personal_identity_number FROM guardian WHERE subject_id = ?',
-        [subjectId],
-      );
+      const known = await sql<{
+        id: string;
+        first_name: string;
+        last_name: string;
+        personal_identity_number: string | null;
+        protected_identity: ProtectedIdentity;
+      }>(tx, 'SELECT id, first_name, last_name, personal_identity_number, protected_identity FROM guardian WHERE subject_id = ?', [
+        subjectId,
+      ]);
       const same = (g: ValidatedGuardian, k: (typeof known)[number]): boolean =>
         g.normalized && k.personal_identity_number
           ? g.normalized === k.personal_identity_number
           : g.firstName.trim().toLowerCase() === k.first_name.toLowerCase() &&
             g.lastName.trim().toLowerCase() === k.last_name.toLowerCase();
       list = list.filter((g) => !known.some((k) => same(g, k)));
+      // A guardian already on record keeps the stricter protection, as the subject does.
+      for (const g of guardians) {
+        const k = known.find((x) => same(g, x));
+        const level = k ? stricter(k.protected_identity, g.protectedIdentity ?? 'none') : null;
+        if (k && level !== k.protected_identity) await sql(tx, 'UPDATE guardian SET protected_identity = ? WHERE id = ?', [level, k.id]);
+      }
     }
     if (list.length === 0) return;
     const params: unknown[] = [];
@@ -146,15 +156,16 @@ export class SubjectsService {
         g.lastName.trim(),
         g.normalized,
         g.custody,
+        g.protectedIdentity ?? 'none',
         blankToNull(g.phone),
         blankToNull(g.email),
         blankToNull(g.address),
       );
-      return '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+      return '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
     });
     await sql(
       tx,
-      `INSERT INTO guardian (id, subject_id, first_name, last_name, personal_identity_number, custody, phone, email, address) VALUES ${rows.join(', ')}`,
+      `INSERT INTO guardian (id, subject_id, first_name, last_name, personal_identity_number, custody, protected_identity, phone, email, address) VALUES ${rows.join(', ')}`,
       params,
     );
   }
