@@ -9,6 +9,7 @@ import { areasRoutes } from './modules/areas/areas.routes.js';
 import { casesRoutes } from './modules/cases/cases.routes.js';
 import citizenPlugin from './modules/citizen/citizen.plugin.js';
 import { citizenMeRoutes } from './modules/citizen/me.routes.js';
+import { citizenAccessReviewRoutes } from './modules/citizen/access-reviews/access-reviews.routes.js';
 import { citizenConsentsRoutes } from './modules/citizen/consents/citizen-consents.routes.js';
 import { citizenLedgerRoutes } from './modules/citizen/ledger/citizen-ledger.routes.js';
 import { citizenAuthRoutes } from './modules/citizen/auth/citizen-auth.routes.js';
@@ -184,6 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(retentionRoutes);
       await api.register(citizenAuthRoutes);
       await api.register(citizenMeRoutes);
+      await api.register(citizenAccessReviewRoutes);
       await api.register(citizenConsentsRoutes);
       await api.register(citizenLedgerRoutes);
       await api.register(citizenRequestsRoutes);
