@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { CitizenRelation } from '../citizen/citizen.types.js';
 import { errorResponses } from '../identity/identity.schemas.js';
 import { AcceptBody, AcceptOut, CitizenRequestListOut, CitizenRequestParams, DeclineBody, DeclineOut } from './consent-requests.schemas.js';
+import { CitizenRequestsService } from './citizen-requests.service.js';
 
 /**
  * The person's side of consent requests: the requests they must answer (as the subject from the
@@ -10,6 +11,7 @@ import { AcceptBody, AcceptOut, CitizenRequestListOut, CitizenRequestParams, Dec
  * with a fresh e-identification. Anything not theirs answers 404 like a request that does not exist.
  */
 export const citizenRequestsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const service = new CitizenRequestsService(app);
   const tags = ['citizen'];
   const ctxFor = (request: FastifyRequest) => (relation: CitizenRelation | null) => app.citizen.auditContext(request, relation);
 
@@ -25,7 +27,7 @@ export const citizenRequestsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const actor = await app.citizen.require(request);
-      return { items: await app.consentRequests.listForCitizen(request.em, actor, ctxFor(request)) };
+      return { items: await service.listForCitizen(request.em, actor, ctxFor(request)) };
     },
   );
 
@@ -43,7 +45,7 @@ export const citizenRequestsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const actor = await app.citizen.require(request);
-      const { consentId } = await app.consentRequests.answer(request.em, actor, request.params.id, 'accept', null, ctxFor(request));
+      const { consentId } = await service.answer(request.em, actor, request.params.id, 'accept', null, ctxFor(request));
       return reply.code(201).send({ consentId: consentId!, receiptUrl: `/api/citizen/consents/${consentId!}/receipt` });
     },
   );
@@ -63,7 +65,7 @@ export const citizenRequestsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const actor = await app.citizen.require(request);
       const reason = request.body.reason?.trim() || null;
-      const { status } = await app.consentRequests.answer(request.em, actor, request.params.id, 'decline', reason, ctxFor(request));
+      const { status } = await service.answer(request.em, actor, request.params.id, 'decline', reason, ctxFor(request));
       return { status };
     },
   );

@@ -1,24 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import fp from 'fastify-plugin';
 import { auditContextOf } from '../../plugins/app/audit.js';
 import { errorResponses } from '../identity/identity.schemas.js';
 import { CaseParams, CreateRequestBody, RequestListOut, RequestOut, RequestParams } from './consent-requests.schemas.js';
 import { ConsentRequestsService } from './consent-requests.service.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Consent requests: prepared by the owning unit, answered by the person in the e-service. */
-    consentRequests: ConsentRequestsService;
-  }
-}
-
 /**
  * The owning unit's side of consent requests. Like the consent routes: a case the caller's unit
  * does not own answers 404 (audited), a role that may not use consents 403 (audited).
  */
-const routes: FastifyPluginAsyncTypebox = async (app) => {
+export const consentRequestsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const service = new ConsentRequestsService(app);
-  app.decorate('consentRequests', service);
   const tags = ['consent-requests'];
 
   app.post(
@@ -70,6 +61,3 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
-
-/** Not encapsulated, so that the citizen routes use the same service. */
-export const consentRequestsRoutes = fp(routes, { name: 'consent-requests', dependencies: ['consents'] });

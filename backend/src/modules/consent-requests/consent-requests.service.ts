@@ -2,69 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { sql, transaction } from '../../db/sql.js';
-import { badRequest, conflict, HttpProblem, notFound } from '../../lib/problem.js';
-import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
+import { badRequest, conflict, notFound } from '../../lib/problem.js';
+import type { AuditContext } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
 import { decideRelation, type ProtectedIdentity, type ReviewDecision } from '../citizen/citizen.scope.js';
-import type { CitizenActor, CitizenRelation } from '../citizen/citizen.types.js';
 import { ageOn, stockholmDate } from '../consents/calendar.js';
-import type { Party } from '../consents/gate.js';
-import type { CitizenRequestOut, CreateRequestBody, RequestOut } from './consent-requests.schemas.js';
-import { requestStatus, requiredAnswerers, sameParty, type AnswerDecision, type RequestState } from './request-status.js';
+import type { CreateRequestBody, RequestOut } from './consent-requests.schemas.js';
+import { pgArray, requestRows, stateOf, type RequestRow } from './request-rows.js';
+import { requiredAnswerers } from './request-status.js';
 
-const ts = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const pgArray = (values: readonly string[]): string => `{${values.map((v) => `"${v}"`).join(',')}}`;
 const DAY_MS = 86_400_000;
-
-interface AnswerRow {
-  kind: Party['kind'];
-  guardianId: string | null;
-  decision: AnswerDecision;
-  answeredAt: string;
-  consentId: string | null;
-  reason: string | null;
-}
-
-/** A request with what its status needs (answers, the subject's birth date and guardians) and the names it shows. */
-interface RequestRow {
-  id: string;
-  case_id: string;
-  subject_id: string;
-  case_status: string;
-  owner_agency_id: string;
-  created_by: string;
-  agency_ids: string[];
-  agencies: { id: string; name: string }[];
-  categories: string[];
-  purpose: string;
-  explanation: string | null;
-  valid_from: string;
-  valid_to: string;
-  created_at: string;
-  expires_at: string;
-  cancelled_at: string | null;
-  birth_date: string | null;
-  first_name: string;
-  guardians: { id: string; custody: boolean }[];
-  answers: AnswerRow[];
-}
-
-const REQUEST_SQL = `
-  SELECT r.id, r.case_id, r.subject_id, k.status AS case_status, k.owner_agency_id, r.created_by,
-         r.agency_ids::text[] AS agency_ids, r.categories, r.purpose, r.explanation,
-         r.valid_from::text AS valid_from, r.valid_to::text AS valid_to,
-         ${ts('r.created_at')} AS created_at, ${ts('r.expires_at')} AS expires_at, ${ts('r.cancelled_at')} AS cancelled_at,
-         s.birth_date::text AS birth_date, s.first_name,
-         (SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name)), '[]'::json)
-            FROM agency a WHERE a.id = ANY(r.agency_ids) OR a.id = k.owner_agency_id) AS agencies,
-         (SELECT coalesce(json_agg(json_build_object('id', g.id, 'custody', g.custody) ORDER BY g.created_at, g.id), '[]'::json)
-            FROM guardian g WHERE g.subject_id = r.subject_id) AS guardians,
-         (SELECT coalesce(json_agg(json_build_object('kind', x.answered_by_kind, 'guardianId', x.guardian_id, 'decision', x.decision,
-                   'answeredAt', ${ts('x.answered_at')}, 'consentId', x.consent_id, 'reason', x.reason) ORDER BY x.answered_at, x.id), '[]'::json)
-            FROM consent_request_answer x WHERE x.request_id = r.id) AS answers
-    FROM consent_request r
-    JOIN support_case k ON k.id = r.case_id
-    JOIN subject s ON s.id = r.subject_id`;
 
 /** Who may answer a request in the e-service: the facts `decideRelation` needs, per person. */
 interface ReachRow {
@@ -89,18 +36,10 @@ const REACH_SQL = `
     FROM support_case k JOIN subject s ON s.id = k.subject_id
    WHERE k.id = ? FOR SHARE OF k`;
 
-const requestClosed = (detail: string): HttpProblem => conflict(detail, 'request_closed');
-const alreadyAnswered = (): HttpProblem =>
-  conflict(
-    'You have already answered this request. Your answer stands; ask your social worker if something has changed.',
-    'already_answered',
-  );
-
 /**
- * Consent requests: the owning unit's social worker prepares the exact scope of a consent; each
- * person who must consent (by `policies/consent.yaml`, as the gate counts them) accepts or
- * declines it with their e-identification. An accept becomes a consent of method `digital`
- * through the consents service, so it has the same receipt and gate as any other consent.
+ * Consent requests, the owning unit's side: its social worker prepares the exact scope of a
+ * consent for the person (and each guardian with custody) to answer in the e-service, lists the
+ * case's requests with their answers, and cancels an open one.
  */
 export class ConsentRequestsService {
   constructor(private readonly app: FastifyInstance) {}
@@ -109,25 +48,9 @@ export class ConsentRequestsService {
     return this.app.policy.policies.consent;
   }
 
-  private state(r: RequestRow, at = new Date()): RequestState {
-    return requestStatus(this.rules, {
-      expiresAt: new Date(r.expires_at),
-      cancelledAt: r.cancelled_at ? new Date(r.cancelled_at) : null,
-      validTo: r.valid_to,
-      subjectBirthDate: r.birth_date,
-      guardians: r.guardians,
-      answers: r.answers.map((a) => ({ answeredByKind: a.kind, guardianId: a.guardianId, decision: a.decision })),
-      at,
-    });
-  }
-
-  private async rows(em: EntityManager, where: string, params: unknown[]): Promise<RequestRow[]> {
-    return sql<RequestRow>(em, `${REQUEST_SQL} WHERE ${where} ORDER BY r.created_at DESC, r.id`, params);
-  }
-
   private toOut(r: RequestRow): RequestOut {
     const names = new Map(r.agencies.map((a) => [a.id, a.name]));
-    const { status, awaiting } = this.state(r);
+    const { status, awaiting } = stateOf(this.rules, r);
     return {
       id: r.id,
       caseId: r.case_id,
@@ -152,8 +75,6 @@ export class ConsentRequestsService {
       awaiting: awaiting.map((p) => ({ kind: p.kind, guardianId: p.kind === 'guardian' ? p.guardianId : null })),
     };
   }
-
-  // ---- the owning unit ------------------------------------------------------------------------
 
   async create(em: EntityManager, actor: Actor, caseId: string, body: CreateRequestBody, ctx: AuditContext): Promise<RequestOut> {
     const facts = await this.app.consents.ownedCase(em, actor, caseId, 'consent.request.create', ctx);
@@ -208,7 +129,7 @@ export class ConsentRequestsService {
         subjectId: facts.subjectId,
         outcome: 'allowed',
       });
-      return this.toOut((await this.rows(tx, 'r.id = ?', [id]))[0]!);
+      return this.toOut((await requestRows(tx, 'r.id = ?', [id]))[0]!);
     });
   }
 
@@ -254,7 +175,7 @@ export class ConsentRequestsService {
 
   async list(em: EntityManager, actor: Actor, caseId: string, ctx: AuditContext): Promise<RequestOut[]> {
     const facts = await this.app.consents.ownedCase(em, actor, caseId, 'consent.request.read', ctx);
-    const rows = await this.rows(em, 'r.case_id = ?', [caseId]);
+    const rows = await requestRows(em, 'r.case_id = ?', [caseId]);
     await this.app.audit.record(em, ctx, {
       action: 'consent.request.read',
       resourceType: 'consent_request',
@@ -281,202 +202,15 @@ export class ConsentRequestsService {
         await this.app.audit.record(tx, ctx, { ...event, outcome: 'denied', reason: 'not_found' });
         return null;
       }
-      const row = (await this.rows(tx, 'r.id = ?', [requestId]))[0]!;
-      const { status } = this.state(row);
-      if (status !== 'open') throw requestClosed(`The request is already ${status}; only an open request can be cancelled.`);
+      const row = (await requestRows(tx, 'r.id = ?', [requestId]))[0]!;
+      const { status } = stateOf(this.rules, row);
+      if (status !== 'open') throw conflict(`The request is already ${status}; only an open request can be cancelled.`, 'request_closed');
       await sql(tx, 'UPDATE consent_request SET cancelled_at = clock_timestamp(), cancelled_by = ? WHERE id = ?', [actor.id, requestId]);
       await this.app.audit.record(tx, ctx, { ...event, outcome: 'allowed' });
-      return this.toOut((await this.rows(tx, 'r.id = ?', [requestId]))[0]!);
+      return this.toOut((await requestRows(tx, 'r.id = ?', [requestId]))[0]!);
     }).then((out) => {
       if (!out) throw notFound();
       return out;
     });
-  }
-
-  // ---- the person who must answer -----------------------------------------------------------
-
-  /** The citizen's relation that must answer this request today, if any. */
-  private answererOf(relations: readonly CitizenRelation[], r: RequestRow, state: RequestState): CitizenRelation | undefined {
-    return relations.find(
-      (rel) => rel.access === 'full' && rel.subjectId === r.subject_id && state.required.some((p) => sameParty(p, rel.as, rel.guardianId)),
-    );
-  }
-
-  async listForCitizen(
-    em: EntityManager,
-    actor: CitizenActor,
-    ctxFor: (relation: CitizenRelation | null) => AuditContext,
-  ): Promise<CitizenRequestOut[]> {
-    const { relations } = await this.app.citizen.scope(em, actor);
-    const full = relations.filter((r) => r.access === 'full');
-    const rows = full.length > 0 ? await this.rows(em, 'r.subject_id = ANY(?::uuid[])', [pgArray(full.map((r) => r.subjectId))]) : [];
-    const labels = this.app.policy.policies.categories.categories;
-    const items: CitizenRequestOut[] = [];
-    const events = new Map<CitizenRelation, AuditEvent[]>();
-    const at = new Date();
-    for (const r of rows) {
-      const state = this.state(r, at);
-      const rel = this.answererOf(full, r, state);
-      if (!rel) continue;
-      const mine = r.answers.find((a) =>
-        sameParty(rel.as === 'subject' ? { kind: 'subject' } : { kind: 'guardian', guardianId: rel.guardianId! }, a.kind, a.guardianId),
-      );
-      const names = new Map(r.agencies.map((a) => [a.id, a.name]));
-      items.push({
-        id: r.id,
-        subjectId: r.subject_id,
-        subjectFirstName: rel.firstName,
-        agencies: r.agency_ids.map((id) => ({ id, name: names.get(id) ?? '' })),
-        categories: r.categories.map((code) => ({ code, label: labels[code]?.description ?? code })),
-        purpose: r.purpose,
-        explanation: r.explanation,
-        validFrom: r.valid_from,
-        validTo: r.valid_to,
-        expiresAt: r.expires_at,
-        status: state.status,
-        myAnswer: mine?.decision ?? null,
-        canAnswer: state.status === 'open' && !mine && r.case_status !== 'closed',
-      });
-      const list = events.get(rel) ?? [];
-      list.push({
-        action: 'citizen.request.read',
-        resourceType: 'consent_request',
-        resourceId: r.id,
-        caseId: r.case_id,
-        subjectId: r.subject_id,
-        outcome: 'allowed',
-      });
-      events.set(rel, list);
-    }
-    if (events.size === 0)
-      await this.app.audit.record(em, ctxFor(null), {
-        action: 'citizen.request.list',
-        resourceType: 'consent_request',
-        outcome: 'allowed',
-      });
-    for (const [rel, list] of events) await this.app.audit.record(em, ctxFor(rel), list);
-    return items;
-  }
-
-  /** Accepts or declines for the citizen; anything not theirs to answer is audited and 404. */
-  async answer(
-    em: EntityManager,
-    actor: CitizenActor,
-    requestId: string,
-    decision: AnswerDecision,
-    reason: string | null,
-    ctxFor: (relation: CitizenRelation | null) => AuditContext,
-  ): Promise<{ consentId: string | null; status: RequestState['status'] }> {
-    const action = decision === 'accept' ? 'citizen.request.accept' : 'citizen.request.decline';
-    const resource = { action, resourceType: 'consent_request', resourceId: requestId } as const;
-    try {
-      this.app.citizen.requireFreshAssertion(actor);
-    } catch (e) {
-      await this.app.audit.record(em, ctxFor(null), { ...resource, outcome: 'denied', reason: 'reauthentication_required' });
-      throw e;
-    }
-    const { relations } = await this.app.citizen.scope(em, actor);
-    const denied = async (): Promise<never> => {
-      await this.app.audit.record(em, ctxFor(null), { ...resource, outcome: 'denied', reason: 'not_found' });
-      throw notFound();
-    };
-    const [known] = await this.rows(em, 'r.id = ?', [requestId]);
-    const answerer = known ? this.answererOf(relations, known, this.state(known)) : undefined;
-    if (!known || !answerer) return denied();
-    try {
-      return await transaction(em, async (tx) => {
-        await sql(tx, 'SELECT 1 FROM consent_request WHERE id = ? FOR UPDATE', [requestId]);
-        const r = (await this.rows(tx, 'r.id = ?', [requestId]))[0]!;
-        const state = this.state(r);
-        const rel = this.answererOf(relations, r, state);
-        // Age or custody changed between the two reads: as if it were never theirs.
-        if (!rel) throw notFound();
-        const ctx = ctxFor(rel);
-        const event = { ...resource, caseId: r.case_id, subjectId: r.subject_id };
-        const party: Party = rel.as === 'subject' ? { kind: 'subject' } : { kind: 'guardian', guardianId: rel.guardianId! };
-        if (r.answers.some((a) => sameParty(party, a.kind, a.guardianId))) throw alreadyAnswered();
-        if (state.status !== 'open')
-          throw requestClosed(
-            `The request is ${state.status} and can no longer be answered. Ask your social worker for a new one if needed.`,
-          );
-        if (r.case_status === 'closed')
-          throw requestClosed(
-            'The case the request belongs to is closed, so it can no longer be answered. Ask your social worker if needed.',
-          );
-        const consentId = decision === 'accept' ? await this.consentFromRequest(tx, r, party, actor) : null;
-        await sql(
-          tx,
-          `INSERT INTO consent_request_answer (id, request_id, answered_by_kind, guardian_id, decision, acr, assertion_sha256, transaction_ref, consent_id, reason)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            randomUUID(),
-            requestId,
-            party.kind,
-            party.kind === 'guardian' ? party.guardianId : null,
-            decision,
-            actor.acr,
-            actor.assertionSha256,
-            actor.transactionRef,
-            consentId,
-            reason,
-          ],
-        );
-        const events: AuditEvent[] = [{ ...event, outcome: 'allowed', ...(consentId ? { consentIds: [consentId] } : {}) }];
-        if (consentId)
-          events.push({
-            action: 'consent.record',
-            resourceType: 'consent',
-            resourceId: consentId,
-            caseId: r.case_id,
-            subjectId: r.subject_id,
-            outcome: 'allowed',
-          });
-        await this.app.audit.record(tx, ctx, events);
-        return { consentId, status: this.state((await this.rows(tx, 'r.id = ?', [requestId]))[0]!).status };
-      });
-    } catch (e) {
-      if (e instanceof HttpProblem && e.status === 404) return denied();
-      // The same person answering twice at once: the unique index lets one through.
-      const refusal = (e as { code?: string }).code === '23505' ? alreadyAnswered() : e;
-      if (refusal instanceof HttpProblem && refusal.status === 409)
-        await this.app.audit.record(em, ctxFor(answerer), {
-          ...resource,
-          caseId: known.case_id,
-          subjectId: known.subject_id,
-          outcome: 'denied',
-          reason: refusal.code,
-        });
-      throw refusal;
-    }
-  }
-
-  /**
-   * The consent an accept gives: the request's exact scope, method `digital`, the eID assertion
-   * as its evidence, recorded in the name of the social worker who prepared the request.
-   */
-  private async consentFromRequest(tx: EntityManager, r: RequestRow, party: Party, actor: CitizenActor): Promise<string> {
-    const names = new Map(r.agencies.map((a) => [a.id, a.name]));
-    const id = randomUUID();
-    // The hash and transaction come first: the column holds 500 characters, and they are the proof.
-    const evidenceRef = `eid:sha256:${actor.assertionSha256};txn:${actor.transactionRef};acr:${actor.acr}`.slice(0, 500);
-    await this.app.consents.insertWithReceipt(tx, {
-      id,
-      receiptId: randomUUID(),
-      caseId: r.case_id,
-      subjectId: r.subject_id,
-      controller: { id: r.owner_agency_id, name: names.get(r.owner_agency_id) ?? '' },
-      givenBy: party,
-      method: 'digital',
-      evidenceRef,
-      witness: null,
-      recipients: r.agency_ids.map((a) => ({ id: a, name: names.get(a) ?? '' })),
-      categories: r.categories,
-      purpose: r.purpose,
-      validFrom: r.valid_from,
-      validTo: r.valid_to,
-      recordedBy: r.created_by,
-      recordedAt: new Date(),
-    });
-    return id;
   }
 }
