@@ -1,15 +1,16 @@
 /**
  * Property-based test over the OpenAPI document: for every operation it documents, generated
  * valid and invalid requests (path, query, body), sent unauthenticated, as a social worker, a
- * partner (school), an auditor and an admin, never get a 5xx, and every answer is documented for the
+ * partner (school), an auditor and an admin (on citizen routes: a signed-in citizen), never get a 5xx, and every answer is documented for the
  * operation with a body that matches the documented schema. Routes added later are covered
  * without editing this file. Replay a failure with FUZZ_SEED=<seed printed by fast-check>.
  */
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import { agencies, createCase } from '../cases/fixtures.js';
+import { agencies, createCase, MINOR } from '../cases/fixtures.js';
 import { bearer, createTestApp, login } from '../helpers/app.js';
+import { citizenSignIn } from '../helpers/citizen.js';
 import {
   harvestIds,
   sparedIds,
@@ -54,6 +55,16 @@ async function tokenOf(caller: Caller): Promise<string | undefined> {
   return tokens.get(caller);
 }
 
+// Citizen routes refuse staff tokens (401, which would sign the caller in again on every run):
+// a signed-in caller there is the case's young person, signed in again after the run's own logout.
+let citizenToken: string | undefined;
+async function citizenTokenOf(caller: Caller): Promise<string | undefined> {
+  if (caller === 'anonymous') return undefined;
+  citizenToken ??= (await citizenSignIn(t.app, { personalIdentityNumber: MINOR })).token;
+  return citizenToken;
+}
+const isCitizenRoute = (o: Operation): boolean => o.path.startsWith('/api/citizen/');
+
 // A case the social worker owns with the school taking part, so generated ids reach real rows.
 const social = await tokenOf('social');
 const a = await agencies(t);
@@ -61,7 +72,8 @@ harvestIds(await createCase(t.app, social!, { agencyIds: [a.school] }));
 harvestIds((await t.app.inject({ method: 'GET', url: '/api/me', headers: bearer(social!) })).json());
 
 async function send(o: Operation, req: GeneratedRequest, caller: Caller, remoteAddress: string): Promise<LightMyRequestResponse> {
-  const token = await tokenOf(caller);
+  const citizen = isCitizenRoute(o);
+  const token = citizen ? await citizenTokenOf(caller) : await tokenOf(caller);
   const body = req.raw ?? (req.body !== undefined ? { payload: JSON.stringify(req.body), contentType: 'application/json' } : undefined);
   const res = await t.app.inject({
     // From generated addresses: the run's failed sign-ins must not throttle the address the
@@ -73,7 +85,10 @@ async function send(o: Operation, req: GeneratedRequest, caller: Caller, remoteA
     ...(body ? { payload: body.payload } : {}),
   });
   // A session ended by the run itself (logout): sign in again for the next request.
-  if (token && res.statusCode === 401) tokens.delete(caller);
+  if (token && res.statusCode === 401) {
+    if (citizen) citizenToken = undefined;
+    else tokens.delete(caller);
+  }
   if (res.statusCode < 300 && /json/.test(String(res.headers['content-type']))) harvestIds(JSON.parse(res.body));
   return res;
 }
