@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { citizenSignIn, type CitizenTestSession } from '../helpers/citizen.js';
-import { agencies, count, deniedCount, type Agencies } from '../consents/fixtures.js';
+import { pin } from '../helpers/pin.js';
+import { agencies, birthDateFor, count, deniedCount, type Agencies } from '../consents/fixtures.js';
 import { code, createRequest, openFamilyCase, requestBody, type Family } from './fixtures.js';
 
 const NO_SUCH = '00000000-0000-4000-8000-000000000000';
@@ -91,6 +92,20 @@ describe('consent requests: the person accepts or declines with their e-identifi
     expect(await count(t, 'audit_queue', "action = 'citizen.request.read' AND resource_id = $1", [requestId])).toBe(2);
   });
 
+  it('a 13-year-old sees their own view but no request to answer: guardians answer alone under 15', async () => {
+    const childPin = pin(birthDateFor(13, -10).replaceAll('-', ''), '743');
+    const child = await openFamilyCase(t.app, social, '743', [a.school], { personalIdentityNumber: childPin });
+    const req = await createRequest(t.app, social, child.caseId, requestBody([a.social, a.school]));
+    expect(req.awaiting).toEqual([{ kind: 'guardian', guardianId: child.custodialId }]);
+    const session = await citizenSignIn(t.app, { personalIdentityNumber: childPin });
+    expect((await t.app.inject({ url: '/api/citizen/me', headers: session.headers })).json().relations).toHaveLength(1);
+    expect((await list(session)).json().items).toEqual([]);
+    expect((await accept(session, req.id)).statusCode).toBe(404);
+    const parent = await citizenSignIn(t.app, { personalIdentityNumber: child.custodialPin });
+    expect((await accept(parent, req.id)).statusCode).toBe(201);
+    expect(await count(t, 'consent_request_answer', 'request_id = $1', [req.id])).toBe(1);
+  });
+
   it('404 (audited, nothing written) for someone else’s request, a guardian without custody, and a request that does not exist', async () => {
     for (const [s, id] of [
       [otherParent, requestId],
@@ -104,7 +119,7 @@ describe('consent requests: the person accepts or declines with their e-identifi
       expect((await decline(s, id)).statusCode).toBe(404);
       expect(await deniedCount(t)).toBe(before + 2);
     }
-    expect(await count(t, 'consent_request_answer')).toBe(0);
+    expect(await count(t, 'consent_request_answer', 'request_id = $1', [requestId])).toBe(0);
   });
 
   it('400 for a malformed body; 403 reauthentication_required when the sign-in is not fresh (audited)', async () => {
@@ -121,7 +136,7 @@ describe('consent requests: the person accepts or declines with their e-identifi
     expect(code(res)).toBe('reauthentication_required');
     expect(res.json().detail).toBe('Sign in again with your e-identification to confirm.');
     expect(await deniedCount(t)).toBe(before + 1);
-    expect(await count(t, 'consent_request_answer')).toBe(0);
+    expect(await count(t, 'consent_request_answer', 'request_id = $1', [requestId])).toBe(0);
   });
 
   let guardianConsentId = '';

@@ -15,7 +15,13 @@ export interface Family {
 }
 
 /** Opens the family's case with `agencyIds` taking part; `serial` (three digits) keeps families apart. */
-export async function openFamilyCase(app: FastifyInstance, social: string, serial: string, agencyIds: string[]): Promise<Family> {
+export async function openFamilyCase(
+  app: FastifyInstance,
+  social: string,
+  serial: string,
+  agencyIds: string[],
+  subject: Record<string, unknown> = {},
+): Promise<Family> {
   const subjectPin = pin(birthDateFor(15, -10).replaceAll('-', ''), serial);
   const custodialPin = pin('19800520', serial);
   const otherPin = pin('19790611', serial);
@@ -31,6 +37,7 @@ export async function openFamilyCase(app: FastifyInstance, social: string, seria
         { firstName: 'Yngvild', lastName: 'Qvarnström', personalIdentityNumber: custodialPin, custody: true },
         { firstName: 'Torbjörn', lastName: 'Qvarnström', personalIdentityNumber: otherPin, custody: false },
       ],
+      ...subject,
     },
   );
   const guardians = c.subject.guardians as { id: string; custody: boolean }[];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
+import { citizenSignIn } from '../helpers/citizen.js';
 import { agencies, birthDateFor, count, daysFromToday, deniedCount, openCase, type Agencies } from '../consents/fixtures.js';
 import { addMonths } from '../../src/modules/consents/calendar.js';
 import { code, createRequest, openFamilyCase, otherSocialWorker, requestBody, type Family } from './fixtures.js';
@@ -94,6 +95,30 @@ describe('consent requests: the owning unit prepares, lists and cancels', () => 
     const none = await call(social, 'POST', `/api/cases/${orphan.id}/consent-requests`, requestBody([a.social, a.school]));
     expect(code(none)).toBe('no_reachable_party');
     expect(await count(t, 'consent_request')).toBe(0);
+  });
+
+  it('protected identity: no_reachable_party until a secrecy review releases the e-service for the person', async () => {
+    const held = await openFamilyCase(t.app, social, '735', [a.school], { protectedIdentity: 'sekretessmarkering' });
+    const res = await call(social, 'POST', `/api/cases/${held.caseId}/consent-requests`, requestBody([a.social, a.school]));
+    expect(res.statusCode).toBe(400);
+    expect(code(res)).toBe('no_reachable_party');
+    expect(res.json().detail).toContain('the person has protected identity');
+    expect(res.body).not.toContain('Zelmira');
+    await t.sql.query(
+      `INSERT INTO citizen_access_review (id, subject_id, guardian_id, decision, reason_code, reviewed_by)
+       SELECT gen_random_uuid(), $1, NULL, 'release', 'no_harm', id FROM app_user WHERE username = 'social'`,
+      [held.subjectId],
+    );
+    expect((await call(social, 'POST', `/api/cases/${held.caseId}/consent-requests`, requestBody([a.social, a.school]))).statusCode).toBe(
+      201,
+    );
+  });
+
+  it('a citizen token is refused on the staff routes (401)', async () => {
+    const citizen = await citizenSignIn(t.app, { personalIdentityNumber: fam.custodialPin });
+    for (const [method, url, payload] of routes(fam.caseId)) {
+      expect((await t.app.inject({ method, url, headers: citizen.headers, ...(payload ? { payload } : {}) })).statusCode).toBe(401);
+    }
   });
 
   let requestId = '';
