@@ -121,6 +121,8 @@ run('API', [`--max-old-space-size=${heapMb}`, '--import', 'tsx', 'src/server.ts'
   HOST: '127.0.0.1',
   PORT: String(apiPort),
   DEMO: demo ? '1' : '0',
+  // Where identity providers send the browser back to (the web app's address).
+  ORIGIN: publicUrl,
   ...(demoEid ? { CITIZEN_OIDC_ISSUER: demoEid.issuer, CITIZEN_OIDC_CLIENT_ID: demoEid.clientId } : {}),
 });
 
