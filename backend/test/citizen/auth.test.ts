@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { signInAtProvider, startOidcProvider, type OidcTestAccount, type OidcTestProvider } from '../helpers/oidc-provider.js';
@@ -209,14 +210,38 @@ describe("a citizen's sign-in with e-identification", () => {
     expect((await t.app.inject({ url: '/api/me', headers: bearer(accessToken) })).statusCode).toBe(401);
   });
 
-  it('answers 404 citizen_sign_in_not_configured without a provider', async () => {
-    const bare = await createTestApp({}, { seed: false });
+  it('answers 404 citizen_sign_in_not_configured without a provider, within the sign-in rate limit', async () => {
+    const bare = await createTestApp({ RATE_LIMIT_LOGIN_PER_MINUTE: '2' }, { seed: false });
     try {
-      const res = await bare.app.inject({ url: '/api/citizen/auth/start' });
-      expect(res.statusCode).toBe(404);
-      expect(res.json().type).toBe('urn:samverka:problem:citizen_sign_in_not_configured');
+      for (let i = 0; i < 2; i++) {
+        const res = await bare.app.inject({ url: '/api/citizen/auth/start' });
+        expect(res.statusCode).toBe(404);
+        expect(res.json().type).toBe('urn:samverka:problem:citizen_sign_in_not_configured');
+      }
+      const limited = await bare.app.inject({ url: '/api/citizen/auth/callback?state=x' });
+      expect(limited.statusCode).toBe(429);
+      expect(limited.headers['retry-after']).toBeDefined();
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('citizen sign-in configuration', () => {
+  it('takes the client secret only as a reference, and needs a client id with an issuer', () => {
+    const base = { CITIZEN_OIDC_ISSUER: 'https://eid.example', CITIZEN_OIDC_CLIENT_ID: 'samverka' };
+    expect(loadConfig({ ...base, CITIZEN_OIDC_CLIENT_SECRET: 'env:CITIZEN_SECRET' }).CITIZEN_OIDC_CLIENT_SECRET).toBe('env:CITIZEN_SECRET');
+    expect(loadConfig({ ...base, CITIZEN_OIDC_CLIENT_SECRET: 'file:citizen.secret' }).CITIZEN_OIDC_CLIENT_SECRET).toBe(
+      'file:citizen.secret',
+    );
+    expect(() => loadConfig({ ...base, CITIZEN_OIDC_CLIENT_SECRET: 'the-secret-itself' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CITIZEN_OIDC_ISSUER: 'https://eid.example' })).toThrow(/CITIZEN_OIDC_CLIENT_ID/);
+    const defaults = loadConfig({});
+    expect(defaults.CITIZEN_OIDC_ISSUER).toBeUndefined();
+    expect(defaults).toMatchObject({
+      CITIZEN_OIDC_PIN_CLAIM: 'personal_identity_number',
+      CITIZEN_OIDC_ACR: 'http://id.elegnamnden.se/loa/1.0/loa3',
+      CITIZEN_OIDC_TXN_CLAIM: 'txn',
+    });
   });
 });
