@@ -230,6 +230,44 @@ describe('consent requests: the person accepts or declines with their e-identifi
     ]);
   });
 
+  it('the staff consent answer tells who withdrew: the guardian in the e-service (no staff user), or staff', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/citizen/consents/${guardianConsentId}/withdraw`,
+      headers: custodial.headers,
+      payload: {},
+    });
+    expect(res.statusCode).toBe(200);
+    // The guardian's consent is gone: the school loses the case on its next request.
+    expect((await t.app.inject({ url: `/api/cases/${fam.caseId}`, headers: bearer(school) })).statusCode).toBe(404);
+    const youthConsent = (await t.sql.query("SELECT id FROM consent WHERE case_id = $1 AND given_by_kind = 'subject'", [fam.caseId]))
+      .rows[0].id as string;
+    const staffWithdraw = await t.app.inject({
+      method: 'POST',
+      url: `/api/consents/${youthConsent}/withdraw`,
+      headers: bearer(social),
+      payload: { reason: 'Ersatt av ett nytt samtycke' },
+    });
+    expect(staffWithdraw.statusCode).toBe(200);
+    const byId = new Map(
+      ((await t.app.inject({ url: `/api/cases/${fam.caseId}/consents`, headers: bearer(social) })).json() as Record<string, unknown>[]).map(
+        (c) => [c.id, c],
+      ),
+    );
+    expect(byId.get(guardianConsentId)).toMatchObject({
+      status: 'withdrawn',
+      withdrawnBy: null,
+      withdrawnByKind: 'guardian',
+      withdrawnByGuardianId: fam.custodialId,
+    });
+    expect(byId.get(youthConsent)).toMatchObject({
+      status: 'withdrawn',
+      withdrawnBy: expect.any(String),
+      withdrawnByKind: 'staff',
+      withdrawnByGuardianId: null,
+    });
+  });
+
   it('a closed request cannot be answered: expired or cancelled → 409 request_closed, nothing written', async () => {
     const expired = await createRequest(t.app, social, fam.caseId, requestBody([a.social, a.school], { categories: ['identity', 'plan'] }));
     await t.sql.query(
