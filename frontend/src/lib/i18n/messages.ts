@@ -29,6 +29,8 @@ import svConcerns from '../../../messages/sv.concerns.json';
 import enConcerns from '../../../messages/en.concerns.json';
 import svStats from '../../../messages/sv.stats.json';
 import enStats from '../../../messages/en.stats.json';
+import svConsentRequests from '../../../messages/sv.consent-requests.json';
+import enConsentRequests from '../../../messages/en.consent-requests.json';
 import svCitizen from '../../../messages/sv.citizen.json';
 import enCitizen from '../../../messages/en.citizen.json';
 import arCore from '../../../messages/ar.json';
@@ -41,6 +43,7 @@ const sv = {
 	...svAgenda,
 	...svCases,
 	...svConsents,
+	...svConsentRequests,
 	...svAudit,
 	...svDocuments,
 	...svMeetings,
@@ -59,6 +62,7 @@ const en = {
 	...enAgenda,
 	...enCases,
 	...enConsents,
+	...enConsentRequests,
 	...enAudit,
 	...enDocuments,
 	...enMeetings,

@@ -1,5 +1,6 @@
 import type { paths } from '$lib/api/schema';
 import type { MessageKey } from '$lib/i18n/messages';
+import { createConsentRequestsApi } from './consent-requests';
 import { problemCode, type ApiError, type Call, type Json } from './http';
 
 /**
@@ -50,7 +51,9 @@ export function createConsentsApi(call: Call) {
 			),
 		expiring: () => json<ExpiringConsent[]>(call('GET', '/api/consents/expiring')),
 		receipt: (consentId: string) => json<SignedReceipt>(call('GET', '/api/consents/{id}/receipt', undefined, id(consentId))),
-		verifyReceipt: (body: VerifyReceiptRequest) => json<{ valid: boolean }>(call('POST', '/api/consents/receipts/verify', body))
+		verifyReceipt: (body: VerifyReceiptRequest) => json<{ valid: boolean }>(call('POST', '/api/consents/receipts/verify', body)),
+		/** Requests the person answers with their e-identification, and access reviews (`./consent-requests.ts`). */
+		requests: createConsentRequestsApi(call)
 	};
 }
 

@@ -1,4 +1,5 @@
 import { apiFailure, formFailure, formValues, readOrNotFound, reopenAction, type UpdateCaseRequest } from '$lib/server/cases';
+import { citizenAccessAction, hasProtectedPerson } from '$lib/server/citizen-access';
 import { contactAction } from '$lib/server/network';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -6,13 +7,15 @@ const PHASES = ['assessment', 'intensive', 'transition', 'aftercare'];
 
 /** The owning unit sees who may hold the case and who has held it; nobody else may ask. */
 export const load: PageServerLoad = async ({ locals, params, parent }) => {
-	const { owner } = await parent();
-	if (!owner) return { caseworkers: [], responsibilityHistory: [] };
-	const [caseworkers, responsibilityHistory] = await Promise.all([
+	const { owner, detail } = await parent();
+	if (!owner) return { caseworkers: [], responsibilityHistory: [], accessReviews: [] };
+	const [caseworkers, responsibilityHistory, accessReviews] = await Promise.all([
 		readOrNotFound(locals.api.cases.caseworkers(params.id), locals.requestId),
-		readOrNotFound(locals.api.cases.responsibilityHistory(params.id), locals.requestId)
+		readOrNotFound(locals.api.cases.responsibilityHistory(params.id), locals.requestId),
+		// Only asked for when someone's protected identity keeps them from the citizen view.
+		hasProtectedPerson(detail.subject) ? readOrNotFound(locals.api.consents.requests.accessReviews(params.id), locals.requestId) : []
 	]);
-	return { caseworkers, responsibilityHistory };
+	return { caseworkers, responsibilityHistory, accessReviews };
 };
 
 export const actions = {
@@ -127,6 +130,9 @@ export const actions = {
 
 	/** One agency's contact in the network around the person. */
 	contact: contactAction,
+
+	/** Whether a person with protected identity may use the citizen view (the owning social worker). */
+	citizenAccess: citizenAccessAction,
 
 	reopen: reopenAction
 } satisfies Actions;

@@ -8,7 +8,7 @@ import type { Actions, PageServerLoad } from './$types';
 const MAX_GUARDIANS = 6;
 const DEFAULT_GUARDIANS = 2;
 const SUBJECT_FIELDS = ['pin', 'firstName', 'lastName', 'protectedIdentity', 'type', 'area', 'reason'] as const;
-const GUARDIAN_FIELDS = ['firstName', 'lastName', 'pin', 'custody'] as const;
+const GUARDIAN_FIELDS = ['firstName', 'lastName', 'pin', 'custody', 'protectedIdentity'] as const;
 
 export const load: PageServerLoad = async ({ locals }) => {
 	const canCreate = locals.user?.roles.includes('social_worker') && locals.user.agency.kind === 'social_services';
@@ -57,6 +57,8 @@ function validate(values: Record<string, string>, count: number): { fieldErrors:
 		const pin = values[`g${i}-pin`];
 		if (pin && !parsePersonnummer(pin, today)) e[`g${i}-pin`] = 'cases.new.error.guardianPinInvalid';
 		if (values[`g${i}-custody`] !== 'yes' && values[`g${i}-custody`] !== 'no') e[`g${i}-custody-yes`] = 'cases.new.error.custodyRequired';
+		if (!(PROTECTED_IDENTITIES as readonly string[]).includes(values[`g${i}-protectedIdentity`] || 'none'))
+			e[`g${i}-protectedIdentity`] = 'cases.new.error.protectedIdentityRequired';
 	}
 	if (!(CASE_TYPES as readonly string[]).includes(values.type ?? '')) e['type-sspf'] = 'cases.new.error.typeRequired';
 	if (!values.area) e.area = 'cases.new.error.areaRequired';
@@ -87,7 +89,8 @@ export const actions = {
 					firstName: values[`g${i}-firstName`]!,
 					lastName: values[`g${i}-lastName`]!,
 					personalIdentityNumber: values[`g${i}-pin`] || null,
-					custody: values[`g${i}-custody`] === 'yes'
+					custody: values[`g${i}-custody`] === 'yes',
+					protectedIdentity: (values[`g${i}-protectedIdentity`] || 'none') as CreateCaseRequest['subject']['protectedIdentity']
 				}))
 			}
 		};

@@ -10,15 +10,8 @@ import {
 	type ConsentMethod,
 	type RecordConsentRequest
 } from '$lib/server/consents';
+import { readScope, stockholmToday, UUID } from '../scope-form';
 import type { Actions, PageServerLoad } from './$types';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const isDate = (v: string) =>
-	DATE.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Today on the municipality's calendar, as the API counts consent periods. */
-const stockholmToday = () => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm' }).format(new Date());
 
 /** Who must consent today comes from the consent matrix (the API applies policies/consent.yaml). */
 export const load: PageServerLoad = async ({ locals, params }) => {
@@ -30,24 +23,14 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 	};
 };
 
-const TEXT_FIELDS = ['givenBy', 'method', 'evidenceRef', 'witness', 'purpose', 'validFrom', 'validTo'] as const;
+const TEXT_FIELDS = ['givenBy', 'method', 'evidenceRef', 'witness'] as const;
 
 export const actions = {
 	record: async ({ request, locals, params }) => {
 		const form = await request.formData();
 		const values = formValues(form, TEXT_FIELDS);
-		const agencyIds = form
-			.getAll('agencyIds')
-			.map(String)
-			.filter((v) => UUID.test(v));
-		const categories = form
-			.getAll('categories')
-			.map(String)
-			.filter((v) => /^[a-z_]{1,40}$/.test(v));
-		values.agencyIds = agencyIds.join(',');
-		values.categories = categories.join(',');
-
 		const e: Record<string, MessageKey> = {};
+		const scope = readScope(form, values, e);
 		let givenBy: RecordConsentRequest['givenBy'] | null = null;
 		if (values.givenBy === 'subject') givenBy = { kind: 'subject' };
 		else if (values.givenBy?.startsWith('guardian:') && UUID.test(values.givenBy.slice(9)))
@@ -60,22 +43,12 @@ export const actions = {
 			else if (values.witness.length > 200) e.witness = 'consents.error.tooLong';
 		} else if (!values.evidenceRef) e.evidenceRef = 'consents.error.evidenceRequired';
 		else if (values.evidenceRef.length > 500) e.evidenceRef = 'consents.error.tooLong';
-		if (agencyIds.length < 2) e.agencies = 'consents.error.agenciesTooFew';
-		if (!values.purpose) e.purpose = 'consents.error.purposeRequired';
-		else if (values.purpose.length > 2000) e.purpose = 'consents.error.tooLong';
-		if (!isDate(values.validFrom ?? '')) e.validFrom = 'consents.error.validFromInvalid';
-		if (!isDate(values.validTo ?? '')) e.validTo = 'consents.error.validToInvalid';
-		else if (!e.validFrom && values.validTo! < values.validFrom!) e.validTo = 'consents.problem.invalidPeriod';
 		if (Object.keys(e).length > 0 || !givenBy || !method) return formFailure(400, 'record', 'cases.form.fixErrors', values, e);
 
 		try {
 			await locals.api.consents.record(params.id, {
 				givenBy,
-				agencyIds,
-				categories,
-				purpose: values.purpose!,
-				validFrom: values.validFrom!,
-				validTo: values.validTo!,
+				...scope,
 				method,
 				// Only the proof the method calls for; the other field may hold text from an earlier choice.
 				...(method === 'oral' ? { witness: values.witness! } : { evidenceRef: values.evidenceRef! })
