@@ -82,4 +82,16 @@ describe('citizen sessions', () => {
       expect.objectContaining({ status: 403, code: 'reauthentication_required' }),
     );
   });
+
+  it('forgets ended and expired sessions (they hold a personal identity number) when the next one starts', async () => {
+    const ended = await citizenSignIn(t.app, { personalIdentityNumber: MINOR });
+    expect((await t.app.inject({ method: 'POST', url: '/api/citizen/auth/logout', headers: ended.headers })).statusCode).toBe(204);
+    const expired = await citizenSignIn(t.app, { personalIdentityNumber: GUARDIAN });
+    await t.sql.query("UPDATE citizen_session SET expires_at = now() - interval '1 second' WHERE id = $1", [expired.sessionId]);
+    const live = await citizenSignIn(t.app, { personalIdentityNumber: MINOR });
+    const { rows } = await t.sql.query<{ id: string }>('SELECT id FROM citizen_session WHERE id = ANY($1)', [
+      [ended.sessionId, expired.sessionId, live.sessionId],
+    ]);
+    expect(rows.map((r) => r.id)).toEqual([live.sessionId]);
+  });
 });

@@ -119,9 +119,12 @@ export default fp(
         if (!SHA256_HEX.test(assertion.assertionSha256)) throw new RangeError('assertion hash must be SHA-256 hex');
         const sessionId = randomUUID();
         const expiresIn = policy.sessionMinutes * 60;
+        // Ended sessions are forgotten as new ones start: a row holds a personal identity number
+        // and is of no use once over (the audit trail records who did what, not the session).
         await sql(
           em,
-          `INSERT INTO citizen_session (id, personal_identity_number, acr, assertion_sha256, transaction_ref, authenticated_at, expires_at)
+          `WITH gone AS (DELETE FROM citizen_session WHERE expires_at < now() OR ended_at IS NOT NULL)
+           INSERT INTO citizen_session (id, personal_identity_number, acr, assertion_sha256, transaction_ref, authenticated_at, expires_at)
            VALUES (?, ?, ?, ?, ?, coalesce(?::timestamptz, now()), now() + make_interval(secs => ?))`,
           [
             sessionId,
