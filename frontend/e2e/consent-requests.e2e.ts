@@ -265,6 +265,42 @@ describe('the citizen view for a young person with protected identity', () => {
 		await expectNoSeriousA11yViolations(page);
 	});
 
+	it('records a guardian’s own protected identity with a new case, and withholds the view from her', async () => {
+		const guardianLast = `Skyddsson${Math.floor(Math.random() * 10000)}`;
+		await page.goto('/cases/new');
+		await page.locator('#pin').fill(personnummerAged(10));
+		await page.locator('#firstName').fill('Ida');
+		await page.locator('#lastName').fill(guardianLast);
+		await page.locator('#g0-firstName').fill('Eva');
+		await page.locator('#g0-lastName').fill(guardianLast);
+		await page.locator('#g0-pin').fill(personnummerAged(38));
+		await page.locator('#g0-protectedIdentity').selectOption('skyddad_folkbokforing');
+		await page.locator('#type-sspf').check();
+		await page.locator('#area').selectOption('Norrby');
+		await page.locator('#reason').fill('Oro från skolan.');
+		await page.locator('form button.button', { hasText: 'Öppna ärendet' }).click();
+		await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
+		const detail = await api<CaseDetail & { subject: { guardians: { protectedIdentity: string }[] } }>(
+			'GET',
+			`/api/cases/${new URL(page.url()).pathname.split('/').pop()}`
+		);
+		expect(detail.subject.guardians.map((g) => g.protectedIdentity)).toEqual(['skyddad_folkbokforing']);
+
+		expect(await page.getByTestId('guardians').textContent()).toContain('Skyddad folkbokföring');
+		const section = page.getByTestId('citizen-access');
+		await section.waitFor();
+		expect(await section.locator('h3').textContent()).toContain(`Eva ${guardianLast} (vårdnadshavare)`);
+		const guardianId = detail.subject.guardians[0]!.id;
+		await section.locator(`#decision-${guardianId}-withhold`).check();
+		await section.locator(`#reasonCode-${guardianId}`).selectOption('protected_whereabouts');
+		await section.locator('button', { hasText: 'Spara beslut' }).click();
+		await saved(page, 'Beslutet är sparat');
+		await expect
+			.poll(() => section.getByTestId('citizen-access-latest').textContent())
+			.toContain('Senaste beslut: lämnas inte ut (Skyddad vistelseort eller adress)');
+		await expectNoSeriousA11yViolations(page);
+	});
+
 	it('is not shown on a case where nobody has protected identity', async () => {
 		await page.goto(`/cases/${caseId}`);
 		await page.locator('#subject-heading').waitFor();
