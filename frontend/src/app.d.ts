@@ -1,4 +1,5 @@
 import type { Api, Me } from '$lib/server/api';
+import type { CitizenApi } from '$lib/server/citizen';
 import type { Locale } from '$lib/i18n/messages';
 
 declare global {
@@ -17,6 +18,8 @@ declare global {
 			user: Me | null;
 			/** The session could not be checked because the API did not answer. */
 			apiUnavailable: boolean;
+			/** On the citizen's pages: the API client with the citizen cookie's token (null when signed out). */
+			citizen: CitizenApi | null;
 		}
 		interface PageData {
 			locale: Locale;

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
 import { ApiError, ApiUnavailableError, createApi } from '$lib/server/api';
 import { clearSessionCookie, readLocaleCookie, readSessionCookie, setSessionCookie } from '$lib/server/session';
-import { defaultLocale } from '$lib/i18n/messages';
+import { createCitizenApi } from '$lib/server/citizen';
+import { isCitizenPath, readCitizenCookie } from '$lib/server/citizen-session';
+import { defaultLocale, isStaffLocale, textDirection } from '$lib/i18n/messages';
 
 function log(level: 'warn' | 'error', msg: string, fields: Record<string, unknown>): void {
 	// Structured and free of personal data: no usernames, tokens or request bodies.
@@ -35,11 +37,16 @@ function errorName(error: unknown): string {
 export const handle: Handle = async ({ event, resolve }) => {
 	const { locals, cookies, url } = event;
 	locals.requestId = randomUUID();
-	locals.locale = readLocaleCookie(cookies) ?? defaultLocale;
 	locals.user = null;
 	locals.apiUnavailable = false;
+	locals.citizen = null;
+	// The citizen's pages are a separate area: Arabic is offered there, the staff session is neither
+	// read nor sent, and nobody is sent to the staff sign-in.
+	const citizenArea = isCitizenPath(url.pathname);
+	const cookieLocale = readLocaleCookie(cookies);
+	locals.locale = citizenArea ? (cookieLocale ?? defaultLocale) : isStaffLocale(cookieLocale) ? cookieLocale : defaultLocale;
 
-	let token = readSessionCookie(cookies, url);
+	let token = citizenArea ? null : readSessionCookie(cookies, url);
 	let clientAddress: string | undefined;
 	try {
 		clientAddress = event.getClientAddress();
@@ -47,6 +54,8 @@ export const handle: Handle = async ({ event, resolve }) => {
 		clientAddress = undefined;
 	}
 	locals.api = createApi({ token, requestId: locals.requestId, clientAddress });
+	const citizenToken = citizenArea ? readCitizenCookie(cookies, url) : null;
+	if (citizenToken) locals.citizen = createCitizenApi({ token: citizenToken, requestId: locals.requestId, clientAddress });
 
 	if (token) {
 		try {
@@ -79,7 +88,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	}
 
 	const response = await resolve(event, {
-		transformPageChunk: ({ html }) => html.replace('%lang%', locals.locale)
+		transformPageChunk: ({ html }) => html.replace('%lang%', locals.locale).replace('%dir%', textDirection(locals.locale))
 	});
 
 	response.headers.set('x-content-type-options', 'nosniff');
@@ -90,7 +99,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (url.protocol === 'https:') {
 		response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
 	}
-	if (token || locals.user) {
+	if (token || locals.user || citizenToken) {
 		// Pages for a signed-in user may show confidential information: never store them.
 		response.headers.set('cache-control', 'no-store');
 	}
