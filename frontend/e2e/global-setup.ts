@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { startOidcProvider, type OidcTestProvider } from '../../backend/test/helpers/oidc-provider.ts';
+import { CITIZEN_CLIENT_ID, LOA3, makeTestCitizens } from './citizens';
 
 declare module 'vitest' {
 	export interface ProvidedContext {
@@ -16,6 +18,10 @@ declare module 'vitest' {
 		DEMO_PASSWORD: string;
 		/** The test database, as superuser: lets a test tamper with the audit log to see it detected. */
 		DATABASE_URL: string;
+		/** The test e-identification provider the API's citizen sign-in uses, and who can sign in there. */
+		CITIZEN_EID_ISSUER: string;
+		/** `TestCitizens` (see `./citizens.ts`) as JSON. */
+		CITIZENS: string;
 	}
 }
 
@@ -146,10 +152,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
 	let database: Database | undefined;
 	let backend: ChildProcess | undefined;
 	let web: ChildProcess | undefined;
+	let eid: OidcTestProvider | undefined;
 
 	const teardown = async () => {
 		await stop(web);
 		await stop(backend);
+		await eid?.close();
 		await database?.dispose().catch((e: unknown) => log(`could not remove the test database: ${String(e)}`));
 		for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 	};
@@ -164,6 +172,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		// Known before the API starts: it sends the browser back here after an OpenID sign-in (ORIGIN).
 		const webPort = await freePort();
 		const baseUrl = `http://127.0.0.1:${webPort}`;
+		// The e-service identity provider for citizens, before the API: every test file can sign a
+		// citizen in. It vouches for a personnummer and a transaction reference in the ID token.
+		const citizens = makeTestCitizens();
+		eid = await startOidcProvider({
+			name: 'E-legitimation (test)',
+			clients: [{ clientId: CITIZEN_CLIENT_ID, redirectUris: [`${baseUrl}/citizen/login/callback`] }],
+			accounts: Object.values(citizens).map((c, i) => ({
+				login: c.login,
+				password: c.password,
+				sub: `eid-e2e-${i}`,
+				acr: LOA3,
+				claims: { personal_identity_number: c.personalIdentityNumber, txn: `txn-e2e-${i}-${randomBytes(4).toString('hex')}` }
+			})),
+			idTokenClaims: ['personal_identity_number', 'txn']
+		});
+		log(`test e-identification on ${eid.issuer}`);
 		backend = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
 			cwd: backendDir,
 			stdio: ['ignore', 'pipe', 'pipe'],
@@ -181,7 +205,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 				AUDIT_SEQUENCER: 'true',
 				// As `npm start` runs it: the API and the sequencer with their own roles' grants only.
 				DB_ROLE: 'samverka_app',
-				AUDIT_SEQUENCER_DB_ROLE: 'samverka_audit_sequencer'
+				AUDIT_SEQUENCER_DB_ROLE: 'samverka_audit_sequencer',
+				CITIZEN_OIDC_ISSUER: eid.issuer,
+				CITIZEN_OIDC_CLIENT_ID: CITIZEN_CLIENT_ID
 			}
 		});
 		const backendOutput = captureOutput(backend);
@@ -199,11 +225,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		if (!fs.existsSync(path.join(frontendDir, 'build/index.js'))) {
 			throw new Error('frontend/build is missing: run without E2E_SKIP_BUILD=1 or `npm run build -w frontend`');
 		}
+		// The web app runs from its own copy: another run building frontend/build meanwhile would
+		// otherwise swap the chunks under the running server. Inside node_modules, so the copy
+		// resolves the same packages and git never sees it.
+		const webDir = fs.mkdtempSync(path.join(frontendDir, 'node_modules', '.e2e-build-'));
+		tempDirs.push(webDir);
+		fs.cpSync(path.join(frontendDir, 'build'), webDir, { recursive: true });
 
 		await waitUntilUp('backend', `${apiUrl}/api/ready`, backend, backendOutput);
 		log('backend ready');
 
-		web = spawn(process.execPath, ['build'], {
+		web = spawn(process.execPath, [webDir], {
 			cwd: frontendDir,
 			stdio: ['ignore', 'pipe', 'pipe'],
 			env: { ...process.env, NODE_ENV: 'production', PORT: String(webPort), HOST: '127.0.0.1', ORIGIN: baseUrl, API_URL: apiUrl }
@@ -217,6 +249,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		project.provide('CHROMIUM_PATH', chromiumPath);
 		project.provide('DEMO_PASSWORD', DEMO_PASSWORD);
 		project.provide('DATABASE_URL', database.url);
+		project.provide('CITIZEN_EID_ISSUER', eid.issuer);
+		project.provide('CITIZENS', JSON.stringify(citizens));
 	} catch (error) {
 		await teardown();
 		throw error;
