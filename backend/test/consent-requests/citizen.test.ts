@@ -330,4 +330,32 @@ describe('consent requests: the person accepts or declines with their e-identifi
       canAnswer: false,
     });
   });
+  it('the same person accepting twice at once: one consent, the other answer 409 already_answered', async () => {
+    const req = await createRequest(t.app, social, otherFam.caseId, requestBody([a.social, a.school]));
+    const [first, second] = await Promise.all([accept(otherParent, req.id), accept(otherParent, req.id)]);
+    expect([first.statusCode, second.statusCode].sort()).toEqual([201, 409]);
+    expect(code(first.statusCode === 409 ? first : second)).toBe('already_answered');
+    expect(await count(t, 'consent', 'case_id = $1', [otherFam.caseId])).toBe(1);
+    expect(await count(t, 'consent_request_answer', 'request_id = $1', [req.id])).toBe(1);
+  });
+
+  it('a request of a case that has been closed cannot be answered (409 request_closed), and says so in the list', async () => {
+    const req = await createRequest(
+      t.app,
+      social,
+      otherFam.caseId,
+      requestBody([a.social, a.school], { categories: ['identity', 'plan'] }),
+    );
+    const close = await t.app.inject({
+      method: 'POST',
+      url: `/api/cases/${otherFam.caseId}/close`,
+      headers: bearer(social),
+      payload: { outcome: 'Målen uppnådda' },
+    });
+    expect(close.statusCode).toBe(200);
+    const res = await accept(otherParent, req.id);
+    expect(res.statusCode).toBe(409);
+    expect(code(res)).toBe('request_closed');
+    expect((await list(otherParent)).json().items.find((i: CitizenItem) => i.id === req.id)).toMatchObject({ canAnswer: false });
+  });
 });
