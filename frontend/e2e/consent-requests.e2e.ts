@@ -55,6 +55,18 @@ let policeId = '';
 let caseId = '';
 let protectedCaseId = '';
 let ownerId = '';
+let annaId = '';
+
+/** SQL as the test database's superuser (the citizen's own writes, which have no staff route). */
+async function sql(text: string, values: unknown[]): Promise<void> {
+	const db = new pg.Client({ connectionString: inject('DATABASE_URL') });
+	await db.connect();
+	try {
+		await db.query(text, values);
+	} finally {
+		await db.end();
+	}
+}
 
 /** A case for a 12-year-old with two custodial guardians (and the police taking part), through the API. */
 async function openCase(protectedIdentity: 'none' | 'skyddad_folkbokforing'): Promise<CaseDetail> {
@@ -101,6 +113,7 @@ beforeAll(async () => {
 	// A consent guardian Anna gave, which she then withdrew herself in My consents (set up in the
 	// database as the citizen withdrawal writes it: no staff user, who, and her reason).
 	const anna = created.subject.guardians.find((g) => g.firstName === 'Anna')!;
+	annaId = anna.id;
 	const consent = await api<{ id: string }>('POST', `/api/cases/${caseId}/consents`, {
 		givenBy: { kind: 'guardian', guardianId: anna.id },
 		agencyIds: [ownerId, policeId],
@@ -111,17 +124,11 @@ beforeAll(async () => {
 		method: 'written',
 		evidenceRef: 'Dnr IFO 2026/77'
 	});
-	const db = new pg.Client({ connectionString: inject('DATABASE_URL') });
-	await db.connect();
-	try {
-		await db.query(
-			`UPDATE consent SET withdrawn_at = now(), withdrawn_by_kind = 'guardian', withdrawn_by_guardian_id = $2,
-			   withdrawal_reason = 'Vi vill prata först.' WHERE id = $1`,
-			[consent.id, anna.id]
-		);
-	} finally {
-		await db.end();
-	}
+	await sql(
+		`UPDATE consent SET withdrawn_at = now(), withdrawn_by_kind = 'guardian', withdrawn_by_guardian_id = $2,
+		   withdrawal_reason = 'Vi vill prata först.' WHERE id = $1`,
+		[consent.id, anna.id]
+	);
 });
 
 afterAll(async () => {
@@ -219,6 +226,24 @@ describe('consent requests on the case’s consents page', () => {
 		await expect(requestCards(page).first().locator('button', { hasText: 'Avbryt begäran' }).count()).resolves.toBe(0);
 		const listed = await api<{ items: { status: string }[] }>('GET', `/api/cases/${caseId}/consent-requests`);
 		expect(listed.items.map((r) => r.status).sort()).toEqual(['cancelled', 'open']);
+	});
+
+	it('shows who has answered: a guardian who declined with e-identification; the request is declined and cannot be cancelled', async () => {
+		const open = (await api<{ items: { id: string; status: string }[] }>('GET', `/api/cases/${caseId}/consent-requests`)).items.find(
+			(r) => r.status === 'open'
+		)!;
+		// As the citizen's decline writes it: the answer with the e-identification's evidence.
+		await sql(
+			`INSERT INTO consent_request_answer (id, request_id, answered_by_kind, guardian_id, decision, acr, assertion_sha256, transaction_ref)
+			 VALUES (gen_random_uuid(), $1, 'guardian', $2, 'decline', 'http://id.elegnamnden.se/loa/1.0/loa3', repeat('ab', 32), 'e2e-txn-1')`,
+			[open.id, annaId]
+		);
+		await page.goto(`/cases/${caseId}/consents`);
+		const card = requestCards(page).nth(1);
+		expect(await card.getByTestId('consent-request-status').textContent()).toContain('Avböjd');
+		expect(await card.getByTestId('consent-request-answered').textContent()).toContain(`${guardianA} (vårdnadshavare): nej`);
+		await expect(card.locator('button', { hasText: 'Avbryt begäran' }).count()).resolves.toBe(0);
+		await expectNoSeriousA11yViolations(page);
 	});
 });
 
