@@ -45,7 +45,7 @@ async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pro
 interface CaseDetail {
 	id: string;
 	ownerAgencyId: string;
-	subject: { guardians: { id: string; firstName: string }[] };
+	subject: { guardians: { id: string; firstName: string; protectedIdentity: string }[] };
 }
 
 const lastName = `Begäransson${Math.floor(Math.random() * 10000)}`;
@@ -305,10 +305,7 @@ describe('the citizen view for a young person with protected identity', () => {
 		await page.locator('#reason').fill('Oro från skolan.');
 		await page.locator('form button.button', { hasText: 'Öppna ärendet' }).click();
 		await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
-		const detail = await api<CaseDetail & { subject: { guardians: { protectedIdentity: string }[] } }>(
-			'GET',
-			`/api/cases/${new URL(page.url()).pathname.split('/').pop()}`
-		);
+		const detail = await api<CaseDetail>('GET', `/api/cases/${new URL(page.url()).pathname.split('/').pop()}`);
 		expect(detail.subject.guardians.map((g) => g.protectedIdentity)).toEqual(['skyddad_folkbokforing']);
 
 		expect(await page.getByTestId('guardians').textContent()).toContain('Skyddad folkbokföring');
