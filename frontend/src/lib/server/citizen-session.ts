@@ -42,5 +42,7 @@ export function safeCitizenTarget(value: unknown): string {
 	if (typeof value !== 'string' || !isCitizenPath(value.split(/[?#]/)[0] ?? '')) return '/citizen';
 	// eslint-disable-next-line no-control-regex -- control characters are what this refuses
 	if (value.includes('\\') || value.includes('//') || /[\u0000-\u001f]/.test(value)) return '/citizen';
+	// No dot segments, plain or encoded: `/citizen/../cases` would leave the citizen area.
+	if (/\.\.|%2e/i.test(value)) return '/citizen';
 	return value;
 }
