@@ -269,13 +269,25 @@ describe('a guardian with custody', () => {
 	});
 });
 
-describe('a 15-year-old', () => {
+describe('a 15-year-old, on a phone', () => {
 	let context: BrowserContext;
 	let page: Page;
 
 	beforeAll(async () => {
-		({ context, page } = await openPage(browser));
+		({ context, page } = await openPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true }));
 	});
+
+	/** One column on a narrow screen: nothing wider than the screen, and the main buttons big enough to hit. */
+	async function expectPhoneLayout(): Promise<void> {
+		const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+			scrollWidth: document.documentElement.scrollWidth,
+			clientWidth: document.documentElement.clientWidth
+		}));
+		expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+		for (const button of await page.locator('main .button').all()) {
+			expect((await button.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44);
+		}
+	}
 
 	afterAll(async () => {
 		await context?.close();
@@ -290,6 +302,7 @@ describe('a 15-year-old', () => {
 		expect(await consent.locator('h2').textContent()).toBe('Samtycke om dig');
 		expect(await consent.getByTestId('consent-categories').textContent()).toContain('Skola');
 		await expectNoSeriousA11yViolations(page);
+		await expectPhoneLayout();
 	});
 
 	it('answers a request with a sign-in that is too old: signs in again, comes back and answers', async () => {
@@ -311,9 +324,21 @@ describe('a 15-year-old', () => {
 		await page.getByTestId('citizen-sign-in-again').click();
 		await provideCredentials(page, citizens.youth);
 		await page.waitForURL(`${baseUrl()}/citizen/requests`);
+		await expectPhoneLayout();
 		await page.getByTestId('citizen-request').getByTestId('request-accept').click();
 		await page.getByTestId('request-accepted').waitFor();
 		expect(await page.getByTestId('request-status').textContent()).toContain('Du har sagt ja.');
+	});
+
+	it('gets "not found" for a consent that is not theirs, on an accessible page', async () => {
+		const { rows } = await db.query<{ id: string }>('SELECT id FROM consent WHERE case_id = $1 LIMIT 1', [childCaseId]);
+		const response = await page.goto(`/citizen/consents/${rows[0]!.id}/withdraw`);
+		expect(response?.status()).toBe(404);
+		expect(await page.locator('h1').textContent()).toBe('Sidan finns inte');
+		expect(await page.content()).not.toContain(child.firstName);
+		await expectNoSeriousA11yViolations(page);
+		const receipt = await page.request.get(`/citizen/consents/${rows[0]!.id}/receipt`);
+		expect(receipt.status()).toBe(404);
 	});
 });
 
@@ -333,6 +358,57 @@ describe('a guardian without custody', () => {
 			expect(await page.getByTestId(empty).count()).toBe(1);
 			expect(await page.content()).not.toContain(child.firstName);
 		}
+		await context.close();
+	});
+});
+
+describe('a guardian of a child with sekretessmarkering', () => {
+	it('sees only "contact your social worker" until a secrecy review', async () => {
+		const protectedName = `Skyddad${unique}`;
+		await openCase({
+			personalIdentityNumber: freshPersonnummer(10),
+			firstName: 'Iris',
+			lastName: protectedName,
+			protectedIdentity: 'sekretessmarkering',
+			guardians: [
+				{
+					firstName: 'Lina',
+					lastName: protectedName,
+					personalIdentityNumber: citizens.guardianOfProtected.personalIdentityNumber,
+					custody: true
+				}
+			]
+		});
+		const { context, page } = await openPage(browser);
+		await citizenSignIn(page, citizens.guardianOfProtected);
+		const relation = page.getByTestId('citizen-relation');
+		expect(await relation.count()).toBe(1);
+		expect((await relation.textContent())?.trim()).toBe('Kontakta din socialsekreterare');
+		expect(await page.content()).not.toContain('Iris');
+		await expectNoSeriousA11yViolations(page);
+		await context.close();
+	});
+});
+
+describe('a sign-in that did not start here', () => {
+	it('is refused with an explanation, on an accessible page', async () => {
+		const { context, page } = await openPage(browser);
+		await page.goto('/citizen/login/callback?state=not-mine&code=x');
+		expect(await page.locator('h1').textContent()).toBe('Det gick inte att logga in');
+		expect(await page.getByRole('alert').textContent()).toContain('Försök igen');
+		await expectNoSeriousA11yViolations(page);
+		await context.close();
+	});
+});
+
+describe('someone signed out', () => {
+	it('reads the start page in Arabic, right to left, and it passes the accessibility check', async () => {
+		const { context, page } = await openPage(browser);
+		await page.goto('/citizen');
+		await page.getByRole('button', { name: 'العربية' }).click();
+		await page.locator('html[dir="rtl"][lang="ar"]').waitFor({ state: 'attached' });
+		expect(await page.getByTestId('citizen-sign-in').textContent()).toBe('تسجيل الدخول بالهوية الإلكترونية');
+		await expectNoSeriousA11yViolations(page);
 		await context.close();
 	});
 });

@@ -40,6 +40,8 @@ export interface TestCitizens {
 	guardianWithoutCustody: TestCitizen;
 	/** A 15-year-old who sees their own consents. */
 	youth: TestCitizen;
+	/** A guardian with custody of a child with sekretessmarkering and no secrecy review yet. */
+	guardianOfProtected: TestCitizen;
 }
 
 export const CITIZEN_CLIENT_ID = 'samverka-e2e-citizen';
@@ -51,5 +53,10 @@ export function makeTestCitizens(): TestCitizens {
 		password: `${login}-lösen`,
 		personalIdentityNumber: freshPersonnummer(age)
 	});
-	return { guardian: person('vardnadshavare', 41), guardianWithoutCustody: person('utan-vardnad', 43), youth: person('ungdom', 15) };
+	return {
+		guardian: person('vardnadshavare', 41),
+		guardianWithoutCustody: person('utan-vardnad', 43),
+		youth: person('ungdom', 15),
+		guardianOfProtected: person('skyddad', 39)
+	};
 }
