@@ -238,6 +238,27 @@ describe('a guardian with custody', () => {
 		expect(await page.getByTestId('consent-withdraw').count()).toBe(0);
 	});
 
+	it('declines another request, with a reason; nothing is shared because of it', async () => {
+		await api('POST', `/api/cases/${childCaseId}/consent-requests`, {
+			agencyIds: [socialAgencyId, policeAgencyId],
+			categories: ['identity', 'health'],
+			purpose: 'Att vården och polisen kan prata om Noors hälsa.',
+			validFrom: today(),
+			validTo: inMonths(3)
+		});
+		await page.goto('/citizen/requests');
+		const open = page.getByTestId('citizen-request').filter({ has: page.getByTestId('request-decline') });
+		expect(await open.count()).toBe(1);
+		await open.getByLabel('Varför inte? (du behöver inte svara)').fill('Vi vill prata med socialsekreteraren först.');
+		await open.getByTestId('request-decline').click();
+		await page.getByTestId('request-declined').waitFor();
+		expect(await page.getByTestId('request-decline').count()).toBe(0);
+		expect(await page.getByTestId('citizen-request').allTextContents()).toContainEqual(expect.stringContaining('Du har sagt nej.'));
+		await expectNoSeriousA11yViolations(page);
+		await police.goto(`/cases/${childCaseId}`);
+		expect(await police.locator('h1').first().textContent()).toContain(NOT_FOUND);
+	});
+
 	it('reads the pages in Arabic, right to left, and they pass the accessibility check', async () => {
 		await page.goto('/citizen');
 		await page.getByRole('button', { name: 'العربية' }).click();
