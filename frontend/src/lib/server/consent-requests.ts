@@ -63,16 +63,3 @@ const REQUEST_PROBLEMS: Record<string, { message: MessageKey; field?: string }> 
 export function consentRequestProblem(err: ApiError): { message: MessageKey; field?: string } | null {
 	return REQUEST_PROBLEMS[problemCode(err)] ?? null;
 }
-
-/**
- * The end of `date` (YYYY-MM-DD) in Europe/Stockholm as an instant: "answer by 12 March" means
- * until that day is over where the municipality is, summer time or not.
- */
-export function endOfStockholmDay(date: string): string {
-	const noonUtc = new Date(`${date}T12:00:00Z`);
-	const offset = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Stockholm', timeZoneName: 'longOffset' })
-		.formatToParts(noonUtc)
-		.find((p) => p.type === 'timeZoneName')!
-		.value.replace('GMT', '');
-	return new Date(`${date}T23:59:59${offset || '+00:00'}`).toISOString();
-}

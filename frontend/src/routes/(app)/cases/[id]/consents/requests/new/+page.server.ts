@@ -3,8 +3,9 @@ import type { MessageKey } from '$lib/i18n/messages';
 import { ApiError } from '$lib/server/api';
 import { apiFailure, formFailure, formValues, readOrNotFound, reopenAction } from '$lib/server/cases';
 import { consentFieldFor, consentProblem, MAX_VALIDITY_MONTHS } from '$lib/server/consents';
-import { consentRequestProblem, endOfStockholmDay, REQUEST_MAX_VALID_DAYS, REQUEST_VALID_DAYS } from '$lib/server/consent-requests';
+import { consentRequestProblem, REQUEST_MAX_VALID_DAYS, REQUEST_VALID_DAYS } from '$lib/server/consent-requests';
 import { isDate, readScope, stockholmToday } from '../../scope-form';
+import { addDays, endOfStockholmDay } from './answer-by';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Who will be asked comes from the consent matrix (the API applies policies/consent.yaml by age today). */
@@ -18,8 +19,6 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 		maxDays: REQUEST_MAX_VALID_DAYS
 	};
 };
-
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 export const actions = {
 	create: async ({ request, locals, params }) => {
