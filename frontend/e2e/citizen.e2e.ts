@@ -182,6 +182,14 @@ describe('a guardian with custody', () => {
 		await expectNoSeriousA11yViolations(page);
 	});
 
+	it('opens no staff page with the citizen sign-in, and the staff sign-in opens no citizen page', async () => {
+		await page.goto('/cases');
+		expect(new URL(page.url()).pathname).toBe('/login');
+		await police.goto('/citizen');
+		expect(await police.getByTestId('citizen-sign-in').count()).toBe(1);
+		expect(await police.getByTestId('citizen-relation').count()).toBe(0);
+	});
+
 	it('reads the request and accepts it; the police then see the case; the receipt is signed', async () => {
 		await police.goto(`/cases/${childCaseId}`);
 		expect(await police.locator('h1').first().textContent()).toContain(NOT_FOUND);
