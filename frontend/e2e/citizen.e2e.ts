@@ -219,6 +219,14 @@ describe('a guardian with custody', () => {
 		await expectNoSeriousA11yViolations(page);
 	});
 
+	it("downloads the child's log extract, with the police's read in it", async () => {
+		await page.goto('/citizen');
+		const extract = await downloadJson(page, () => page.getByRole('link', { name: 'Ladda ner loggutdrag' }).click());
+		expect(extract.format).toBe('samverka-citizen-extract/v1');
+		expect((extract.events as unknown[]).length).toBeGreaterThan(0);
+		expect(JSON.stringify(extract)).toContain(policeAgencyId);
+	});
+
 	it('withdraws with the keyboard only; the police lose the case on their next page load', async () => {
 		await page.goto('/citizen/consents');
 		await expectNoSeriousA11yViolations(page);
