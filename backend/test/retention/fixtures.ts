@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { TestContext } from '../helpers/app.js';
+import type pg from 'pg';
 import { pin } from '../helpers/pin.js';
 
 /** What a seeded case holds: its ids and those of every content row. */
+/** A superuser connection to the database (a test's, or the browser tests' shared one). */
+interface Db {
+  sql: pg.Pool;
+}
+
 export interface SeededCase {
   id: string;
   subjectId: string;
@@ -16,7 +21,7 @@ export interface Staff {
   partnerAgencyId: string;
 }
 
-export async function staff(t: Pick<TestContext, 'sql'>): Promise<Staff> {
+export async function staff(t: Db): Promise<Staff> {
   const { rows } = await t.sql.query<{ username: string; id: string; agency_id: string }>(
     "SELECT username, id, agency_id FROM app_user WHERE username IN ('social','school')",
   );
@@ -33,7 +38,7 @@ const yearsAgo = (years: number): string => new Date(Date.now() - years * 365.25
  * journal, plan with follow-up and history, meeting with a decision, a document, the closing.
  */
 export async function seedCase(
-  t: Pick<TestContext, 'sql'>,
+  t: Db,
   s: Staff,
   o: { birthDate: string; status: 'open' | 'closed'; closedYearsAgo?: number; entryYearsAgo: number; subjectId?: string },
 ): Promise<SeededCase> {
@@ -121,11 +126,7 @@ export async function seedCase(
 }
 
 /** A concern closed `decidedYearsAgo` with no case (or linked to `caseId`). */
-export async function seedConcern(
-  t: TestContext,
-  s: Staff,
-  o: { birthDate: string; decidedYearsAgo: number; caseId?: string },
-): Promise<string> {
+export async function seedConcern(t: Db, s: Staff, o: { birthDate: string; decidedYearsAgo: number; caseId?: string }): Promise<string> {
   const id = randomUUID();
   const at = yearsAgo(o.decidedYearsAgo);
   await t.sql.query(

@@ -1,5 +1,16 @@
 import { page } from '$app/state';
-import { defaultLocale, formatWait, isLocale, isMessageKey, translate, type Locale, type MessageKey, type MessageParams } from './messages';
+import {
+	defaultLocale,
+	formatWait,
+	isLocale,
+	isMessageKey,
+	isStaffLocale,
+	translate,
+	type Locale,
+	type MessageKey,
+	type MessageParams,
+	type StaffLocale
+} from './messages';
 
 export { defaultLocale, isLocale, isMessageKey, locales, translate } from './messages';
 export type { Locale, MessageKey, MessageParams } from './messages';
@@ -8,6 +19,12 @@ export type { Locale, MessageKey, MessageParams } from './messages';
 export function currentLocale(): Locale {
 	const locale: unknown = page.data.locale;
 	return isLocale(locale) ? locale : defaultLocale;
+}
+
+/** The locale of a staff page: Arabic belongs to the citizen's pages, so a staff page reads it as Swedish. */
+export function currentStaffLocale(): StaffLocale {
+	const locale = currentLocale();
+	return isStaffLocale(locale) ? locale : 'sv';
 }
 
 /**
