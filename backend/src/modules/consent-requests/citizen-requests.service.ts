@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
+import { sendCaseNotice } from '../citizen/case-notice.js';
 import { sql, transaction } from '../../db/sql.js';
 import { conflict, HttpProblem, notFound } from '../../lib/problem.js';
 import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
@@ -125,7 +126,7 @@ export class CitizenRequestsService {
     const answerer = known ? this.answererOf(relations, known, this.state(known)) : undefined;
     if (!known || !answerer) return denied();
     try {
-      return await transaction(em, async (tx) => {
+      const answered = await transaction(em, async (tx) => {
         await sql(tx, 'SELECT 1 FROM consent_request WHERE id = ? FOR UPDATE', [requestId]);
         const r = (await requestRows(tx, 'r.id = ?', [requestId]))[0]!;
         const state = this.state(r);
@@ -175,6 +176,15 @@ export class CitizenRequestsService {
         await this.app.audit.record(tx, ctx, events);
         return { consentId, status: this.state((await requestRows(tx, 'r.id = ?', [requestId]))[0]!).status };
       });
+      // After the commit, so the social worker is never told of an answer that did not stand.
+      void sendCaseNotice(
+        this.app,
+        this.app.log,
+        decision === 'accept' ? 'request_accepted' : 'request_declined',
+        known.case_id,
+        requestId,
+      );
+      return answered;
     } catch (e) {
       if (e instanceof HttpProblem && e.status === 404) return denied();
       // The same person answering twice at once: the unique index lets one through.

@@ -8,7 +8,7 @@ import type { ConsentMethodKind, GivenByKind } from '../../consents/consents.ent
 import { consentStatus } from '../../consents/gate.js';
 import type { CitizenActor, CitizenRelation } from '../citizen.types.js';
 import type { CitizenConsentOut, SignedReceiptOut, WithdrawByCitizenBody } from './citizen-consents.schemas.js';
-import { sendWithdrawalNotice } from './withdrawal-notice.js';
+import { sendCaseNotice } from '../case-notice.js';
 import { eidEvidenceRef, signWithdrawalReceipt } from './withdrawal-receipt.js';
 
 /** The audit context of the request for the relation the citizen acts in (null before one is known). */
@@ -280,7 +280,7 @@ export class CitizenConsentsService {
         receipt: { receipt: signed.receipt, signature: signed.signature, kid: signed.kid, publicKey: this.publicKey(signed.kid) },
       };
     });
-    void sendWithdrawalNotice(this.app, log, row.case_id, consentId);
+    void sendCaseNotice(this.app, log, 'consent_withdrawn', row.case_id, consentId);
     return out;
   }
 }
