@@ -84,17 +84,23 @@ function chooseKey(pinned: Buffer | undefined, embedded: Buffer | null, warn: (m
 /** Verifies a parsed export or extract document. */
 export function verifyDocument(doc: Record<string, unknown>, pinned?: Buffer, warn: (m: string) => void = () => {}): OfflineResult {
   const key = chooseKey(pinned, embeddedKey(doc), warn);
-  if (doc.format === 'samverka-audit-extract/v1') {
+  if (doc.format === 'samverka-audit-extract/v1' || doc.format === 'samverka-citizen-extract/v1') {
     const cp = doc.checkpoint ? toCheckpoint(doc.checkpoint as Record<string, unknown>) : null;
-    const events = ((doc.events as Record<string, unknown>[] | undefined) ?? []).map(
-      (o) =>
-        ({
-          ...toEvent(o),
-          leafIndex: Number(o.leafIndex),
-          leafHash: str(o.leafHash) ?? '',
-          inclusionProof: Array.isArray(o.inclusionProof) ? o.inclusionProof.map(String) : null,
-        }) satisfies ExtractEvent,
-    );
+    const heldBack = doc.agenciesHeldBack === true;
+    const events = ((doc.events as Record<string, unknown>[] | undefined) ?? []).map((o) => {
+      const e = toEvent(o);
+      // The person's copy lists what it left out; a protected person's extract leaves out who
+      // accessed on every event (those fields read null).
+      const listed = Array.isArray(o.redacted) ? o.redacted.map(String) : [];
+      const held = heldBack && e.actorId === null && e.actorAgencyId === null && e.clientIp === null ? ['actorAgencyId'] : [];
+      return {
+        ...e,
+        leafIndex: Number(o.leafIndex),
+        leafHash: str(o.leafHash) ?? '',
+        inclusionProof: Array.isArray(o.inclusionProof) ? o.inclusionProof.map(String) : null,
+        redacted: [...listed, ...held],
+      } satisfies ExtractEvent;
+    });
     return { kind: 'extract', ...verifyExtract(key, cp, events) };
   }
   if (!Array.isArray(doc.events) || !Array.isArray(doc.checkpoints))
@@ -190,7 +196,7 @@ async function main(argv: string[]): Promise<number> {
     if (r.kind === 'extract') {
       if (r.ok)
         process.stdout.write(
-          `OK extract: ${r.events} events, ${r.proven} proven against the signed checkpoint, ${r.pending} not yet covered\n`,
+          `OK extract: ${r.events} events, ${r.proven} proven against the signed checkpoint${r.provenByLeafOnly ? ` (${r.provenByLeafOnly} with fields left out: proven by their leaf hash only)` : ''}, ${r.pending} not yet covered\n`,
         );
       else process.stdout.write(`TAMPERED extract: first bad seq ${r.firstBadSeq} (${r.problem})\n`);
       return r.ok ? 0 : 1;

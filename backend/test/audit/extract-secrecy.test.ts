@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
+import { verifyDocument } from '../../src/cli/audit-verify.js';
 import { createCase, pin } from '../cases/fixtures.js';
 import { one } from './helpers.js';
 
@@ -84,6 +85,16 @@ describe("a protected person's log extract", () => {
     expect(csv.statusCode).toBe(200);
     expect(csv.body).not.toContain(agencyName);
     expect(csv.body).not.toContain('Sara Lind');
+  });
+
+  it('still verifies offline: what is held back is proven by the leaf hash, the rest recomputed', async () => {
+    const res = await t.app.inject({ url: `/api/audit/subjects/${protectedSubject}/extract`, headers: bearer(auditor) });
+    const doc = res.json<{ publicKey: { publicKey: string }; events: unknown[] }>();
+    const r = verifyDocument(doc, Buffer.from(doc.publicKey.publicKey, 'base64'));
+    expect(r).toMatchObject({ kind: 'extract', ok: true, proven: doc.events.length, provenByLeafOnly: doc.events.length });
+    const open = await t.app.inject({ url: `/api/audit/subjects/${ordinarySubject}/extract`, headers: bearer(auditor) });
+    const whole = open.json<{ publicKey: { publicKey: string }; events: unknown[] }>();
+    expect(verifyDocument(whole, Buffer.from(whole.publicKey.publicKey, 'base64'))).toMatchObject({ ok: true, provenByLeafOnly: 0 });
   });
 
   it("an ordinary person's extract is not marked and names the agencies", async () => {

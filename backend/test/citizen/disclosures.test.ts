@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventLeafHash, verifyCheckpointSignature, verifyInclusion, type Checkpoint } from '../../src/modules/audit/audit.crypto.js';
+import { verifyDocument } from '../../src/cli/audit-verify.js';
 import { stockholmDate } from '../../src/modules/consents/calendar.js';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { citizenSignIn, type CitizenTestSession } from '../helpers/citizen.js';
@@ -229,5 +230,28 @@ describe('citizen: who received what, and the log extract', () => {
     // Read before it left: the extract's own event is in the queue.
     const { rows } = await t.sql.query("SELECT subject_id FROM audit_queue WHERE action = 'citizen.extract' AND outcome = 'allowed'");
     expect(rows).toEqual([{ subject_id: fam.subjectId }]);
+  });
+
+  it("the offline verifier checks the person's copy: whole events recomputed, the others by their leaf hash, tampering found", async () => {
+    await t.app.auditSequencer.drain();
+    const doc = (await extract(fam.subjectId, youth.headers)).json() as {
+      publicKey: { publicKey: string };
+      events: Record<string, unknown>[];
+    };
+    const key = Buffer.from(doc.publicKey.publicKey, 'base64');
+    const r = verifyDocument(doc, key);
+    expect(r).toMatchObject({ kind: 'extract', ok: true, events: doc.events.length, proven: doc.events.length });
+    expect(r.kind === 'extract' && r.provenByLeafOnly).toBe(doc.events.filter((e) => (e.redacted as string[]).length > 0).length);
+    expect(r.kind === 'extract' && r.provenByLeafOnly).toBeGreaterThan(0);
+
+    const whole = doc.events.findIndex((e) => (e.redacted as string[]).length === 0);
+    const altered = structuredClone(doc);
+    altered.events[whole]!.action = 'case.close';
+    expect(verifyDocument(altered, key)).toMatchObject({ ok: false, problem: expect.stringContaining('leaf hash') });
+
+    const partial = doc.events.findIndex((e) => (e.redacted as string[]).length > 0);
+    const swapped = structuredClone(doc);
+    swapped.events[partial]!.leafHash = 'f'.repeat(64);
+    expect(verifyDocument(swapped, key)).toMatchObject({ ok: false, problem: expect.stringContaining('inclusion proof') });
   });
 });
