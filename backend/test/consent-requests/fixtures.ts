@@ -1,56 +1,9 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { bearer, createUser, login, type TestContext } from '../helpers/app.js';
-import { createCase, pin } from '../cases/fixtures.js';
-import { birthDateFor, daysFromToday } from '../consents/fixtures.js';
+import { daysFromToday } from '../consents/fixtures.js';
 
-/** A 15-year-old with one guardian with custody and one without, each with a personnummer. */
-export interface Family {
-  caseId: string;
-  subjectId: string;
-  subjectPin: string;
-  custodialId: string;
-  custodialPin: string;
-  otherId: string;
-  otherPin: string;
-}
-
-/** Opens the family's case with `agencyIds` taking part; `serial` (three digits) keeps families apart. */
-export async function openFamilyCase(
-  app: FastifyInstance,
-  social: string,
-  serial: string,
-  agencyIds: string[],
-  subject: Record<string, unknown> = {},
-): Promise<Family> {
-  const subjectPin = pin(birthDateFor(15, -10).replaceAll('-', ''), serial);
-  const custodialPin = pin('19800520', serial);
-  const otherPin = pin('19790611', serial);
-  const c = await createCase(
-    app,
-    social,
-    { agencyIds },
-    {
-      personalIdentityNumber: subjectPin,
-      firstName: 'Zelmira',
-      lastName: 'Qvarnström',
-      guardians: [
-        { firstName: 'Yngvild', lastName: 'Qvarnström', personalIdentityNumber: custodialPin, custody: true },
-        { firstName: 'Torbjörn', lastName: 'Qvarnström', personalIdentityNumber: otherPin, custody: false },
-      ],
-      ...subject,
-    },
-  );
-  const guardians = c.subject.guardians as { id: string; custody: boolean }[];
-  return {
-    caseId: c.id,
-    subjectId: c.subject.id,
-    subjectPin,
-    custodialId: guardians.find((g) => g.custody)!.id,
-    custodialPin,
-    otherId: guardians.find((g) => !g.custody)!.id,
-    otherPin,
-  };
-}
+// The same family as the citizen tests: one fixture for both.
+export { openFamilyCase, type Family } from '../citizen/consent-fixtures.js';
 
 /** A request body for `agencyIds` (the owner's first) with a period from today. */
 export function requestBody(agencyIds: string[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
