@@ -105,7 +105,10 @@ function assertsLeastPrivilege(url: () => string): void {
       ).rows.map((x) => x.c);
       expect({ table: t.name, updatable }).toEqual({
         table: t.name,
-        updatable: t.name === 'consent' ? ['withdrawal_reason', 'withdrawn_at', 'withdrawn_by'] : [],
+        updatable:
+          t.name === 'consent'
+            ? ['withdrawal_reason', 'withdrawn_at', 'withdrawn_by', 'withdrawn_by_guardian_id', 'withdrawn_by_kind']
+            : [],
       });
     }
   });
