@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../src/modules/consents/receipt.js';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { citizenSignIn, type CitizenTestSession } from '../helpers/citizen.js';
+import { pdfText } from '../helpers/pdf-text.js';
 import { agencies, recordConsent, type Agencies } from '../consents/fixtures.js';
 import { openFamilyCase, STAFF_NAMES, type Family } from './consent-fixtures.js';
 
@@ -189,5 +190,29 @@ describe('citizen: my consents and their receipts', () => {
   it('answers 400 for an id that is not a uuid', async () => {
     const res = await receipt('not-a-uuid', youth.headers);
     expect(res.statusCode).toBe(400);
+  });
+
+  it('gives the receipt as a PDF to keep: what was agreed, how to withdraw here too, the check code; 401/404 like the rest', async () => {
+    const res = await receipt(subjectConsent.id, custodial.headers, 'receipt.pdf');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.headers['content-disposition']).toBe('attachment; filename="samtyckeskvitto.pdf"');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const text = pdfText(res.rawPayload);
+    for (const words of ['Kvitto på samtycke', 'Zelmira', 'Stöd i skolan och hemma', subjectConsent.receiptId, 'Mina samtycken'])
+      expect(text).toContain(words);
+    for (const name of STAFF_NAMES) expect(text).not.toContain(name);
+    const { rows } = await t.sql.query(
+      "SELECT resource_id, subject_id FROM audit_queue WHERE action = 'citizen.consent.receipt.print' AND outcome = 'allowed'",
+    );
+    expect(rows).toEqual([{ resource_id: subjectConsent.receiptId, subject_id: fam.subjectId }]);
+
+    expect((await receipt(subjectConsent.id, {}, 'receipt.pdf')).statusCode).toBe(401);
+    expect((await receipt(subjectConsent.id, bearer(social), 'receipt.pdf')).statusCode).toBe(401);
+    expect((await receipt(otherConsent.id, youth.headers, 'receipt.pdf')).statusCode).toBe(404);
+    expect((await receipt(subjectConsent.id, noCustody.headers, 'receipt.pdf')).statusCode).toBe(404);
+    expect((await receipt('not-a-uuid', youth.headers, 'receipt.pdf')).statusCode).toBe(400);
+    expect((await denials('citizen.consent.receipt.print')).map((d) => d.reason)).toEqual(['not_in_scope', 'not_in_scope']);
   });
 });

@@ -40,6 +40,8 @@ export interface ReceiptPrintout {
   /** The first characters of the receipt's signature. */
   verificationCode: string;
   footer: string;
+  /** Printed for the person in their own view: they can also withdraw there with e-legitimation. */
+  selfService?: boolean;
 }
 
 export interface ConsentFormPrintout {
@@ -51,6 +53,13 @@ export interface ConsentFormPrintout {
   scope: PrintedScope;
   footer: string;
 }
+
+/** Groups of four, so that a person can read the code aloud on the phone. */
+export const verificationCode = (signature: string): string =>
+  signature
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 16)
+    .replace(/(.{4})(?=.)/g, '$1 ');
 
 const partyText = (g: PrintedParty): string => (g.guardian ? `${g.name}, vårdnadshavare` : `${g.name} (personen själv)`);
 
@@ -88,6 +97,7 @@ export async function receiptPdf(r: ReceiptPrintout, opts: { compress?: boolean 
   p.heading('Vad samtycket gäller');
   scopeLines(p, r.person, r.scope);
   p.heading('Så återkallar du samtycket').paragraph(howToWithdraw(r.ownerAgency));
+  if (r.selfService) p.paragraph('Du kan också återkalla det själv under Mina samtycken, där du loggar in med e-legitimation.');
   p.heading('Kontroll av kvittot');
   p.field('Kvittots nummer', r.receiptId);
   p.field('Kontrollkod', r.verificationCode);

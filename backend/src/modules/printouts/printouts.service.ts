@@ -12,7 +12,7 @@ import { MEETING_JSON, ts, uuidArray } from '../cases/cases.sql.js';
 import { stockholmDate } from '../consents/calendar.js';
 import type { ConsentMethodKind, GivenByKind } from '../consents/consents.entities.js';
 import type { PrintedCase } from './case.layout.js';
-import { consentFormPdf, receiptPdf, type PrintedConsentPerson, type PrintedScope } from './consent.layout.js';
+import { consentFormPdf, receiptPdf, verificationCode, type PrintedConsentPerson, type PrintedScope } from './consent.layout.js';
 import { invitationPdf } from './invitation.layout.js';
 import { minutesPdf } from './minutes.layout.js';
 import { planPdf } from './plan.layout.js';
@@ -54,12 +54,6 @@ const caseNumberOf = (x: object): string | null => ('caseNumber' in x && typeof 
 const fileName = (caseNumber: string | null, what: string, named = true): string =>
   `${(caseNumber ? (named ? `${caseNumber}-${what}` : caseNumber) : what).replace(/[^A-Za-z0-9-]/g, '_')}.pdf`;
 const personName = (s: { firstName: string; lastName: string }): string => `${s.firstName} ${s.lastName}`.trim();
-/** Groups of four, so that a person can read the code aloud on the phone. */
-const verificationCode = (signature: string): string =>
-  signature
-    .replace(/[^A-Za-z0-9]/g, '')
-    .slice(0, 16)
-    .replace(/(.{4})(?=.)/g, '$1 ');
 
 /**
  * Printouts as PDFs. A PDF is just another answer: each is built only from the read model the

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { errorResponses } from '../../identity/identity.schemas.js';
+import { PdfResponse } from '../../printouts/printouts.schemas.js';
 import type { CitizenRelation } from '../citizen.types.js';
 import {
   CitizenConsentParams,
@@ -55,6 +56,28 @@ export const citizenConsentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const actor = await app.citizen.require(request);
       return service.receipt(request.em, actor, request.params.id, ctxOf(request));
+    },
+  );
+
+  app.get(
+    '/citizen/consents/:id/receipt.pdf',
+    {
+      config,
+      schema: {
+        tags,
+        summary: "A consent's receipt as a PDF to read and keep (Swedish)",
+        params: CitizenConsentParams,
+        response: { 200: PdfResponse, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const actor = await app.citizen.require(request);
+      const pdf = await service.receiptPdf(request.em, actor, request.params.id, ctxOf(request));
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', 'attachment; filename="samtyckeskvitto.pdf"')
+        .header('cache-control', 'no-store')
+        .send(pdf);
     },
   );
 

@@ -9,6 +9,7 @@ import { consentStatus } from '../../consents/gate.js';
 import type { CitizenActor, CitizenRelation } from '../citizen.types.js';
 import type { CitizenConsentOut, SignedReceiptOut, WithdrawByCitizenBody } from './citizen-consents.schemas.js';
 import { sendCaseNotice } from '../case-notice.js';
+import { citizenReceiptPdf } from './citizen-receipt-pdf.js';
 import { eidEvidenceRef, signWithdrawalReceipt } from './withdrawal-receipt.js';
 
 /** The audit context of the request for the relation the citizen acts in (null before one is known). */
@@ -193,6 +194,24 @@ export class CitizenConsentsService {
 
   async receipt(em: EntityManager, actor: CitizenActor, consentId: string, ctxOf: CitizenAuditContextOf): Promise<SignedReceiptOut> {
     return this.storedReceipt(em, actor, consentId, 'consent_receipt', ctxOf);
+  }
+
+  /** The receipt as a PDF to read and keep; its read audited before it leaves. */
+  async receiptPdf(em: EntityManager, actor: CitizenActor, consentId: string, ctxOf: CitizenAuditContextOf): Promise<Buffer> {
+    const action = 'citizen.consent.receipt.print';
+    const { row, relation } = await this.consentInScope(em, actor, consentId, action, ctxOf);
+    const pdf = await citizenReceiptPdf(em, row);
+    await this.app.audit.record(em, ctxOf(relation), {
+      action,
+      resourceType: 'consent_receipt',
+      resourceId: row.receipt_id ?? consentId,
+      caseId: row.case_id,
+      subjectId: row.subject_id,
+      outcome: pdf ? 'allowed' : 'denied',
+      reason: pdf ? null : 'no_receipt',
+    });
+    if (!pdf) throw notFound();
+    return pdf;
   }
 
   /** The receipt of a withdrawal the person made (a withdrawal recorded by staff has none: 404). */
