@@ -207,6 +207,15 @@ describe('a guardian with custody', () => {
 		const receipt = await downloadJson(page, () => page.getByTestId('accepted-receipt').click());
 		expect(typeof receipt.signature).toBe('string');
 		expect(JSON.stringify(receipt.receipt)).toContain('digital');
+		// The receipt to read and keep: a PDF.
+		const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByTestId('accepted-receipt-pdf').click()]);
+		expect(pdf.suggestedFilename()).toBe('samtyckeskvitto.pdf');
+		expect(
+			fs
+				.readFileSync(await pdf.path())
+				.subarray(0, 5)
+				.toString()
+		).toBe('%PDF-');
 
 		await police.goto(`/cases/${childCaseId}`);
 		expect(await police.locator('h1').first().textContent()).not.toContain(NOT_FOUND);

@@ -154,6 +154,7 @@ export const KNOWN_ACTIONS = [
   'case.stats.read',
   'case.update',
   'citizen.consent.list',
+  'citizen.consent.receipt.print',
   'citizen.consent.receipt.read',
   'citizen.consent.withdraw',
   'citizen.consent.withdrawal_receipt.read',

@@ -50,6 +50,8 @@ export function createCitizenApi(ctx: ApiContext) {
 		consents: () => json<{ items: CitizenConsent[] }>(call('GET', '/api/citizen/consents')),
 		/** The signed receipt (and the withdrawal's), as the API answers: to pass on as a download. */
 		receipt: (consentId: string) => call('GET', '/api/citizen/consents/{id}/receipt', undefined, id(consentId)),
+		/** The receipt as a PDF to read and keep. */
+		receiptPdf: (consentId: string) => call('GET', '/api/citizen/consents/{id}/receipt.pdf', undefined, id(consentId)),
 		withdrawalReceipt: (consentId: string) => call('GET', '/api/citizen/consents/{id}/withdrawal-receipt', undefined, id(consentId)),
 		/** 403 `reauthentication_required` when the sign-in is too old to sign with; 409 already withdrawn. */
 		withdraw: (consentId: string, reason: string | undefined) =>
