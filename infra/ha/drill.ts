@@ -109,6 +109,16 @@ async function drill(): Promise<boolean> {
   );
   step(rejoinMs === null ? 'the old leader did not rejoin within 90 s' : `old leader ${leader.name} streaming again as a replica`);
   sessions.push(await checkSessions(client, 'after the database failover', 1, 0));
+  // Readiness is sampled on its own clock, and writes may be back before the next sample: give
+  // the probe the time the target allows to see every API ready again before the next fault, so
+  // the figure measures the failover rather than how soon the drill moved on (one run of ten
+  // killed the API 0.2 s after writes were back, before any ready sample had been taken).
+  await waitFor(
+    'every API to say ready again',
+    Math.max(1_000, dbKillAt + RECOVERY_TARGET_MS - Date.now()),
+    async () => readiness.samples.at(-1)?.ready.every((status) => status === 200) ?? false,
+    100,
+  ).catch(() => undefined);
 
   // ---- 2. the API process that leads the audit sequencer ----------------------------------------
   await waitFor('an audit sequencer to hold the lock', 20_000, async () => (locks.samples.at(-1)?.holders.length ?? 0) === 1, 100);
