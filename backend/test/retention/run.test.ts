@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/db/sql.js';
 import { RetentionJob } from '../../src/modules/retention/retention.job.js';
@@ -121,8 +122,20 @@ describe('retention run', () => {
       recent: await caseRows(recent),
       late: await caseRows(lateEntry),
     };
+    // Citizen sign-ins: one expired, one signed out, one live (only the live one stays).
+    const session = (id: string, expires: string, ended: string | null) =>
+      t.sql.query(
+        `INSERT INTO citizen_session (id, personal_identity_number, acr, assertion_sha256, transaction_ref, authenticated_at, expires_at, ended_at)
+         VALUES ($1, '201001012380', 'loa3', repeat('a', 64), 'txn', now() - interval '1 hour', now() + $2::interval, now() + $3::interval)`,
+        [id, expires, ended],
+      );
+    const [expired, ended, live] = [randomUUID(), randomUUID(), randomUUID()];
+    await session(expired, '-1 minute', null);
+    await session(ended, '20 minutes', '-5 minutes');
+    await session(live, '20 minutes', null);
     const run = await t.app.retention.runOnce();
-    expect(run).toEqual({ erased: 3, failed: 0, kept: 1 });
+    expect(run).toEqual({ erased: 3, failed: 0, kept: 1, citizenSessionsSwept: 2 });
+    expect((await t.sql.query('SELECT id FROM citizen_session WHERE id = ANY($1)', [[expired, ended, live]])).rows).toEqual([{ id: live }]);
     expect(await caseRows(old)).toBe(0);
     expect(await caseRows(sibling)).toBe(0);
     expect(await n('subject', 'id = $1', [old.subjectId])).toBe(0);

@@ -60,6 +60,8 @@ export interface RetentionRun {
   erased: number;
   failed: number;
   kept: number;
+  /** Ended or expired citizen sessions removed. */
+  citizenSessionsSwept: number;
 }
 
 /** The job's own audit context: no user, no request. */
@@ -81,7 +83,7 @@ export async function eraseDue(
   now: Date = new Date(),
 ): Promise<RetentionRun> {
   const { due, kept } = await classify(fork(), policy, now);
-  const run: RetentionRun = { erased: 0, failed: 0, kept: kept.length };
+  const run: RetentionRun = { erased: 0, failed: 0, kept: kept.length, citizenSessionsSwept: 0 };
   for (let i = 0; i < due.length; i += policy.batchSize) {
     for (const { candidate: c, rule } of due.slice(i, i + policy.batchSize)) {
       try {
@@ -110,6 +112,18 @@ export async function eraseDue(
       }
     }
   }
-  log.info({ erased: run.erased, failed: run.failed, kept: run.kept }, 'retention run done');
+  // Citizen sign-ins hold the personal identity number the provider vouched for: an ended or
+  // expired session or sign-in flow serves nothing (each run also sweeps what no new sign-in did).
+  const [swept] = await sql<{ sessions: number; flows: number }>(
+    fork(),
+    `WITH s AS (DELETE FROM citizen_session WHERE expires_at < now() OR ended_at IS NOT NULL RETURNING 1),
+          f AS (DELETE FROM citizen_flow WHERE expires_at < now() RETURNING 1)
+     SELECT (SELECT count(*)::int FROM s) AS sessions, (SELECT count(*)::int FROM f) AS flows`,
+  );
+  run.citizenSessionsSwept = swept?.sessions ?? 0;
+  log.info(
+    { erased: run.erased, failed: run.failed, kept: run.kept, citizenSessionsSwept: run.citizenSessionsSwept },
+    'retention run done',
+  );
   return run;
 }
