@@ -30,6 +30,13 @@ async function appOn(databaseUrl: string, reachable = true): Promise<{ app: Fast
   app.get('/api/test/lost-transaction', { config: { public: true } }, async () => {
     throw lostTransaction();
   });
+  app.get(
+    '/api/test/citizen-fault',
+    { config: { citizen: true, audit: { action: 'citizen.test.fault', resourceType: 'test' } } },
+    async () => {
+      throw lostTransaction();
+    },
+  );
   await app.ready();
   return { app, orm };
 }
@@ -69,6 +76,28 @@ describe('errors of an unreachable database', () => {
     const unreachable = await down.app.inject({ method: 'GET', url: '/api/test/lost-transaction' });
     expect(unreachable.statusCode).toBe(503);
     expect(unreachable.json<{ type: string }>().type).toBe('urn:samverka:problem:database_unavailable');
+  });
+
+  it("a citizen route's server failure is audited as an error event of a citizen", async () => {
+    const signIn = await up.app.citizen.issue(up.orm.em.fork(), {
+      personalIdentityNumber: '201001012380',
+      acr: 'loa3',
+      assertionSha256: 'a'.repeat(64),
+      transactionRef: 'txn-1',
+    });
+    const res = await up.app.inject({
+      method: 'GET',
+      url: '/api/test/citizen-fault',
+      headers: { authorization: `Bearer ${signIn.accessToken}` },
+    });
+    expect(res.statusCode).toBe(500);
+    const rows = await up.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ actor_role: string; outcome: string; reason: string }[]>(
+        "SELECT actor_role, outcome, reason FROM audit_queue WHERE action = 'citizen.test.fault'",
+      );
+    expect(rows).toEqual([{ actor_role: 'citizen', outcome: 'error', reason: 'http_500' }]);
   });
 
   it('readiness: 200 with the database, 503 problem+json without it, quickly', async () => {

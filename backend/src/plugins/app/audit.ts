@@ -47,7 +47,9 @@ export function auditContextOf(request: FastifyRequest, override?: Partial<Audit
   return {
     actorId: a?.id ?? null,
     actorAgencyId: a?.agencyId ?? null,
-    actorRole: a ? a.roles.join(',') : null,
+    // A citizen route's own events name the person (app.citizen.auditContext); this default, used
+    // by the error path, still says a citizen was the caller rather than leaving the role empty.
+    actorRole: a ? a.roles.join(',') : request.routeOptions.config?.citizen === true ? 'citizen' : null,
     requestId: String(request.id),
     clientIp: request.ip ?? null,
     clientRequestId: clientRequestIdOf(request.headers),
