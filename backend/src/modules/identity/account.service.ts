@@ -4,13 +4,13 @@ import { sql, transaction } from '../../db/sql.js';
 import { HttpProblem, badRequest, notFound } from '../../lib/problem.js';
 import type { AuditContext } from '../../plugins/app/audit.js';
 import type { Actor } from '../../types.js';
-import type { IdentityService } from './identity.service.js';
-import { hashPassword, HashGateFull, verifyPassword } from './password.js';
+import { hashPassword, type HashGate, HashGateFull, verifyPassword } from './password.js';
 import { passwordProblem, type PasswordProblem } from './password-policy.js';
-import { REVOCATION_CHANNEL } from './session-cache.js';
+import { REVOCATION_CHANNEL, type SessionCache } from './session-cache.js';
 import { secondFactorStep } from './second-factor.policy.js';
 import { tooManyAttempts } from './sign-in-problems.js';
-import { throttleKeys } from './sign-in-throttle.js';
+import { type SignInThrottle, throttleKeys } from './sign-in-throttle.js';
+import type { SecondFactorService } from './second-factor.service.js';
 
 /** Times as ISO 8601 in UTC. */
 export interface OwnSession {
@@ -30,11 +30,19 @@ const PASSWORD_PROBLEMS: Record<PasswordProblem, string> = {
   password_contains_username: 'The new password contains your user name: choose another.',
 };
 
+/** What the account's own operations use of the sign-in machinery (the identity service has them). */
+export interface AccountDeps {
+  readonly sessions: SessionCache;
+  readonly throttle: SignInThrottle;
+  readonly hashGate: HashGate;
+  readonly secondFactor: SecondFactorService;
+}
+
 /** The signed-in user's own account: password, second factor, sessions. Only ever the caller's own. */
 export class AccountService {
   constructor(
     private readonly app: FastifyInstance,
-    private readonly identity: IdentityService,
+    private readonly identity: AccountDeps,
   ) {}
 
   /**
