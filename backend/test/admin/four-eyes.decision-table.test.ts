@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { repoRoot } from '../../src/config.js';
-import { AdministrationPolicy, decisionAllowed, planRoleChange } from '../../src/modules/admin/four-eyes.policy.js';
+import { AdministrationPolicy, decisionAllowed, planAgencyMove, planRoleChange } from '../../src/modules/admin/four-eyes.policy.js';
 import type { Role } from '../../src/modules/identity/identity.entities.js';
-import { readPolicyFile } from '../../src/plugins/app/policy-file.js';
+import { PolicyError, readPolicyFile } from '../../src/plugins/app/policy-file.js';
 
 const policiesDir = path.join(repoRoot, 'policies');
 
@@ -20,10 +21,18 @@ interface DecideRow {
   expect: 'allowed' | 'own_request' | 'own_roles';
 }
 
+interface MoveRow {
+  before: string;
+  requested: string;
+  agencyMoves?: boolean;
+  expect: 'pending' | 'at_once' | 'unchanged';
+}
+
 const table = YAML.parse(fs.readFileSync(path.join(policiesDir, 'decision-tables/four-eyes.yaml'), 'utf8')) as {
   name: string;
   change: ChangeRow[];
   decide: DecideRow[];
+  move: MoveRow[];
 };
 
 describe(`decision table: ${table.name}`, () => {
@@ -38,5 +47,18 @@ describe(`decision table: ${table.name}`, () => {
   it.each(table.decide)('decided by the $actor → $expect', (row) => {
     const actorId = { requester: 'r', user: 'u', other_admin: 'o' }[row.actor];
     expect(decisionAllowed({ requestedBy: 'r', userId: 'u' }, actorId)).toBe(row.expect);
+  });
+
+  it('the policy file asks for four eyes on agency moves; a malformed switch is refused at start', () => {
+    expect(policy.fourEyes.agencyMoves).toBe(true);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'four-eyes-'));
+    fs.writeFileSync(path.join(dir, 'administration.yaml'), 'fourEyes:\n  privilegedRoles: [admin]\n  agencyMoves: sometimes\n');
+    expect(() => readPolicyFile(dir, 'administration.yaml', AdministrationPolicy)).toThrow(PolicyError);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it.each(table.move)('move $before → $requested (agencyMoves: $agencyMoves) → $expect', (row) => {
+    const fourEyes = row.agencyMoves === undefined ? { privilegedRoles: [] } : { privilegedRoles: [], agencyMoves: row.agencyMoves };
+    expect(planAgencyMove({ fourEyes }, { before: row.before, requested: row.requested })).toBe(row.expect);
   });
 });

@@ -38,7 +38,7 @@ describe('admin: users', () => {
     expect(JSON.stringify(page)).not.toMatch(/password|hash|secret/i);
   });
 
-  it('edits name, e-mail, agency and provider subject, with the change log before and after', async () => {
+  it('edits name, e-mail and provider subject, with the change log before and after; a move waits', async () => {
     const id = await userId(t, 'school');
     const leisure = await agencyIdOfKind(t, 'leisure');
     const res = await call(t, admin, 'PATCH', `/api/admin/users/${id}`, {
@@ -48,18 +48,20 @@ describe('admin: users', () => {
       oidcSubject: 'school-idp|4711',
     });
     expect(res.statusCode, res.body).toBe(200);
+    const school = await agencyIdOfKind(t, 'school');
     expect(res.json()).toMatchObject({
       displayName: 'Johan Ekström',
       email: 'johan.ekstrom@example.org',
-      agencyId: leisure,
+      agencyId: school,
       oidcSubject: 'school-idp|4711',
       roles: ['partner'],
+      pendingAgencyMove: { agencyId: leisure },
     });
     const change = (
       await t.sql.query("SELECT before, after FROM admin_change WHERE resource_id = $1 AND action = 'admin.user.update'", [id])
     ).rows[0];
     expect(change.before).toMatchObject({ displayName: 'Johan Ek', email: 'johan.ek@example.org', oidcSubject: null });
-    expect(change.after).toMatchObject({ displayName: 'Johan Ekström', agencyId: leisure });
+    expect(change.after).toMatchObject({ displayName: 'Johan Ekström', agencyId: school });
     const cleared = await call(t, admin, 'PATCH', `/api/admin/users/${id}`, { email: null, oidcSubject: null });
     expect(cleared.json()).toMatchObject({ email: null, oidcSubject: null, displayName: 'Johan Ekström' });
   });
@@ -88,7 +90,9 @@ describe('admin: users', () => {
     const police = await userId(t, 'police');
     const policeAgency = await agencyIdOfKind(t, 'police');
     await call(t, admin, 'PATCH', `/api/admin/users/${police}`, { oidcSubject: 'polis-1' });
-    await call(t, admin, 'PATCH', `/api/admin/users/${id}`, { agencyId: policeAgency });
+    const move = await call(t, admin, 'PATCH', `/api/admin/users/${id}`, { agencyId: policeAgency });
+    const admin2 = await login(t.app, 'admin2');
+    await call(t, admin2, 'POST', `/api/admin/role-requests/${move.json().pendingAgencyMove.id}/approve`);
     const taken = await call(t, admin, 'PATCH', `/api/admin/users/${id}`, { oidcSubject: 'polis-1' });
     expect(taken.statusCode).toBe(409);
     expect((await t.sql.query('SELECT oidc_subject FROM app_user WHERE id = $1', [id])).rows[0].oidc_subject).toBeNull();

@@ -28,6 +28,7 @@ import { Migration20261205019500AreaPicture } from './Migration20261205019500Are
 import { Migration20261205019900Retention } from './Migration20261205019900Retention.js';
 import { Migration20261206000100CitizenView } from './Migration20261206000100CitizenView.js';
 import { Migration20261206000300ConsentRequestDeclineReason } from './Migration20261206000300ConsentRequestDeclineReason.js';
+import { Migration20261206000500AgencyMoveRequests } from './Migration20261206000500AgencyMoveRequests.js';
 
 /** Every committed migration, in order. Add new ones at the end. */
 export const migrationsList: MigrationObject[] = [
@@ -61,4 +62,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261205019900Retention', class: Migration20261205019900Retention },
   { name: 'Migration20261206000100CitizenView', class: Migration20261206000100CitizenView },
   { name: 'Migration20261206000300ConsentRequestDeclineReason', class: Migration20261206000300ConsentRequestDeclineReason },
+  { name: 'Migration20261206000500AgencyMoveRequests', class: Migration20261206000500AgencyMoveRequests },
 ];

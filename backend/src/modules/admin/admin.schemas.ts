@@ -12,6 +12,8 @@ const Paging = {
 };
 
 export const PendingRoleRequestOut = Type.Object({ id: Uuid, rolesAfter: Type.Array(RoleT), requestedBy: Uuid });
+/** A move to agency `agencyId` waiting for a second admin; until then the user stays where they are. */
+export const PendingAgencyMoveOut = Type.Object({ id: Uuid, agencyId: Uuid, requestedBy: Uuid });
 
 /** A user as the admin sees them: never a password hash, a TOTP secret or a recovery code. */
 export const AdminUserOut = Type.Composite([
@@ -23,6 +25,7 @@ export const AdminUserOut = Type.Composite([
     mfaEnrolled: Type.Optional(Type.Boolean()),
     activeSessions: Type.Optional(Type.Integer()),
     pendingRoleRequest: Type.Optional(Nullable(PendingRoleRequestOut)),
+    pendingAgencyMove: Type.Optional(Nullable(PendingAgencyMoveOut)),
   }),
 ]);
 /** The created user, with the one-time initial password: shown this once, changed at first sign-in. */
@@ -135,8 +138,17 @@ export const RoleRequestStatusT = Type.Union([
   Type.Literal('rejected'),
   Type.Literal('superseded'),
 ]);
+export const RequestKindT = Type.Union([Type.Literal('roles'), Type.Literal('agency_move')]);
+const AgencyRef = Type.Object({ id: Uuid, name: Type.String() });
+/**
+ * A request waiting for a second admin: `kind` `roles` grants `rolesAfter`; `agency_move` moves
+ * the user from `agencyBefore` to `agencyAfter` (its roles before and after are the same).
+ */
 export const RoleRequestOut = Type.Object({
   id: Uuid,
+  kind: Type.Optional(RequestKindT),
+  agencyBefore: Type.Optional(Nullable(AgencyRef)),
+  agencyAfter: Type.Optional(Nullable(AgencyRef)),
   user: Type.Composite([UserRef, Type.Object({ agencyId: Uuid })]),
   rolesBefore: Type.Array(RoleT),
   rolesAfter: Type.Array(RoleT),
@@ -173,6 +185,8 @@ const ChangeValues = Type.Object({
   status: Type.Optional(Type.String()),
   rolesBefore: Type.Optional(Type.Array(Type.String())),
   rolesAfter: Type.Optional(Type.Array(Type.String())),
+  agencyBefore: Type.Optional(Type.String()),
+  agencyAfter: Type.Optional(Type.String()),
 });
 export const ChangeOut = Type.Object({
   id: Uuid,

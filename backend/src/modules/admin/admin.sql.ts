@@ -11,7 +11,9 @@ const USER_JSON = `json_build_object(
   'activeSessions', (SELECT count(*) FROM user_session s
                      WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now()),
   'pendingRoleRequest', (SELECT json_build_object('id', r.id, 'rolesAfter', r.roles_after, 'requestedBy', r.requested_by)
-                         FROM role_request r WHERE r.user_id = u.id AND r.status = 'pending'))`;
+                         FROM role_request r WHERE r.user_id = u.id AND r.status = 'pending' AND r.kind = 'roles'),
+  'pendingAgencyMove', (SELECT json_build_object('id', r.id, 'agencyId', r.agency_after, 'requestedBy', r.requested_by)
+                        FROM role_request r WHERE r.user_id = u.id AND r.status = 'pending' AND r.kind = 'agency_move'))`;
 
 /** Params: q (an ILIKE pattern or null) ×3, agency id ×2, role ×2, active ×2, limit, offset. */
 export const USER_PAGE = `
@@ -60,7 +62,15 @@ WITH codes AS (DELETE FROM user_recovery_code WHERE user_id = ? RETURNING 1),
 SELECT EXISTS (SELECT 1 FROM totp WHERE confirmed_at IS NOT NULL) AS enrolled, (SELECT count(*)::int FROM codes) AS codes`;
 
 export const PENDING_REQUEST_OF_USER = `
-SELECT id, roles_before AS "rolesBefore", roles_after AS "rolesAfter" FROM role_request WHERE user_id = ? AND status = 'pending' FOR UPDATE`;
+SELECT id, roles_before AS "rolesBefore", roles_after AS "rolesAfter" FROM role_request WHERE user_id = ? AND status = 'pending' AND kind = 'roles' FOR UPDATE`;
+
+export const PENDING_MOVE_OF_USER = `
+SELECT id, agency_after AS "agencyAfter" FROM role_request WHERE user_id = ? AND status = 'pending' AND kind = 'agency_move' FOR UPDATE`;
+
+/** Params: id, user id, the user's roles, agency before, agency after, requested by. */
+export const INSERT_MOVE = `
+INSERT INTO role_request (id, user_id, roles_before, roles_after, kind, agency_before, agency_after, requested_by)
+VALUES (?, ?, ?::text[], ?::text[], 'agency_move', ?, ?, ?)`;
 
 export const SUPERSEDE_REQUEST = `UPDATE role_request SET status = 'superseded', decided_at = now() WHERE id = ?`;
 
@@ -68,7 +78,9 @@ export const INSERT_REQUEST = `
 INSERT INTO role_request (id, user_id, roles_before, roles_after, requested_by) VALUES (?, ?, ?::text[], ?::text[], ?)`;
 
 const REQUEST_JSON = `json_build_object(
-  'id', r.id,
+  'id', r.id, 'kind', r.kind,
+  'agencyBefore', (SELECT json_build_object('id', a.id, 'name', a.name) FROM agency a WHERE a.id = r.agency_before),
+  'agencyAfter', (SELECT json_build_object('id', a.id, 'name', a.name) FROM agency a WHERE a.id = r.agency_after),
   'user', json_build_object('id', u.id, 'username', u.username, 'displayName', u.display_name, 'agencyId', u.agency_id),
   'rolesBefore', r.roles_before, 'rolesAfter', r.roles_after,
   'requestedBy', json_build_object('id', q.id, 'username', q.username, 'displayName', q.display_name),
@@ -94,10 +106,13 @@ export const REQUEST_ONE = `SELECT ${REQUEST_JSON} AS request ${REQUEST_FROM} WH
 
 export const REQUEST_FOR_DECISION = `
 SELECT r.id, r.user_id AS "userId", r.requested_by AS "requestedBy", r.status, r.roles_before AS "rolesBefore",
-       r.roles_after AS "rolesAfter", u.roles AS "userRoles"
+       r.roles_after AS "rolesAfter", u.roles AS "userRoles", r.kind, r.agency_before AS "agencyBefore",
+       r.agency_after AS "agencyAfter", u.agency_id AS "userAgency"
 FROM role_request r JOIN app_user u ON u.id = r.user_id WHERE r.id = ?`;
 
 export const REQUEST_DECIDE = `UPDATE role_request SET status = ?, decided_by = ?, decided_at = now() WHERE id = ? AND status = 'pending'`;
+
+export const SET_AGENCY = `UPDATE app_user SET agency_id = ?, updated_at = now() WHERE id = ?`;
 
 export const SET_ROLES = `UPDATE app_user SET roles = ?::text[], updated_at = now() WHERE id = ?`;
 

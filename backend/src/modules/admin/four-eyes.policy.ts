@@ -1,11 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ROLES, type Role } from '../identity/identity.entities.js';
 
-/** `policies/administration.yaml`: which roles a second admin must approve. */
+/** `policies/administration.yaml`: which roles, and whether agency moves, a second admin must approve. */
 export const AdministrationPolicy = Type.Object(
   {
     fourEyes: Type.Object(
-      { privilegedRoles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { uniqueItems: true }) },
+      {
+        privilegedRoles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { uniqueItems: true }),
+        agencyMoves: Type.Optional(Type.Boolean({ description: 'Agency moves wait for a second admin; absent means true' })),
+      },
       { additionalProperties: false },
     ),
   },
@@ -38,6 +41,18 @@ export function planRoleChange(
   const waiting = requested.filter((r) => !before.includes(r) && privileged.includes(r));
   const now = requested.filter((r) => !waiting.includes(r));
   return { kind: 'apply', roles: now, pending: waiting.length ? requested : null };
+}
+
+/**
+ * A move of a user from agency `before` to `requested`: nothing to do, at once, or waiting for a
+ * second admin (the default: a move changes which cases the user sees, like a privileged role).
+ */
+export function planAgencyMove(
+  policy: AdministrationPolicy,
+  move: { before: string; requested: string },
+): 'unchanged' | 'at_once' | 'pending' {
+  if (move.before === move.requested) return 'unchanged';
+  return policy.fourEyes.agencyMoves === false ? 'at_once' : 'pending';
 }
 
 /** May admin `actorId` approve or reject a request made by `requestedBy` for user `userId`? */

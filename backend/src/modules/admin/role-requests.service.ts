@@ -16,12 +16,17 @@ import {
   SET_ROLES,
   SUPERSEDE_REQUEST,
 } from './admin.sql.js';
+import { applyAgencyMove } from './agency-moves.js';
 import { recordChange } from './change-log.js';
 import { decisionAllowed } from './four-eyes.policy.js';
 import { announceUserRevocation } from './revocation.js';
 
 export interface RoleRequest {
   id: string;
+  /** `roles`: a grant of privileged roles; `agency_move`: a move to `agencyAfter` (roles unchanged). */
+  kind: 'roles' | 'agency_move';
+  agencyBefore: { id: string; name: string } | null;
+  agencyAfter: { id: string; name: string } | null;
   user: { id: string; username: string; displayName: string; agencyId: string };
   rolesBefore: Role[];
   rolesAfter: Role[];
@@ -84,6 +89,10 @@ interface DecisionRow {
   rolesBefore: Role[];
   rolesAfter: Role[];
   userRoles: Role[];
+  kind: RoleRequest['kind'];
+  agencyBefore: string | null;
+  agencyAfter: string | null;
+  userAgency: string;
 }
 
 /** Role requests waiting for (or decided by) a second admin. */
@@ -104,7 +113,8 @@ export class RoleRequests {
 
   /**
    * Approves or rejects a pending request. Never by the admin who made it, nor by the user it is
-   * for (refusals are audited); approval gives the user the requested roles at once.
+   * for (refusals are audited); approval gives the user the requested roles, or moves them to the
+   * requested agency and ends their sessions, at once.
    */
   async decide(em: EntityManager, requestId: string, approve: boolean, ctx: AuditContext): Promise<RoleRequest> {
     const action = approve ? 'admin.role_request.approve' : 'admin.role_request.reject';
@@ -127,7 +137,7 @@ export class RoleRequests {
       const [r] = await sql<DecisionRow>(tx, `${REQUEST_FOR_DECISION} FOR UPDATE OF r`, [requestId]);
       if (!r || r.status !== 'pending')
         throw conflict('This request has already been decided or replaced. Reload the list.', 'request_decided');
-      if (approve && !sameRoles(r.userRoles, r.rolesBefore)) {
+      if (approve && r.kind === 'roles' && !sameRoles(r.userRoles, r.rolesBefore)) {
         throw conflict("The user's roles changed after the request was made. Make a new request.", 'request_stale');
       }
       await sql(tx, REQUEST_DECIDE, [approve ? 'approved' : 'rejected', ctx.actorId, requestId]);
@@ -135,10 +145,17 @@ export class RoleRequests {
         action,
         resourceType: 'role_request',
         resourceId: requestId,
-        before: { userId: r.userId, status: 'pending' },
-        after: { userId: r.userId, status: approve ? 'approved' : 'rejected' },
+        before: { userId: r.userId, kind: r.kind, status: 'pending' },
+        after: { userId: r.userId, kind: r.kind, status: approve ? 'approved' : 'rejected' },
       });
-      if (approve) {
+      if (approve && r.kind === 'agency_move') {
+        await applyAgencyMove(this.app.audit, tx, ctx, {
+          userId: r.userId,
+          agencyBefore: r.agencyBefore!,
+          agencyAfter: r.agencyAfter!,
+          userAgency: r.userAgency,
+        });
+      } else if (approve) {
         await sql(tx, SET_ROLES, [r.rolesAfter, r.userId]);
         await recordChange(this.app.audit, tx, ctx, {
           action: 'admin.user.roles_granted',

@@ -9,7 +9,8 @@ import { initialCredentials } from '../identity/password-policy.js';
 import type { UserBody, UserPatchBody, UserQuery } from './admin.schemas.js';
 import { END_USER_SESSIONS, RESET_MFA, USER_FOR_UPDATE, USER_ONE, USER_PAGE, USER_SET_ACTIVE, USER_UPDATE } from './admin.sql.js';
 import { recordChange } from './change-log.js';
-import { type AdministrationPolicy, planRoleChange } from './four-eyes.policy.js';
+import { requestAgencyMove } from './agency-moves.js';
+import { type AdministrationPolicy, planAgencyMove, planRoleChange } from './four-eyes.policy.js';
 import { announceUserRevocation } from './revocation.js';
 import { requestRoles } from './role-requests.service.js';
 
@@ -25,6 +26,7 @@ export interface AdminUser {
   mfaEnrolled?: boolean;
   activeSessions?: number;
   pendingRoleRequest?: { id: string; rolesAfter: Role[]; requestedBy: string } | null;
+  pendingAgencyMove?: { id: string; agencyId: string; requestedBy: string } | null;
 }
 
 interface UserFields {
@@ -128,6 +130,10 @@ export class UsersAdmin {
     return { ...(await this.read(em, id)), initialPassword };
   }
 
+  /**
+   * A move to another agency waits for a second admin unless `fourEyes.agencyMoves` is off: the
+   * user keeps their agency, the answer's `pendingAgencyMove` shows the request.
+   */
   async update(em: EntityManager, userId: string, input: UserPatchBody, ctx: AuditContext): Promise<AdminUser> {
     if (input.roles && ctx.actorId === userId) {
       const current = await this.read(em, userId);
@@ -150,6 +156,7 @@ export class UsersAdmin {
         const [agency] = await sql<{ id: string }>(tx, 'SELECT id FROM agency WHERE id = ?', [input.agencyId]);
         if (!agency) throw badRequest('The agency does not exist. Choose one from the list.', 'unknown_agency', '/agencyId');
       }
+      const move = input.agencyId ? planAgencyMove(this.policy, { before: before.agencyId, requested: input.agencyId }) : 'unchanged';
       const plan = input.roles
         ? planRoleChange(this.policy, { actorId: ctx.actorId ?? '', userId, before: before.roles, requested: input.roles })
         : null;
@@ -160,7 +167,7 @@ export class UsersAdmin {
           input.displayName?.trim() ?? null,
           input.email !== undefined,
           input.email ?? null,
-          input.agencyId ?? null,
+          move === 'at_once' ? input.agencyId : null,
           input.oidcSubject !== undefined,
           input.oidcSubject ?? null,
           roles,
@@ -184,6 +191,14 @@ export class UsersAdmin {
       });
       if (plan?.kind === 'apply')
         await requestRoles(this.app.audit, tx, ctx, { userId, rolesBefore: plan.roles, rolesAfter: plan.pending });
+      if (move === 'pending') {
+        await requestAgencyMove(this.app.audit, tx, ctx, {
+          userId,
+          roles: after!.roles,
+          agencyBefore: before.agencyId,
+          agencyAfter: input.agencyId!,
+        });
+      }
       revoke = after!.agencyId !== before.agencyId || after!.roles.join() !== before.roles.join();
       if (revoke) await announceUserRevocation(tx, userId);
     });
