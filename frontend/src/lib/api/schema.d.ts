@@ -6610,6 +6610,14 @@ export interface operations {
                                 /** Format: uuid */
                                 requestedBy: string;
                             } | null;
+                            pendingAgencyMove?: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                agencyId: string;
+                                /** Format: uuid */
+                                requestedBy: string;
+                            } | null;
                         }[];
                         total: number;
                     };
@@ -6794,6 +6802,14 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             rolesAfter: ("social_worker" | "partner" | "coordinator" | "auditor" | "admin")[];
+                            /** Format: uuid */
+                            requestedBy: string;
+                        } | null;
+                        pendingAgencyMove?: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            agencyId: string;
                             /** Format: uuid */
                             requestedBy: string;
                         } | null;
@@ -7030,6 +7046,14 @@ export interface operations {
                             /** Format: uuid */
                             requestedBy: string;
                         } | null;
+                        pendingAgencyMove?: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            agencyId: string;
+                            /** Format: uuid */
+                            requestedBy: string;
+                        } | null;
                     };
                 };
             };
@@ -7233,6 +7257,14 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             rolesAfter: ("social_worker" | "partner" | "coordinator" | "auditor" | "admin")[];
+                            /** Format: uuid */
+                            requestedBy: string;
+                        } | null;
+                        pendingAgencyMove?: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            agencyId: string;
                             /** Format: uuid */
                             requestedBy: string;
                         } | null;
@@ -7487,6 +7519,14 @@ export interface operations {
                             /** Format: uuid */
                             requestedBy: string;
                         } | null;
+                        pendingAgencyMove?: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            agencyId: string;
+                            /** Format: uuid */
+                            requestedBy: string;
+                        } | null;
                     };
                 };
             };
@@ -7681,6 +7721,14 @@ export interface operations {
                             /** Format: uuid */
                             requestedBy: string;
                         } | null;
+                        pendingAgencyMove?: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            agencyId: string;
+                            /** Format: uuid */
+                            requestedBy: string;
+                        } | null;
                     };
                 };
             };
@@ -7872,6 +7920,14 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             rolesAfter: ("social_worker" | "partner" | "coordinator" | "auditor" | "admin")[];
+                            /** Format: uuid */
+                            requestedBy: string;
+                        } | null;
+                        pendingAgencyMove?: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            agencyId: string;
                             /** Format: uuid */
                             requestedBy: string;
                         } | null;
@@ -8231,6 +8287,17 @@ export interface operations {
                         items: {
                             /** Format: uuid */
                             id: string;
+                            kind?: "roles" | "agency_move";
+                            agencyBefore?: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            } | null;
+                            agencyAfter?: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            } | null;
                             user: {
                                 /** Format: uuid */
                                 id: string;
@@ -8418,6 +8485,17 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        kind?: "roles" | "agency_move";
+                        agencyBefore?: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
+                        agencyAfter?: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
                         user: {
                             /** Format: uuid */
                             id: string;
@@ -8641,6 +8719,17 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
+                        kind?: "roles" | "agency_move";
+                        agencyBefore?: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
+                        agencyAfter?: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
                         user: {
                             /** Format: uuid */
                             id: string;
@@ -8905,6 +8994,8 @@ export interface operations {
                                 status?: string;
                                 rolesBefore?: string[];
                                 rolesAfter?: string[];
+                                agencyBefore?: string;
+                                agencyAfter?: string;
                             } | null;
                             after: {
                                 username?: string;
@@ -8932,6 +9023,8 @@ export interface operations {
                                 status?: string;
                                 rolesBefore?: string[];
                                 rolesAfter?: string[];
+                                agencyBefore?: string;
+                                agencyAfter?: string;
                             } | null;
                         }[];
                         total: number;
