@@ -5,8 +5,9 @@ import { apiUrl, demoPassword, expectNoSeriousA11yViolations, launchBrowser, log
 /**
  * The admin workspace end to end: an admin creates a user, edits them and asks for the auditor
  * role, which holds only once a second admin approves it (four eyes); deactivates and reactivates
- * the user; ends another user's sessions (their next request is refused); creates an agency and
- * sets its areas and identity provider. Every admin page passes the accessibility check.
+ * the user; moves them to another agency, which also waits for a second admin; ends another
+ * user's sessions (their next request is refused); creates an agency and sets its areas and
+ * identity provider. Every admin page passes the accessibility check.
  */
 
 let browser: Browser;
@@ -109,6 +110,36 @@ describe('admin workspace', () => {
 		await expectNoSeriousA11yViolations(admin);
 		await admin.locator('[data-testid="reactivate"]').click();
 		await expect.poll(() => admin.locator('[data-testid="user-status"]').textContent()).toBe('Aktiv');
+	});
+
+	it('a move to another agency waits for a second admin; approved, it holds', async () => {
+		await admin.goto(userUrl);
+		await admin.locator('#agencyId').selectOption({ label: 'Fritidsgården Norrby' });
+		await admin.getByRole('button', { name: 'Spara ändringarna' }).click();
+		await expect.poll(() => savedNotice(admin).textContent()).toContain('Flytten');
+		const facts = admin.locator('[data-testid="user-facts"]');
+		expect(await facts.textContent()).toContain('Flytt väntar på godkännande');
+		expect(await admin.locator('[data-testid="user-pending-move"]').textContent()).toContain('Fritidsgården Norrby');
+		// The user stays where they are until then.
+		expect(await admin.locator('#agencyId option:checked').textContent()).toContain('Engelbrektskolan');
+		await expectNoSeriousA11yViolations(admin);
+
+		await admin.goto('/admin/role-requests');
+		const own = admin.locator('[data-testid="role-request"]', { hasText: 'Kim Kurator Ek' });
+		expect(await own.locator('[data-testid="request-kind"]').textContent()).toBe('Flytt till annan aktör');
+		expect(await own.locator('[data-testid="approve"]').count()).toBe(0);
+
+		await admin2.goto('/admin/role-requests');
+		const request = admin2.locator('[data-testid="role-request"]', { hasText: 'Kim Kurator Ek' });
+		expect(await request.locator('[data-testid="request-agency-after"]').textContent()).toBe('Fritidsgården Norrby');
+		await expectNoSeriousA11yViolations(admin2);
+		await request.locator('[data-testid="approve"]').click();
+		await expect.poll(() => savedNotice(admin2).textContent()).toContain('Flytten är godkänd');
+		await expectNoSeriousA11yViolations(admin2);
+
+		await admin.goto(userUrl);
+		expect(await admin.locator('[data-testid="user-pending-move"]').count()).toBe(0);
+		expect(await admin.locator('#agencyId option:checked').textContent()).toContain('Fritidsgården Norrby');
 	});
 
 	it("ends another user's sessions at once", async () => {

@@ -15,12 +15,14 @@ const decide =
 		const id = String((await event.request.formData()).get('id') ?? '');
 		if (!UUID.test(id)) error(404, { message: 'Not Found', code: 'not_found', requestId: event.locals.requestId });
 		const action = approve ? 'approve' : 'reject';
+		let decided;
 		try {
-			await event.locals.api.admin.decide(id, approve);
+			decided = await event.locals.api.admin.decide(id, approve);
 		} catch (err) {
 			return adminApiFailure(event, err, action, {}, () => null, id);
 		}
-		return { action, saved: (approve ? 'admin.saved.approved' : 'admin.saved.rejected') as MessageKey, itemId: id };
+		const approved = decided.kind === 'agency_move' ? 'admin.saved.moveApproved' : 'admin.saved.approved';
+		return { action, saved: (approve ? approved : 'admin.saved.rejected') as MessageKey, itemId: id };
 	};
 
 export const actions: Actions = { approve: decide(true), reject: decide(false) };

@@ -32,7 +32,7 @@ const simple =
 	};
 
 export const actions: Actions = {
-	/** Sends only what changed; roles a second admin must approve wait in a role request. */
+	/** Sends only what changed; roles a second admin must approve, and a move, wait in a request. */
 	update: async (event) => {
 		const form = await event.request.formData();
 		const values = textValues(form, ['displayName', 'email', 'agencyId', 'oidcSubject']);
@@ -63,8 +63,18 @@ export const actions: Actions = {
 		if (Object.keys(body).length === 0) return { action: 'update', saved: 'admin.saved.nothing' as MessageKey };
 		try {
 			const user = await event.locals.api.admin.updateUser(event.params.id, body);
-			const waiting = !same && user.pendingRoleRequest && user.pendingRoleRequest.rolesAfter.some((r) => !user.roles.includes(r));
-			return { action: 'update', saved: (waiting ? 'admin.saved.userPending' : 'admin.saved.user') as MessageKey };
+			const waiting = !same && !!user.pendingRoleRequest && user.pendingRoleRequest.rolesAfter.some((r) => !user.roles.includes(r));
+			// A move to another agency waits for a second admin too (policies/administration.yaml).
+			const moving = !!body.agencyId && user.pendingAgencyMove?.agencyId === body.agencyId;
+			const saved =
+				waiting && moving
+					? 'admin.saved.bothPending'
+					: moving
+						? 'admin.saved.movePending'
+						: waiting
+							? 'admin.saved.userPending'
+							: 'admin.saved.user';
+			return { action: 'update', saved: saved as MessageKey };
 		} catch (err) {
 			return adminApiFailure(event, err, 'update', values, (p) => FIELDS.find((f) => p.startsWith(f)) ?? null);
 		}
