@@ -220,6 +220,8 @@ describe('admin workspace', () => {
 		await expectNoSeriousA11yViolations(admin);
 		const table = (await admin.locator('[data-testid="change-table"]').textContent()) ?? '';
 		expect(table).toContain('Roller beviljade');
+		expect(table).toContain('Flytt godkänd');
+		expect(table).toContain('Användare flyttad till annan aktör');
 		expect(table).toContain('Lena Ström');
 		expect(table).toContain('env:E2E_SKOLAN_SECRET');
 		expect(table).not.toContain('hemligt värde');

@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../src/config.js';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { agencies, createCase, type Agencies } from '../cases/fixtures.js';
 import { auditCount, call, userId } from './helpers.js';
@@ -172,5 +176,32 @@ describe('four eyes for agency moves', () => {
       pendingAgencyMove: null,
       pendingRoleRequest: { rolesAfter: ['partner', 'auditor'] },
     });
+  });
+});
+
+describe('agency moves without four eyes (fourEyes.agencyMoves: false)', () => {
+  let t: TestContext;
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policies-'));
+    fs.cpSync(path.join(repoRoot, 'policies'), dir, { recursive: true });
+    const file = path.join(dir, 'administration.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('agencyMoves: true', 'agencyMoves: false'));
+    t = await createTestApp({ POLICIES_DIR: dir });
+  });
+  afterAll(async () => {
+    await t.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('the move holds at once and nothing waits', async () => {
+    const admin = await login(t.app, 'admin');
+    const a = await agencies(t);
+    const id = await userId(t, 'leisure');
+    const res = await call(t, admin, 'PATCH', `/api/admin/users/${id}`, { agencyId: a.police });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ agencyId: a.police, pendingAgencyMove: null });
+    const { rows } = await t.sql.query("SELECT 1 FROM role_request WHERE user_id = $1 AND kind = 'agency_move'", [id]);
+    expect(rows).toHaveLength(0);
   });
 });
