@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, type TestContext } from '../helpers/app.js';
 import { count, createCase, deniedCount, pin } from '../cases/fixtures.js';
+import { areasOf, groupFigures, type GroupCell, type GroupRow } from '../../src/modules/stats/groups.js';
+import type { Overview } from '../../src/modules/stats/stats.service.js';
+import { GROUP_CELLS_SQL } from '../../src/modules/stats/stats.sql.js';
+import { leaks } from './union-leaks.js';
 
 /**
  * GET /api/stats/overview and its CSV: group-level figures with no identities, every table
@@ -193,6 +197,26 @@ describe('group-level figures (GET /api/stats/overview)', () => {
     const none = (await get(coordinator, '/api/stats/overview?from=2025-12-01&to=2025-12-31')).json();
     expect(none.medians).toEqual({ concernToCase: { days: null, count: 0 }, caseToFirstPlan: { days: null, count: 0 } });
     expect(none.newCases.total).toBeNull();
+  });
+
+  it('ending today, suppresses its active cases in one pass with GET /api/stats/groups: together they give nothing away', async () => {
+    const [overview, groups] = await Promise.all([
+      get(coordinator, '/api/stats/overview').then((r) => r.json<Overview>()),
+      get(coordinator, '/api/stats/groups').then((r) => r.json<{ minCellSize: number; cells: GroupCell[] }>()),
+    ]);
+    const { rows } = await t.sql.query<GroupRow>(GROUP_CELLS_SQL);
+    const shared = groupFigures(
+      rows,
+      areasOf(
+        t.app.policy.policies.areas.areas,
+        rows.map((r) => r.area),
+      ),
+      groups.minCellSize,
+    );
+    expect(overview.activeCases).toEqual(shared.active);
+    expect(groups.cells).toEqual(shared.cells);
+    expect(groups.cells.some((c) => c.count === null)).toBe(true);
+    expect(leaks(groups.cells, overview.activeCases)).toEqual([]);
   });
 
   it('lets social services read the figures too', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { suppressTable, withMargins, type TableSuppression } from '../../src/modules/stats/suppression.js';
+import { rank } from './derivable.js';
 
 /** The grid of entries (cells, row totals as a last column, column totals as a last row): withheld or not. */
 function hiddenGrid(s: TableSuppression): boolean[][] {
@@ -43,24 +44,6 @@ function derivable(grid: number[][], hidden: boolean[][]): [number, number][] {
     unit[k] = 1;
     return rank([...equations, unit]) === base;
   });
-}
-
-function rank(rows: number[][]): number {
-  const m = rows.map((r) => [...r]);
-  const n = m[0]?.length ?? 0;
-  let r = 0;
-  for (let col = 0; col < n && r < m.length; col++) {
-    const p = m.findIndex((row, k) => k >= r && Math.abs(row[col]!) > 1e-9);
-    if (p < 0) continue;
-    [m[r], m[p]] = [m[p]!, m[r]!];
-    for (let k = 0; k < m.length; k++) {
-      if (k === r) continue;
-      const f = m[k]![col]! / m[r]![col]!;
-      if (f !== 0) m[k] = m[k]!.map((v, j) => v - f * m[r]![j]!);
-    }
-    r++;
-  }
-  return r;
 }
 
 const table = fc.record({ rows: fc.integer({ min: 1, max: 6 }), columns: fc.integer({ min: 1, max: 6 }) }).chain(({ rows, columns }) =>

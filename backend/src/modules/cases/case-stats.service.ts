@@ -7,7 +7,8 @@ import type { Actor } from '../../types.js';
 import { AVHOPPARE_PHASES, CASE_STATUSES, CASE_TYPES, type CaseStatus, type CaseType } from './cases.entities.js';
 import type { CaseConfig } from './cases.policy.js';
 import type { CaseOptionsOut, CaseStatsOut, GroupStatsOut } from './cases.schemas.js';
-import { marginalTotals, suppressSmallCells } from './suppression.js';
+import { areasOf, groupFigures, type GroupRow } from '../stats/groups.js';
+import { GROUP_CELLS_SQL } from '../stats/stats.sql.js';
 
 /** Figures without identities (an agency's own, and group level), and the options of the forms. */
 export class CaseStatsService {
@@ -48,39 +49,19 @@ export class CaseStatsService {
 
   /**
    * Group-level figures for the whole municipality: counts per area × type × status, with no
-   * identities. Protected subjects' cases are counted under area null. A cell smaller than
-   * `statistics.minCellSize` (policies/areas.yaml) is suppressed, and so are enough others that no
-   * suppressed count follows from any total: the totals over areas are taken as shown (an
-   * agency's own counts show them).
+   * identities. Protected subjects' cases are counted under area null. Suppressed in one pass with
+   * the active-case table of `GET /stats/overview` (`stats/groups.ts`): read together, neither
+   * answer gives away a count the other withholds.
    */
   async groupStats(em: EntityManager, ctx: AuditContext): Promise<Static<typeof GroupStatsOut>> {
     const min = this.config.areas.statistics.minCellSize;
-    const rows = await sql<{ area: string | null; type: CaseType; status: CaseStatus; n: number }>(
-      em,
-      `SELECT CASE WHEN s.protected_identity = 'none' THEN c.area END AS area, c.type, c.status, count(*)::int AS n
-       FROM support_case c JOIN subject s ON s.id = c.subject_id
-       GROUP BY 1, 2, 3 ORDER BY 1 NULLS LAST, 2, 3`,
-    );
+    const rows = await sql<GroupRow>(em, GROUP_CELLS_SQL);
     await this.app.audit.record(em, ctx, { action: 'stats.groups.read', resourceType: 'case_stats', outcome: 'allowed' });
-    const cells = rows.map((r) => ({ key: [r.area, r.type, r.status], count: r.n }));
-    const { reasons } = suppressSmallCells(
-      cells,
-      min,
-      marginalTotals(
-        cells.map((c) => c.key),
-        [0],
-      ),
+    const areas = areasOf(
+      this.config.areas.areas,
+      rows.map((r) => r.area),
     );
-    return {
-      minCellSize: min,
-      cells: rows.map((r, i) => ({
-        area: r.area,
-        type: r.type,
-        status: r.status,
-        count: reasons[i] ? null : r.n,
-        suppressed: reasons[i] !== null,
-      })),
-    };
+    return { minCellSize: min, cells: groupFigures(rows, areas, min).cells };
   }
 
   /** Areas, life areas, categories and agencies for forms. */

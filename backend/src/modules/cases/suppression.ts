@@ -27,14 +27,29 @@ export interface Total {
 
 export type SuppressionReason = 'small' | 'complementary';
 
+/**
+ * Sums of cells that another answer publishes beside these cells and withholds there: each must
+ * stay underivable from the cells shown here and the totals in `beside` (what that answer shows).
+ */
+export interface Protection {
+  readonly sums: readonly (readonly number[])[];
+  /** Indices into the totals: the ones the reader of those sums sees next to them. */
+  readonly beside: readonly number[];
+  /** Cells withheld whatever their count (a zero that the other answer withholds). */
+  readonly withhold?: readonly number[];
+}
+
 export interface Suppression {
   /** Per cell, in input order: why it is withheld, or null when it may be shown. */
   readonly reasons: readonly (SuppressionReason | null)[];
   /**
    * Indices into the totals that must not be shown. A fixed total lands here only when no cell
-   * could protect it (its only listed cell is withheld): the caller must then hold it back too.
+   * could protect it (its only listed cell is withheld): the caller must then hold it back too
+   * (for a total in `beside`: the other answer withholds it).
    */
   readonly hiddenTotals: readonly number[];
+  /** Indices into the protected sums that no cell could keep underivable (their figures must be held back). */
+  readonly unprotected: readonly number[];
 }
 
 /**
@@ -70,17 +85,27 @@ export function marginalTotals(keys: readonly (readonly (string | null)[])[], fi
  * no withheld count can be derived from the cells and totals left visible. Deterministic: among
  * equal candidates the one listed first is chosen.
  */
-export function suppressSmallCells(cells: readonly CountCell[], minCellSize: number, totals: readonly Total[]): Suppression {
+export function suppressSmallCells(
+  cells: readonly CountCell[],
+  minCellSize: number,
+  totals: readonly Total[],
+  protection: Protection = { sums: [], beside: [] },
+): Suppression {
   const reasons: (SuppressionReason | null)[] = cells.map((c) => (c.count > 0 && c.count < minCellSize ? 'small' : null));
+  for (const i of protection.withhold ?? []) reasons[i] ??= 'complementary';
   const hidden = new Set<number>();
-  if (!reasons.some((r) => r !== null)) return { reasons, hiddenTotals: [] };
+  /** Protected sums that no cell here could keep underivable (the caller learns of them). */
+  const lost = new Set<number>();
+  if (!reasons.some((r) => r !== null) && protection.sums.length === 0) return { reasons, hiddenTotals: [], unprotected: [] };
   const withheld = (i: number): boolean => reasons[i] !== null;
-  // A cell that a visible fixed total equals on its own cannot be withheld to any effect.
-  const pinned = (i: number): boolean => totals.some((t, ti) => t.fixed && !hidden.has(ti) && t.cells.length === 1 && t.cells[0] === i);
-  const smallestVisible = (members: Iterable<number>): number | null => {
+  // A cell that a visible fixed total equals on its own cannot be withheld to any effect. A total
+  // the other answer shows beside these cells is no such bar: it is held back there instead.
+  const pinned = (i: number): boolean =>
+    totals.some((t, ti) => t.fixed && !hidden.has(ti) && t.cells.length === 1 && t.cells[0] === i && !protection.beside.includes(ti));
+  const smallestVisible = (members: Iterable<number>, evenPinned = false): number | null => {
     let best: number | null = null;
     for (const i of members) {
-      if (withheld(i) || cells[i]!.count <= 0 || pinned(i)) continue;
+      if (withheld(i) || cells[i]!.count <= 0 || (pinned(i) && !evenPinned)) continue;
       if (best === null || cells[i]!.count < cells[best]!.count || (cells[i]!.count === cells[best]!.count && i < best)) best = i;
     }
     return best;
@@ -101,7 +126,23 @@ export function suppressSmallCells(cells: readonly CountCell[], minCellSize: num
       withheld,
       totals.filter((_, ti) => !hidden.has(ti)),
     );
-    if (exposed === null) break;
+    if (exposed === null) {
+      const leak = firstDerivableSum(
+        cells,
+        withheld,
+        protection.sums.map((sum, k) => (lost.has(k) ? [] : sum)),
+        protection.beside.filter((ti) => !hidden.has(ti)).map((ti) => totals[ti]!),
+      );
+      if (leak === null) break;
+      // Withhold a cell of the sum, or else of a total beside it that shares cells with it: even one
+      // an agency's own figures show, since the other answer's readers need not see those.
+      const sum = protection.sums[leak]!;
+      const near = protection.beside.map((ti) => totals[ti]!).filter((t) => t.cells.some((i) => sum.includes(i)));
+      const partner = [sum, ...near.map((t) => t.cells)].map((members) => smallestVisible(members, true)).find((p) => p !== null) ?? null;
+      if (partner === null) lost.add(leak);
+      else reasons[partner] = 'complementary';
+      continue;
+    }
     // Held-back totals cost nothing where they are not shown; fixed ones need a partner cell.
     const containing = totals.map((t, ti) => ({ t, ti })).filter(({ t, ti }) => !hidden.has(ti) && t.cells.includes(exposed));
     const free = containing.filter(({ t }) => !t.fixed);
@@ -115,7 +156,7 @@ export function suppressSmallCells(cells: readonly CountCell[], minCellSize: num
     if (partner !== null) reasons[partner] = 'complementary';
     else for (const { ti } of containing) hidden.add(ti);
   }
-  return { reasons, hiddenTotals: [...hidden].sort((a, b) => a - b) };
+  return { reasons, hiddenTotals: [...hidden].sort((a, b) => a - b), unprotected: [...lost].sort((a, b) => a - b) };
 }
 
 /**
@@ -146,6 +187,43 @@ function firstExposed(cells: readonly CountCell[], withheld: (i: number) => bool
   }
   const bounded = boundsExposed([...equations, ...reduced], unknowns.length);
   return bounded === null ? null : unknowns[bounded]!;
+}
+
+/** The first sum whose value follows linearly from the visible cells and the given totals. */
+function firstDerivableSum(
+  cells: readonly CountCell[],
+  withheld: (i: number) => boolean,
+  sums: readonly (readonly number[])[],
+  totals: readonly Total[],
+): number | null {
+  if (sums.length === 0) return null;
+  const unknowns = cells.map((_, i) => i).filter(withheld);
+  const column = new Map(unknowns.map((cell, j) => [cell, j]));
+  const vector = (members: readonly number[]): Fraction[] => {
+    const v = unknowns.map(() => ZERO);
+    for (const i of members) {
+      const j = column.get(i);
+      if (j !== undefined) v[j] = ONE;
+    }
+    return v;
+  };
+  const reduced = rref(
+    totals.map((t) => ({ coef: vector(t.cells), rhs: ZERO })),
+    unknowns.length,
+  );
+  const index = sums.findIndex((members) => {
+    // A sum over no cell is a known zero wherever it is published: nothing here changes that.
+    if (members.length === 0) return false;
+    // Reduce by each row at its pivot: what is left is zero exactly when the sum is in the span.
+    let v = vector(members);
+    for (const row of reduced) {
+      const p = row.coef.findIndex((c) => c.n !== 0n);
+      const f = v[p]!;
+      if (f.n !== 0n) v = v.map((c, j) => sub(c, mul(f, row.coef[j]!)));
+    }
+    return v.every((c) => c.n === 0n);
+  });
+  return index < 0 ? null : index;
 }
 
 /** Interval propagation over the equations, with every unknown an integer ≥ 1. */

@@ -5,57 +5,15 @@ import { sql } from '../../db/sql.js';
 import type { AuditContext } from '../../plugins/app/audit.js';
 import { CASE_TYPES } from '../cases/cases.entities.js';
 import { parsePeriod, swedishToday, type Period } from './stats.period.js';
-import type { FigureTable, OverviewOut } from './stats.schemas.js';
-import { CASE_FIGURES_SQL, CONCERN_FIGURES_SQL, type CaseFigures, type ConcernFigures } from './stats.sql.js';
-import { suppressTable } from './suppression.js';
+import type { OverviewOut } from './stats.schemas.js';
+import { CASE_FIGURES_SQL, CONCERN_FIGURES_SQL, GROUP_CELLS_SQL, type CaseFigures, type ConcernFigures } from './stats.sql.js';
+import { areasOf, groupFigures, type GroupRow } from './groups.js';
+import { activeCasesTable, matrix, table } from './stats.tables.js';
 
-type Table = Static<typeof FigureTable>;
 export type Overview = Static<typeof OverviewOut>;
-
-interface RowKey {
-  area?: string | null;
-  type?: string;
-  code?: string;
-}
 
 /** Triage columns of the concern table; `not_decided` is a concern still in the intake. */
 export const TRIAGE = ['not_decided', 'link', 'open_case', 'no_action'] as const;
-
-/** A table's counts with its margins, suppressed as one: null where withheld. */
-function table(rows: RowKey[], columns: readonly string[], counts: number[][], min: number, withholdGrandTotal = false): Table {
-  const s = suppressTable(counts, columns.length, min, { withholdGrandTotal });
-  const shown = (n: number, withheld: boolean): number | null => (withheld ? null : n);
-  const sum = (ns: number[]): number => ns.reduce((a, b) => a + b, 0);
-  return {
-    columns: [...columns],
-    rows: rows.map((key, i) => ({
-      ...key,
-      cells: counts[i]!.map((n, j) => shown(n, s.cells[i]![j]!)),
-      total: shown(sum(counts[i]!), s.rowTotals[i]!),
-    })),
-    columnTotals: columns.map((_, j) => shown(sum(counts.map((r) => r[j]!)), s.columnTotals[j]!)),
-    total: shown(sum(counts.map(sum)), s.grandTotal),
-  };
-}
-
-/** Counts by row key and column, from the rows SQL answered (absent combinations are zero). */
-function matrix<T extends { n: number }>(
-  rows: RowKey[],
-  columns: readonly string[],
-  data: T[],
-  rowOf: (d: T) => RowKey,
-  columnOf: (d: T) => string,
-): number[][] {
-  const id = (k: RowKey): string => JSON.stringify([k.area, k.type, k.code]);
-  const index = new Map(rows.map((k, i) => [id(k), i]));
-  const counts = rows.map(() => columns.map(() => 0));
-  for (const d of data) {
-    const i = index.get(id(rowOf(d)));
-    const j = columns.indexOf(columnOf(d));
-    if (i !== undefined && j >= 0) counts[i]![j]! += d.n;
-  }
-  return counts;
-}
 
 const oneDecimal = (n: number | null): number | null => (n === null ? null : Math.round(n * 10) / 10);
 
@@ -69,23 +27,26 @@ export class StatsService {
   constructor(private readonly app: FastifyInstance) {}
 
   async overview(em: EntityManager, query: { from?: string; to?: string }, ctx: AuditContext, action: string): Promise<Overview> {
-    const period = parsePeriod(query, swedishToday());
+    const today = swedishToday();
+    const period = parsePeriod(query, today);
     const params = [period.from, period.to];
-    const [[cases], [concerns]] = await Promise.all([
+    // Ending today or later, the active cases are the ones GET /stats/groups shows now: one pass for both.
+    const now = period.to >= today;
+    const [[cases], [concerns], groups] = await Promise.all([
       sql<{ figures: CaseFigures }>(em, CASE_FIGURES_SQL, params),
       sql<{ figures: ConcernFigures }>(em, CONCERN_FIGURES_SQL, params),
+      now ? sql<GroupRow>(em, GROUP_CELLS_SQL) : Promise.resolve(null),
     ]);
-    const overview = this.shape(period, cases!.figures, concerns!.figures);
+    const overview = this.shape(period, cases!.figures, concerns!.figures, groups);
     await this.app.audit.record(em, ctx, { action, resourceType: 'group_stats', outcome: 'allowed', reason: 'role' });
     return overview;
   }
 
-  private shape(period: Period, cases: CaseFigures, concerns: ConcernFigures): Overview {
+  private shape(period: Period, cases: CaseFigures, concerns: ConcernFigures, groups: GroupRow[] | null): Overview {
     const policies = this.app.policy.policies;
     const min = policies.areas.statistics.minCellSize;
-    const seen = [...cases.opened, ...cases.closed, ...cases.active, ...concerns.triage].map((r) => r.area);
-    const extra = [...new Set(seen.filter((a): a is string => a !== null && !policies.areas.areas.includes(a)))].sort();
-    const areas: (string | null)[] = [...policies.areas.areas, ...extra, null];
+    const seen = [...cases.opened, ...cases.closed, ...cases.active, ...concerns.triage, ...(groups ?? [])].map((r) => r.area);
+    const areas = areasOf(policies.areas.areas, seen);
     const types = [...CASE_TYPES];
     const areaTypes = areas.flatMap((area) => types.map((type) => ({ area, type })));
     const months = period.months;
@@ -114,8 +75,8 @@ export class StatsService {
     let closedCases = table(areaTypes, months, closedCounts, min);
     let outcomes = table(outcomeRows, types, outcomeCounts, min);
     if (closedCases.total === null || outcomes.total === null) {
-      closedCases = table(areaTypes, months, closedCounts, min, true);
-      outcomes = table(outcomeRows, types, outcomeCounts, min, true);
+      closedCases = table(areaTypes, months, closedCounts, min, { withholdGrandTotal: true });
+      outcomes = table(outcomeRows, types, outcomeCounts, min, { withholdGrandTotal: true });
     }
 
     const areaRows = areas.map((area) => ({ area }));
@@ -153,18 +114,7 @@ export class StatsService {
         min,
       ),
       closedCases,
-      activeCases: table(
-        areaRows,
-        types,
-        matrix(
-          areaRows,
-          types,
-          cases.active,
-          (d) => ({ area: d.area }),
-          (d) => d.type,
-        ),
-        min,
-      ),
+      activeCases: groups ? groupFigures(groups, areas, min).active : activeCasesTable(areas, cases.active, min),
       outcomes,
       concerns: concernTable,
       medians: {

@@ -70,3 +70,11 @@ export interface ConcernFigures {
   triage: { area: string | null; decision: 'link' | 'open_case' | 'no_action' | null; n: number }[];
   toCaseDays: number | null;
 }
+
+/**
+ * Every case now, per area, type and status (`GET /stats/groups`; `GET /stats/overview` for a
+ * period ending today suppresses its active cases together with these).
+ */
+export const GROUP_CELLS_SQL = `SELECT CASE WHEN s.protected_identity = 'none' THEN c.area END AS area, c.type, c.status, count(*)::int AS n
+  FROM support_case c JOIN subject s ON s.id = c.subject_id
+  GROUP BY 1, 2, 3 ORDER BY 1 NULLS LAST, 2, 3`;

@@ -24,6 +24,8 @@ export interface TableSuppression {
 export interface SuppressionOptions {
   /** Withhold the grand total whatever its size (it is shown elsewhere where it was withheld). */
   readonly withholdGrandTotal?: boolean;
+  /** Entries of the grid (margins included: row totals in the last column) withheld whatever their size. */
+  readonly withhold?: readonly (readonly [number, number])[];
 }
 
 /** The grid: the cells, each row's total as a last column, the column totals as a last row. */
@@ -49,6 +51,7 @@ export function suppressTable(
   const C = columns + 1;
   const hidden = grid.map((row) => row.map((n) => n > 0 && n < minCellSize));
   if (options.withholdGrandTotal) hidden[R - 1]![C - 1] = true;
+  for (const [i, j] of options.withhold ?? []) hidden[i]![j] = true;
 
   // Nodes: rows 0..R-1, columns R..R+C-1; each withheld entry an edge.
   const edgesAt = (node: number): [number, number][] => {
