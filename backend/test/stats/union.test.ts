@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { marginalTotals, suppressSmallCells } from '../../src/modules/cases/suppression.js';
+import { marginalTotals, suppressSmallCells } from '../../src/modules/stats/cell-suppression.js';
 import { groupFigures, type GroupRow } from '../../src/modules/stats/groups.js';
 import { activeCasesTable, type Table } from '../../src/modules/stats/stats.tables.js';
 import { leaks } from './union-leaks.js';

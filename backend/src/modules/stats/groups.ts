@@ -1,5 +1,5 @@
 import { CASE_TYPES, type CaseStatus, type CaseType } from '../cases/cases.entities.js';
-import { marginalTotals, suppressSmallCells, type Total } from '../cases/suppression.js';
+import { marginalTotals, suppressSmallCells, type Total } from './cell-suppression.js';
 import { activeCasesTable, type Table } from './stats.tables.js';
 
 export interface GroupRow {

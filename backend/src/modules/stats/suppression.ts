@@ -11,6 +11,7 @@
  * follows by adding and subtracting whole lines. So further entries are withheld (complementary
  * suppression, the smallest first) until no withheld entry is a bridge: then each lies on a cycle
  * of withheld entries, and moving one up and the next down around it changes no line's sum.
+ * (Sums of other shapes: `cell-suppression.ts`.)
  */
 
 export interface TableSuppression {

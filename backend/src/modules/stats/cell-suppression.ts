@@ -9,6 +9,10 @@
  * subtracting visible cells from a total, not by any combination of totals (linear algebra over
  * the rationals), and not by bounds (a cell that is listed holds at least 1, so two withheld
  * cells summing to 2 would both be 1). Pure: no I/O.
+ *
+ * The general case, for sums that are not the lines of one two-way table (`GET /stats/groups`
+ * with the overview's active cases, `groups.ts`); a table with its margins takes the faster
+ * `suppression.ts`, which decides the same question for that shape by graph bridges.
  */
 
 /** A count at one combination of the table's dimensions (absent combinations are known zeros). */

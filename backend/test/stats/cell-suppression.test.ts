@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { marginalTotals, suppressSmallCells, type CountCell, type Total } from '../../src/modules/cases/suppression.js';
+import { marginalTotals, suppressSmallCells, type CountCell, type Total } from '../../src/modules/stats/cell-suppression.js';
 
 const STATUSES = ['open', 'active', 'closed'] as const;
 const TYPES = ['sspf', 'avhoppare'] as const;
