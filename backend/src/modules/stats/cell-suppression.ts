@@ -142,7 +142,14 @@ export function suppressSmallCells(
       // an agency's own figures show, since the other answer's readers need not see those.
       const sum = protection.sums[leak]!;
       const near = protection.beside.map((ti) => totals[ti]!).filter((t) => t.cells.some((i) => sum.includes(i)));
-      const partner = [sum, ...near.map((t) => t.cells)].map((members) => smallestVisible(members, true)).find((p) => p !== null) ?? null;
+      const besideNow = protection.beside.filter((ti) => !hidden.has(ti)).map((ti) => totals[ti]!);
+      const candidates = [...new Set([sum, ...near.map((t) => t.cells)].flat())]
+        .filter((i) => !withheld(i) && cells[i]!.count > 0)
+        .sort((x, y) => cells[x]!.count - cells[y]!.count || x - y);
+      // Prefer the smallest cell that alone makes the sum underivable; else the nearest smallest.
+      const protects = candidates.find((c) => firstDerivableSum(cells, (i) => i === c || withheld(i), [sum], besideNow) === null);
+      const partner =
+        protects ?? [sum, ...near.map((t) => t.cells)].map((members) => smallestVisible(members, true)).find((p) => p !== null) ?? null;
       if (partner === null) lost.add(leak);
       else reasons[partner] = 'complementary';
       continue;
