@@ -147,7 +147,10 @@ describe('four eyes for agency moves', () => {
     const ownMove = (await call(t, admin, 'PATCH', `/api/admin/users/${admin2Id}`, { agencyId: a.social })).json() as UserOut;
     const refused = await call(t, admin2, 'POST', `/api/admin/role-requests/${ownMove.pendingAgencyMove!.id}/reject`);
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toMatchObject({ type: expect.stringContaining('own_roles') });
+    expect(refused.json()).toMatchObject({
+      type: expect.stringContaining('own_roles'),
+      detail: expect.stringContaining('moving you to another agency'),
+    });
     expect(await agencyOf(admin2Id)).toBe(a.it);
   });
 

@@ -131,7 +131,14 @@ export class RoleRequests {
       });
       throw allowed === 'own_request'
         ? new HttpProblem(403, 'own_request', 'Forbidden', 'You made this request. Another admin must approve or reject it.')
-        : new HttpProblem(403, 'own_roles', 'Forbidden', 'This request is about your own roles. Another admin must decide it.');
+        : new HttpProblem(
+            403,
+            'own_roles',
+            'Forbidden',
+            found.kind === 'agency_move'
+              ? 'This request is about moving you to another agency. Another admin must decide it.'
+              : 'This request is about your own roles. Another admin must decide it.',
+          );
     }
     await transaction(em, async (tx) => {
       const [r] = await sql<DecisionRow>(tx, `${REQUEST_FOR_DECISION} FOR UPDATE OF r`, [requestId]);
