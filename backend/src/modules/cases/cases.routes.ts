@@ -169,7 +169,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       config: { audit: { action: 'stats.groups.read', resourceType: 'case_stats' } },
       schema: {
         tags,
-        summary: 'Group-level figures: counts per area × type × status, no identities, small cells suppressed',
+        summary: 'Group-level figures: counts per area × type × status, no identities, small cells and what would reveal them suppressed',
         response: { 200: GroupStatsOut, ...errorResponses(401, 403) },
       },
     },

@@ -383,7 +383,12 @@ export const GroupStatsOut = Type.Object({
       area: Nullable(Type.String({ description: 'null: cases of people with protected identity, whose area is never disclosed' })),
       type: CaseTypeT,
       status: CaseStatusT,
-      count: Nullable(Type.Integer({ description: 'null when suppressed (fewer than minCellSize)' })),
+      count: Nullable(
+        Type.Integer({
+          description:
+            'null when suppressed: fewer than minCellSize, or withheld so that no small cell here or in /api/stats/overview can be worked out from the rest',
+        }),
+      ),
       suppressed: Type.Boolean(),
     }),
   ),

@@ -958,7 +958,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Group-level figures: counts per area × type × status, no identities, small cells suppressed */
+        /** Group-level figures: counts per area × type × status, no identities, small cells and what would reveal them suppressed */
         get: operations["getStatsGroups"];
         put?: never;
         post?: never;
@@ -13877,7 +13877,7 @@ export interface operations {
                             area: string | null;
                             type: "sspf" | "avhoppare";
                             status: "open" | "active" | "closed";
-                            /** @description null when suppressed (fewer than minCellSize) */
+                            /** @description null when suppressed: fewer than minCellSize, or withheld so that no small cell here or in /api/stats/overview can be worked out from the rest */
                             count: number | null;
                             suppressed: boolean;
                         }[];
