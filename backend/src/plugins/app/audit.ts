@@ -49,7 +49,7 @@ export function auditContextOf(request: FastifyRequest, override?: Partial<Audit
     actorAgencyId: a?.agencyId ?? null,
     // A citizen route's own events name the person (app.citizen.auditContext); this default, used
     // by the error path, still says a citizen was the caller rather than leaving the role empty.
-    actorRole: a ? a.roles.join(',') : request.routeOptions.config?.citizen === true ? 'citizen' : null,
+    actorRole: a ? a.roles.join(',') : request.routeOptions?.config?.citizen === true ? 'citizen' : null,
     requestId: String(request.id),
     clientIp: request.ip ?? null,
     clientRequestId: clientRequestIdOf(request.headers),
