@@ -67,8 +67,10 @@ beforeAll(async () => {
 	const options = await api<{ agencies: { id: string; name: string; kind: string }[] }>(social, 'GET', '/api/cases/options');
 	const me = await api<{ agencyId: string }>(social, 'GET', '/api/me');
 	ids.social = me.agencyId;
+	// The demo users' own agencies: other browser-test files create agencies of the same kinds.
 	for (const kind of ['school', 'police']) {
-		const a = options.agencies.find((x) => x.kind === kind)!;
+		const agencyId = (await api<{ agencyId: string }>(await token(kind), 'GET', '/api/me')).agencyId;
+		const a = options.agencies.find((x) => x.id === agencyId)!;
 		ids[kind] = a.id;
 		names[kind] = a.name;
 	}
