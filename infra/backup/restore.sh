@@ -35,11 +35,20 @@ if [ "$tables" != "0" ]; then
 fi
 
 decrypt() { openssl smime -decrypt -binary -inform DER -inkey "$BACKUP_KEY" -in "$file"; }
+# pg_restore may stop reading once it has what a section or the schema needs; openssl then fails
+# writing into the closed pipe ("Error decrypting PKCS#7 structure", exit 4), which under pipefail
+# failed a good restore now and then (more often as the dump grew). Read the rest after it exits.
+pg_restore_all() {
+  local status=0
+  pg_restore "$@" || status=$?
+  cat >/dev/null
+  return "$status"
+}
 
 # Roles are cluster-wide, so a dump holds the grants to them but not the roles themselves: create
 # every role its grants name that this cluster lacks, without login (backend/src/db/grants.ts).
 # Streamed twice rather than decrypted to disk: the clear dump never touches the file system.
-roles="$(decrypt | pg_restore --schema-only --file=- \
+roles="$(decrypt | pg_restore_all --schema-only --file=- \
   | sed -nE -e 's/^(GRANT|ALTER DEFAULT PRIVILEGES) .* TO ([a-z_][a-z0-9_]*)( WITH GRANT OPTION)?;$/\2/p' \
     -e 's/^ALTER DEFAULT PRIVILEGES FOR ROLE ([a-z_][a-z0-9_]*) .*/\1/p' | sort -u)"
 for role in $roles; do
@@ -74,7 +83,7 @@ owned_by_restore_role() {
     cat
   fi
 }
-section() { decrypt | pg_restore --no-owner --section="$1" --file=- | owned_by_restore_role "$1"; }
+section() { decrypt | pg_restore_all --no-owner --section="$1" --file=- | owned_by_restore_role "$1"; }
 # One transaction, committed only after every section streamed whole: a decryption that fails
 # half-way leaves it open, and psql's exit rolls it back.
 {
