@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { sendCaseNotice } from '../citizen/case-notice.js';
+import { eidEvidenceRef } from '../citizen/eid-evidence.js';
 import { sql, transaction } from '../../db/sql.js';
 import { conflict, HttpProblem, notFound } from '../../lib/problem.js';
 import type { AuditContext, AuditEvent } from '../../plugins/app/audit.js';
@@ -209,7 +210,7 @@ export class CitizenRequestsService {
     const names = new Map(r.agencies.map((a) => [a.id, a.name]));
     const id = randomUUID();
     // The hash and transaction come first: the column holds 500 characters, and they are the proof.
-    const evidenceRef = `eid:sha256:${actor.assertionSha256};txn:${actor.transactionRef};acr:${actor.acr}`.slice(0, 500);
+    const evidenceRef = eidEvidenceRef(actor);
     await this.app.consents.insertWithReceipt(tx, {
       id,
       receiptId: randomUUID(),

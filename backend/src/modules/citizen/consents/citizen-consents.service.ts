@@ -10,7 +10,8 @@ import type { CitizenActor, CitizenRelation } from '../citizen.types.js';
 import type { CitizenConsentOut, SignedReceiptOut, WithdrawByCitizenBody } from './citizen-consents.schemas.js';
 import { sendCaseNotice } from '../case-notice.js';
 import { citizenReceiptPdf } from './citizen-receipt-pdf.js';
-import { eidEvidenceRef, signWithdrawalReceipt } from './withdrawal-receipt.js';
+import { eidEvidenceRef } from '../eid-evidence.js';
+import { signWithdrawalReceipt } from './withdrawal-receipt.js';
 
 /** The audit context of the request for the relation the citizen acts in (null before one is known). */
 export type CitizenAuditContextOf = (relation: CitizenRelation | null) => AuditContext;

@@ -48,8 +48,3 @@ export function signWithdrawalReceipt(key: SigningKey, s: WithdrawalSource): Sig
   const receipt = buildWithdrawalReceipt(s);
   return { ...signReceipt(key, receipt), canonical: canonicalJson(receipt) };
 }
-
-/** The evidence of the sign-in's e-identification, in the form a digital consent records it (≤ 500 characters). */
-export function eidEvidenceRef(a: { assertionSha256: string; transactionRef: string; acr: string }): string {
-  return `eid:sha256:${a.assertionSha256};txn:${a.transactionRef};acr:${a.acr}`.slice(0, 500);
-}
